@@ -1,0 +1,134 @@
+package org.aitbc.coordinator.application;
+
+import jakarta.ejb.Stateless;
+import jakarta.inject.Inject;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+import org.aitbc.coordinator.domain.IllegalTransitionException;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobEvent;
+import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.Ids;
+import org.aitbc.coordinator.infrastructure.JobRepository;
+import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
+import org.aitbc.coordinator.infrastructure.Metrics;
+
+/** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */
+@Stateless
+public class JobService {
+    private static final Logger LOG = Logger.getLogger(JobService.class.getName());
+
+    @Inject
+    JobRepository jobs;
+
+    @Inject
+    CoordinatorConfig config;
+
+    @Inject
+    Metrics metrics;
+
+    /** The job and whether this call created it (false: an idempotent retry). */
+    public record Submitted(Job job, boolean created) {
+    }
+
+    public Submitted submit(Caller caller, Job.Spec spec, String idempotencyKey, String requestHash) {
+        if (idempotencyKey != null) {
+            Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
+            if (existing != null) {
+                if (!existing.getRequestHash().equals(requestHash)) {
+                    throw new CoordinatorException(422, "IDEMPOTENCY_MISMATCH",
+                            "Idempotency-Key " + idempotencyKey + " was used before with a different request body");
+                }
+                return new Submitted(existing, false);
+            }
+        }
+        Job job = newJob(caller, spec);
+        if (idempotencyKey != null) {
+            job.setIdempotency(idempotencyKey, requestHash);
+        }
+        jobs.add(job);
+        metrics.submitted(1);
+        LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model "
+                + job.getModel() + ", priority " + job.getPriority().wire() + ")");
+        return new Submitted(job, true);
+    }
+
+    /** All or nothing: a batch either creates every job or none. */
+    public List<Job> submitBatch(Caller caller, List<Job.Spec> specs) {
+        List<Job> created = new ArrayList<>(specs.size());
+        for (Job.Spec spec : specs) {
+            Job job = newJob(caller, spec);
+            jobs.add(job);
+            created.add(job);
+        }
+        metrics.submitted(created.size());
+        LOG.info(() -> created.size() + " jobs submitted in a batch by " + caller.accountId());
+        return created;
+    }
+
+    /** Finds the job a previous submission with this Idempotency-Key created, if any. */
+    public Job findIdempotent(Caller caller, String idempotencyKey) {
+        return jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
+    }
+
+    private Job newJob(Caller caller, Job.Spec spec) {
+        BigDecimal rate = spec.gpuType() == null ? config.defaultRate() : config.gpuRates().get(spec.gpuType());
+        return Job.submit(Ids.jobId(), caller.accountId(), caller.plan(), spec, rate,
+                config.multiplier(spec.priority()), now());
+    }
+
+    /** The caller's job; another client's job is "not found", exactly like a missing one. */
+    public Job get(Caller caller, String jobId) {
+        Job job = jobs.find(jobId);
+        if (job == null || !(caller.isAdmin() || job.getClientId().equals(caller.accountId()))) {
+            throw CoordinatorException.jobNotFound(jobId);
+        }
+        return job;
+    }
+
+    public List<JobEvent> events(Caller caller, String jobId, long after, int max) {
+        get(caller, jobId);
+        return jobs.events(jobId, after, max);
+    }
+
+    /** One page and the total; the caller sees its own jobs, an admin everyone's. */
+    public record Page(List<Job> jobs, long total, boolean hasMore) {
+    }
+
+    public Page list(Caller caller, JobQuery query, int limit) {
+        JobQuery scoped = new JobQuery(caller.isAdmin() ? null : caller.accountId(), query.states(), query.fromMs(),
+                query.toMs(), query.cursorCreatedMs(), query.cursorId());
+        List<Job> page = jobs.page(scoped, limit + 1);
+        boolean more = page.size() > limit;
+        return new Page(more ? page.subList(0, limit) : page, jobs.count(scoped), more);
+    }
+
+    /** What a cancel did, and the job afterwards. */
+    public record Canceled(Job job, Job.CancelOutcome outcome) {
+    }
+
+    public Canceled cancel(Caller caller, String jobId) {
+        get(caller, jobId);
+        Job job = jobs.lock(jobId);
+        try {
+            Job.CancelOutcome outcome = job.cancel(now());
+            jobs.saveEvents(job);
+            if (outcome == Job.CancelOutcome.CANCELED) {
+                metrics.canceled();
+            }
+            LOG.info(() -> "job " + jobId + " cancel requested by " + caller.accountId() + ": " + job.getState().wire());
+            return new Canceled(job, outcome);
+        } catch (IllegalTransitionException e) {
+            throw new CoordinatorException(409, "INVALID_STATE",
+                    "job " + jobId + " is already " + job.getState().wire() + " and cannot be canceled");
+        }
+    }
+
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

@@ -1,0 +1,83 @@
+package org.aitbc.coordinator.application;
+
+import jakarta.annotation.Resource;
+import jakarta.ejb.SessionContext;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.logging.Logger;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.JobRepository;
+import org.aitbc.coordinator.infrastructure.Metrics;
+
+/**
+ * Enforces deadlines: leases not renewed in time (requeue, or {@code MINER_LOST} after the last
+ * attempt), run timeouts ({@code TIMEOUT}) and claim windows ({@code EXPIRED}). Each job is
+ * handled in its own short transaction under a row lock, and the deadline is checked again
+ * under that lock, so two sweeps at once, or a sweep racing a miner's write, do no harm.
+ */
+@Stateless
+public class LeaseSweeper {
+    private static final Logger LOG = Logger.getLogger(LeaseSweeper.class.getName());
+
+    @Inject
+    JobRepository jobs;
+
+    @Inject
+    CoordinatorConfig config;
+
+    @Inject
+    Metrics metrics;
+
+    @Resource
+    SessionContext context;
+
+    /** One sweep; returns how many jobs it changed. */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public int sweep() {
+        LeaseSweeper self = context.getBusinessObject(LeaseSweeper.class);
+        int changed = 0;
+        List<String> due;
+        int rounds = 0;
+        do {
+            due = jobs.overdue(JobService.now().toEpochMilli(), config.sweepBatchSize());
+            for (String id : due) {
+                if (self.sweepOne(id)) {
+                    changed++;
+                }
+            }
+        } while (due.size() >= config.sweepBatchSize() && ++rounds < 50);
+        return changed;
+    }
+
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public boolean sweepOne(String id) {
+        Instant now = JobService.now();
+        Job job = jobs.lock(id);
+        if (job == null) {
+            return false;
+        }
+        JobState before = job.getState();
+        if (job.isUnclaimedTooLong(now)) {
+            job.expireUnclaimed(now);
+        } else if (job.isPastTimeout(now)) {
+            job.timeOut(now);
+        } else if (job.isLeaseExpired(now)) {
+            job.leaseExpired(config.maxAttempts(), now);
+        } else {
+            return false;
+        }
+        jobs.saveEvents(job);
+        if (job.getState().isFinal()) {
+            metrics.ended(job);
+        }
+        LOG.info(() -> "job " + id + " " + before.wire() + " -> " + job.getState().wire()
+                + (job.getErrorCode() != null && job.getState() == JobState.FAILED ? " (" + job.getErrorCode() + ")" : ""));
+        return true;
+    }
+}

@@ -1,0 +1,149 @@
+package org.aitbc.coordinator.application;
+
+import jakarta.ejb.EJB;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.logging.Logger;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.domain.Miner;
+import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.JobRepository;
+import org.aitbc.coordinator.infrastructure.Metrics;
+
+/**
+ * The miner protocol (spec §4). Every write a miner makes about a job is fenced: it must name a
+ * job this miner holds under a live lease (and, when the miner sends it, the current attempt);
+ * otherwise the answer is 409 {@code LEASE_LOST} and nothing changes.
+ */
+@Stateless
+public class MinerService {
+    private static final Logger LOG = Logger.getLogger(MinerService.class.getName());
+
+    @Inject
+    JobRepository jobs;
+
+    @Inject
+    CoordinatorConfig config;
+
+    @Inject
+    Metrics metrics;
+
+    @EJB
+    JobClaimer claimer;
+
+    /** What a miner says it has, normalised for matching. */
+    public record Profile(String capabilitiesJson, List<String> gpuTypes, int gpuCount, int maxVramGb,
+                          List<String> models, String region, int concurrency) {
+    }
+
+    public Miner register(Caller caller, String minerId, Profile profile) {
+        Miner miner = own(caller, minerId);
+        miner.describe(profile.capabilitiesJson(), profile.gpuTypes(), profile.gpuCount(), profile.maxVramGb(),
+                profile.models(), profile.region(), profile.concurrency(), JobService.now());
+        LOG.info(() -> "miner " + minerId + " registered: gpus " + profile.gpuTypes() + " x" + profile.gpuCount()
+                + ", models " + profile.models() + ", region " + profile.region());
+        return miner;
+    }
+
+    /** Renews the leases of the miner's jobs and tells it which of them to stop. */
+    public List<String> heartbeat(Caller caller, String minerId, String status) {
+        Instant now = JobService.now();
+        Miner miner = own(caller, minerId);
+        miner.heartbeat(status, now);
+        jobs.renewLeases(minerId, now.plus(config.lease()).toEpochMilli());
+        return jobs.cancelingJobsOf(minerId);
+    }
+
+    /**
+     * Tries to claim the best matching pending job once, without waiting. Runs outside a
+     * transaction: each candidate is claimed in its own, so a lost race costs nothing.
+     */
+    @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+    public Job tryClaim(Caller caller, String minerId) {
+        Miner miner = claimer.minerFor(caller, minerId);
+        if (jobs.countLeasedBy(minerId) >= miner.getConcurrency()) {
+            return null;
+        }
+        for (String candidate : jobs.claimCandidates(miner, 8)) {
+            Job job = claimer.claim(candidate, minerId);
+            if (job != null) {
+                metrics.claimed(job.getAssignedAt().toEpochMilli() - job.getCreatedMs());
+                return job;
+            }
+        }
+        return null;
+    }
+
+    public Job start(Caller caller, String minerId, String jobId, Integer attempt) {
+        Job job = leased(caller, minerId, jobId, attempt);
+        if (job.getState() == JobState.CANCELING) {
+            throw leaseLost(jobId, "the client canceled the job");
+        }
+        job.start(JobService.now());
+        jobs.saveEvents(job);
+        return job;
+    }
+
+    /** Records progress; answers whether the client asked to cancel. */
+    public boolean progress(Caller caller, String minerId, String jobId, Integer attempt, int percent, String message,
+                            Instant estimatedCompletion) {
+        Instant now = JobService.now();
+        Job job = leased(caller, minerId, jobId, attempt);
+        boolean cancel = job.reportProgress(percent, message, estimatedCompletion, now);
+        job.renewLease(now.plus(config.lease()));
+        jobs.saveEvents(job);
+        return cancel;
+    }
+
+    public Job complete(Caller caller, String minerId, String jobId, Integer attempt, String resultJson,
+                        String metricsJson) {
+        Job job = leased(caller, minerId, jobId, attempt);
+        job.complete(resultJson, metricsJson, JobService.now());
+        jobs.saveEvents(job);
+        metrics.ended(job);
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId);
+        return job;
+    }
+
+    public Job fail(Caller caller, String minerId, String jobId, Integer attempt, String code, String message) {
+        Job job = leased(caller, minerId, jobId, attempt);
+        job.fail(code, message, JobService.now());
+        jobs.saveEvents(job);
+        metrics.ended(job);
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId + ": " + code);
+        return job;
+    }
+
+    /** The job, locked, if this miner still holds it under a live lease for this attempt. */
+    private Job leased(Caller caller, String minerId, String jobId, Integer attempt) {
+        own(caller, minerId);
+        Job job = jobs.lock(jobId);
+        if (job == null) {
+            throw CoordinatorException.jobNotFound(jobId);
+        }
+        if (!minerId.equals(job.getMinerId()) || !job.getState().isLeased()) {
+            throw leaseLost(jobId, job.getState().isFinal() ? "the job is already " + job.getState().wire()
+                    : "the job is not held by miner " + minerId);
+        }
+        if (attempt != null && attempt != job.getAttempt()) {
+            throw leaseLost(jobId, "attempt " + attempt + " is over; the job is on attempt " + job.getAttempt());
+        }
+        if (job.isLeaseExpired(JobService.now())) {
+            throw leaseLost(jobId, "the lease expired");
+        }
+        return job;
+    }
+
+    private static CoordinatorException leaseLost(String jobId, String why) {
+        return new CoordinatorException(409, "LEASE_LOST", "lease on job " + jobId + " lost: " + why);
+    }
+
+    private Miner own(Caller caller, String minerId) {
+        return claimer.minerFor(caller, minerId);
+    }
+}

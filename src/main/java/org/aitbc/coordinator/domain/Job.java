@@ -1,0 +1,497 @@
+package org.aitbc.coordinator.domain;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Index;
+import jakarta.persistence.Lob;
+import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
+import jakarta.persistence.UniqueConstraint;
+import jakarta.persistence.Version;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The job aggregate: one client's request for compute, from submission until it ends and its
+ * results are gone. All state changes go through the methods below, each of which asks
+ * {@link JobState#canMoveTo} first and records a {@link JobEvent} for the change; the
+ * application layer persists those events in the same transaction as the job.
+ *
+ * <p>Times are stored as epoch milliseconds (portable, index-friendly on Derby and
+ * PostgreSQL). {@link #version} guards every update: a claim or a cancel that lost a race
+ * fails its conditional update instead of overwriting the winner.
+ */
+@Entity
+@Table(name = "JOB",
+        indexes = {
+                @Index(name = "IX_JOB_QUEUE", columnList = "STATE, PRIORITY_RANK DESC, CREATED_MS"),
+                @Index(name = "IX_JOB_CLIENT_CREATED", columnList = "CLIENT_ID, CREATED_MS, ID"),
+                @Index(name = "IX_JOB_CLIENT_STATE_CREATED", columnList = "CLIENT_ID, STATE, CREATED_MS, ID"),
+                @Index(name = "IX_JOB_LEASE", columnList = "STATE, LEASE_EXPIRES_MS"),
+                @Index(name = "IX_JOB_DEADLINE", columnList = "STATE, DEADLINE_MS"),
+                @Index(name = "IX_JOB_MINER", columnList = "MINER_ID, STATE"),
+                @Index(name = "IX_JOB_RESULT_EXPIRY", columnList = "RESULT_EXPIRES_MS")},
+        uniqueConstraints = @UniqueConstraint(name = "UQ_JOB_IDEMPOTENCY", columnNames = {"CLIENT_ID", "IDEMPOTENCY_KEY"}))
+public class Job {
+    public static final String ERR_EXPIRED = "EXPIRED";
+    public static final String ERR_TIMEOUT = "TIMEOUT";
+    public static final String ERR_MINER_LOST = "MINER_LOST";
+    public static final String ERR_MINER_FAILED = "MINER_FAILED";
+
+    @Id
+    @Column(name = "ID", length = 40)
+    private String id;
+
+    @Column(name = "CLIENT_ID", nullable = false, length = 40)
+    private String clientId;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "CLIENT_PLAN", nullable = false, length = 16)
+    private Plan clientPlan;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "STATE", nullable = false, length = 16)
+    private JobState state;
+
+    @Column(name = "PRIORITY_RANK", nullable = false)
+    private int priorityRank;
+
+    @Column(name = "MODEL", length = 200)
+    private String model;
+
+    /** The payload a miner receives, as JSON text. */
+    @Lob
+    @Column(name = "PAYLOAD_JSON")
+    private String payloadJson;
+
+    /** The requirements as given, as JSON text (echoed to the miner as {@code constraints}). */
+    @Lob
+    @Column(name = "CONSTRAINTS_JSON")
+    private String constraintsJson;
+
+    @Column(name = "GPU_TYPE", length = 40)
+    private String gpuType;
+
+    @Column(name = "GPU_COUNT", nullable = false)
+    private int gpuCount;
+
+    @Column(name = "MIN_VRAM_GB", nullable = false)
+    private int minVramGb;
+
+    @Column(name = "REGION", length = 64)
+    private String region;
+
+    @Column(name = "TIMEOUT_SECONDS", nullable = false)
+    private int timeoutSeconds;
+
+    @Column(name = "TTL_SECONDS", nullable = false)
+    private int ttlSeconds;
+
+    @Column(name = "PROGRESS", nullable = false)
+    private int progress;
+
+    @Column(name = "PROGRESS_MESSAGE", length = 1000)
+    private String progressMessage;
+
+    @Column(name = "MINER_ID", length = 100)
+    private String minerId;
+
+    @Column(name = "ATTEMPT", nullable = false)
+    private int attempt;
+
+    @Column(name = "LEASE_EXPIRES_MS")
+    private Long leaseExpiresMs;
+
+    @Column(name = "CREATED_MS", nullable = false)
+    private long createdMs;
+
+    /**
+     * The next deadline the sweeper enforces: while pending, the claim deadline (ttl); while a
+     * miner holds the job, the run deadline (timeout). Stored so that the sweep is an index range.
+     */
+    @Column(name = "DEADLINE_MS")
+    private Long deadlineMs;
+
+    @Column(name = "ASSIGNED_MS")
+    private Long assignedMs;
+
+    @Column(name = "STARTED_MS")
+    private Long startedMs;
+
+    /** When the job reached a final state (completed, failed or canceled). */
+    @Column(name = "ENDED_MS")
+    private Long endedMs;
+
+    @Column(name = "EST_COMPLETION_MS")
+    private Long estimatedCompletionMs;
+
+    @Column(name = "CANCEL_REQUESTED_MS")
+    private Long cancelRequestedMs;
+
+    @Column(name = "ERROR_CODE", length = 64)
+    private String errorCode;
+
+    @Column(name = "ERROR_MESSAGE", length = 2000)
+    private String errorMessage;
+
+    @Column(name = "RATE_PER_HOUR", nullable = false, precision = 19, scale = 6)
+    private BigDecimal ratePerHour;
+
+    @Column(name = "PRICE_MULTIPLIER", nullable = false, precision = 19, scale = 6)
+    private BigDecimal priceMultiplier;
+
+    @Column(name = "ESTIMATED_SECONDS", nullable = false)
+    private long estimatedSeconds;
+
+    @Column(name = "ESTIMATED_COST", nullable = false, precision = 19, scale = 6)
+    private BigDecimal estimatedCost;
+
+    @Column(name = "COST", precision = 19, scale = 6)
+    private BigDecimal cost;
+
+    @Lob
+    @Column(name = "RESULT_JSON")
+    private String resultJson;
+
+    @Lob
+    @Column(name = "METRICS_JSON")
+    private String metricsJson;
+
+    /** True once the result files are sealed (sizes and sums recorded) and until they are deleted. */
+    @Column(name = "RESULT_AVAILABLE", nullable = false)
+    private boolean resultAvailable;
+
+    @Column(name = "RESULT_SIZE_BYTES")
+    private Long resultSizeBytes;
+
+    @Column(name = "RESULT_SHA256", length = 64)
+    private String resultSha256;
+
+    @Column(name = "RESULT_EXPIRES_MS")
+    private Long resultExpiresMs;
+
+    @Column(name = "RESULT_DELETED_MS")
+    private Long resultDeletedMs;
+
+    @Column(name = "IDEMPOTENCY_KEY", length = 200)
+    private String idempotencyKey;
+
+    @Column(name = "REQUEST_HASH", length = 64)
+    private String requestHash;
+
+    @Version
+    @Column(name = "VERSION", nullable = false)
+    private long version;
+
+    @Transient
+    private List<JobEvent> newEvents = new ArrayList<>();
+
+    protected Job() {
+    }
+
+    /** What a client asks for; validated by the caller before it reaches the aggregate. */
+    public record Spec(String model, String payloadJson, String constraintsJson, String gpuType, int gpuCount,
+                       int minVramGb, String region, Priority priority, int timeoutSeconds, int ttlSeconds,
+                       long estimatedSeconds) {
+    }
+
+    public static Job submit(String id, String clientId, Plan plan, Spec spec, BigDecimal ratePerHour,
+                             BigDecimal multiplier, Instant now) {
+        Job job = new Job();
+        job.id = id;
+        job.clientId = clientId;
+        job.clientPlan = plan;
+        job.state = JobState.PENDING;
+        job.priorityRank = spec.priority().rank();
+        job.model = spec.model();
+        job.payloadJson = spec.payloadJson();
+        job.constraintsJson = spec.constraintsJson();
+        job.gpuType = spec.gpuType();
+        job.gpuCount = spec.gpuCount();
+        job.minVramGb = spec.minVramGb();
+        job.region = spec.region();
+        job.timeoutSeconds = spec.timeoutSeconds();
+        job.ttlSeconds = spec.ttlSeconds();
+        job.attempt = 1;
+        job.createdMs = now.toEpochMilli();
+        job.deadlineMs = job.createdMs + spec.ttlSeconds() * 1000L;
+        job.ratePerHour = ratePerHour;
+        job.priceMultiplier = multiplier;
+        job.estimatedSeconds = spec.estimatedSeconds();
+        job.estimatedCost = Pricing.compute(ratePerHour, spec.gpuCount(), spec.estimatedSeconds(), multiplier);
+        job.record(JobEvent.STATUS, "job submitted", now);
+        return job;
+    }
+
+    // ---- transitions -------------------------------------------------------------------
+
+    private void moveTo(JobState next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalTransitionException(state, next);
+        }
+        state = next;
+    }
+
+    private void record(String type, String message, Instant now) {
+        newEvents.add(new JobEvent(this, type, message, now));
+    }
+
+    /** A miner claims the pending job; it holds it until {@code leaseUntil} unless renewed. */
+    public void assign(String miner, Instant now, Instant leaseUntil) {
+        moveTo(JobState.ASSIGNED);
+        minerId = miner;
+        assignedMs = now.toEpochMilli();
+        deadlineMs = assignedMs + timeoutSeconds * 1000L;
+        leaseExpiresMs = leaseUntil.toEpochMilli();
+        record(JobEvent.STATUS, "assigned to " + miner, now);
+    }
+
+    /** The miner started work. Starting twice is harmless; starting a canceling job is ignored. */
+    public void start(Instant now) {
+        if (state == JobState.ASSIGNED) {
+            moveTo(JobState.RUNNING);
+            startedMs = now.toEpochMilli();
+            deadlineMs = startedMs + timeoutSeconds * 1000L;
+            record(JobEvent.STATUS, "started", now);
+        } else if (state != JobState.RUNNING && state != JobState.CANCELING) {
+            throw new IllegalTransitionException(state, JobState.RUNNING);
+        }
+    }
+
+    /**
+     * A progress report; an assigned job starts running with it.
+     *
+     * @return true when the client asked to cancel and the miner should stop
+     */
+    public boolean reportProgress(int percent, String message, Instant estimatedCompletion, Instant now) {
+        start(now);
+        progress = percent;
+        progressMessage = message;
+        if (estimatedCompletion != null) {
+            estimatedCompletionMs = estimatedCompletion.toEpochMilli();
+        } else if (percent > 0 && startedMs != null) {
+            long elapsed = now.toEpochMilli() - startedMs;
+            estimatedCompletionMs = startedMs + elapsed * 100 / percent;
+        }
+        record(JobEvent.PROGRESS, message, now);
+        return state == JobState.CANCELING;
+    }
+
+    public void renewLease(Instant leaseUntil) {
+        if (state.isLeased()) {
+            leaseExpiresMs = leaseUntil.toEpochMilli();
+        }
+    }
+
+    /**
+     * The miner delivered its result. A job that never started goes through running first; a
+     * canceling job ends canceled, keeping what was delivered as partial results.
+     */
+    public void complete(String result, String metrics, Instant now) {
+        resultJson = result;
+        metricsJson = metrics;
+        if (state == JobState.CANCELING) {
+            end(JobState.CANCELED, now, "canceled; partial result kept");
+            return;
+        }
+        if (state == JobState.ASSIGNED) {
+            // The run time of a job that completed without a start call counts from here: zero.
+            start(now);
+        }
+        progress = 100;
+        end(JobState.COMPLETED, now, "completed");
+    }
+
+    /** The miner gave up on the job; for a canceling job this is its acknowledgement. */
+    public void fail(String code, String message, Instant now) {
+        if (state == JobState.CANCELING) {
+            end(JobState.CANCELED, now, "canceled");
+            return;
+        }
+        errorCode = code == null || code.isBlank() ? ERR_MINER_FAILED : code;
+        errorMessage = message;
+        end(JobState.FAILED, now, message == null ? "failed" : message);
+    }
+
+    /** What a cancel request did. */
+    public enum CancelOutcome { CANCELED, CANCELING }
+
+    /**
+     * The client cancels. Pending and assigned jobs end at once at no cost; a running job's
+     * miner must stop first, so it becomes canceling. Asking again while canceling is harmless.
+     */
+    public CancelOutcome cancel(Instant now) {
+        if (state == JobState.CANCELING) {
+            return CancelOutcome.CANCELING;
+        }
+        if (state == JobState.RUNNING) {
+            moveTo(JobState.CANCELING);
+            cancelRequestedMs = now.toEpochMilli();
+            record(JobEvent.STATUS, "cancel requested", now);
+            return CancelOutcome.CANCELING;
+        }
+        if (!state.canMoveTo(JobState.CANCELED)) {
+            throw new IllegalTransitionException(state, JobState.CANCELED);
+        }
+        cancelRequestedMs = now.toEpochMilli();
+        end(JobState.CANCELED, now, "canceled");
+        return CancelOutcome.CANCELED;
+    }
+
+    /**
+     * The miner's lease ran out: the job goes back to the queue for another attempt, or fails
+     * with {@code MINER_LOST} once {@code maxAttempts} are used; a canceling job is canceled.
+     */
+    public void leaseExpired(int maxAttempts, Instant now) {
+        if (state == JobState.CANCELING) {
+            end(JobState.CANCELED, now, "canceled; miner did not acknowledge before its lease ran out");
+            return;
+        }
+        if (attempt >= maxAttempts) {
+            errorCode = ERR_MINER_LOST;
+            errorMessage = "miner " + minerId + " stopped renewing its lease; " + attempt + " attempt(s) used";
+            end(JobState.FAILED, now, errorMessage);
+            return;
+        }
+        String lost = minerId;
+        moveTo(JobState.PENDING);
+        attempt++;
+        minerId = null;
+        leaseExpiresMs = null;
+        assignedMs = null;
+        startedMs = null;
+        progress = 0;
+        progressMessage = null;
+        estimatedCompletionMs = null;
+        // A requeued job gets a fresh claim window.
+        deadlineMs = now.toEpochMilli() + ttlSeconds * 1000L;
+        record(JobEvent.STATUS, "miner " + lost + " lost its lease; requeued for attempt " + attempt, now);
+    }
+
+    /** Nobody claimed the job within its {@code ttl_seconds}. */
+    public void expireUnclaimed(Instant now) {
+        errorCode = ERR_EXPIRED;
+        errorMessage = "no miner claimed the job within " + ttlSeconds + " s";
+        end(JobState.FAILED, now, errorMessage);
+    }
+
+    /** The job ran past its {@code timeout_seconds}. */
+    public void timeOut(Instant now) {
+        if (state == JobState.CANCELING) {
+            end(JobState.CANCELED, now, "canceled");
+            return;
+        }
+        errorCode = ERR_TIMEOUT;
+        errorMessage = "the job ran longer than its timeout of " + timeoutSeconds + " s";
+        end(JobState.FAILED, now, errorMessage);
+    }
+
+    private void end(JobState finalState, Instant now, String message) {
+        moveTo(finalState);
+        endedMs = now.toEpochMilli();
+        leaseExpiresMs = null;
+        deadlineMs = null;
+        long ranSeconds = startedMs == null ? 0 : Math.max(0, (endedMs - startedMs) / 1000);
+        cost = Pricing.compute(ratePerHour, gpuCount, ranSeconds, priceMultiplier);
+        record(JobEvent.STATUS, message, now);
+    }
+
+    // ---- deadlines the sweeper checks ----------------------------------------------------
+
+    public boolean isLeaseExpired(Instant now) {
+        return state.isLeased() && leaseExpiresMs != null && leaseExpiresMs < now.toEpochMilli();
+    }
+
+    public boolean isUnclaimedTooLong(Instant now) {
+        return state == JobState.PENDING && deadlineMs != null && deadlineMs < now.toEpochMilli();
+    }
+
+    public boolean isPastTimeout(Instant now) {
+        return state.isLeased() && deadlineMs != null && deadlineMs < now.toEpochMilli();
+    }
+
+    // ---- results ---------------------------------------------------------------------------
+
+    /** Records the sealed result files and when they go, counted from when the job ended. */
+    public void sealResult(long sizeBytes, String sha256, Instant expiresAt) {
+        resultAvailable = true;
+        resultSizeBytes = sizeBytes;
+        resultSha256 = sha256;
+        resultExpiresMs = expiresAt.toEpochMilli();
+    }
+
+    public void markResultDeleted(Instant now) {
+        resultAvailable = false;
+        if (resultDeletedMs == null) {
+            resultDeletedMs = now.toEpochMilli();
+        }
+    }
+
+    public void setIdempotency(String key, String hash) {
+        this.idempotencyKey = key;
+        this.requestHash = hash;
+    }
+
+    /** Events recorded since the last call; the caller persists them with the job. */
+    public List<JobEvent> drainEvents() {
+        List<JobEvent> out = newEvents;
+        newEvents = new ArrayList<>();
+        return out;
+    }
+
+    // ---- read access ------------------------------------------------------------------------
+
+    private static Instant at(Long ms) {
+        return ms == null ? null : Instant.ofEpochMilli(ms);
+    }
+
+    public String getId() { return id; }
+    public String getClientId() { return clientId; }
+    public Plan getClientPlan() { return clientPlan; }
+    public JobState getState() { return state; }
+    public Priority getPriority() { return Priority.fromRank(priorityRank); }
+    public String getModel() { return model; }
+    public String getPayloadJson() { return payloadJson; }
+    public String getConstraintsJson() { return constraintsJson; }
+    public String getGpuType() { return gpuType; }
+    public int getGpuCount() { return gpuCount; }
+    public int getMinVramGb() { return minVramGb; }
+    public String getRegion() { return region; }
+    public int getTimeoutSeconds() { return timeoutSeconds; }
+    public int getTtlSeconds() { return ttlSeconds; }
+    public int getProgress() { return progress; }
+    public String getProgressMessage() { return progressMessage; }
+    public String getMinerId() { return minerId; }
+    public int getAttempt() { return attempt; }
+    public Instant getLeaseExpiresAt() { return at(leaseExpiresMs); }
+    public Instant getCreatedAt() { return Instant.ofEpochMilli(createdMs); }
+    public long getCreatedMs() { return createdMs; }
+    public Instant getAssignedAt() { return at(assignedMs); }
+    public Instant getStartedAt() { return at(startedMs); }
+    public Instant getEndedAt() { return at(endedMs); }
+    public Instant getEstimatedCompletion() { return at(estimatedCompletionMs); }
+    Long getEstimatedCompletionMs() { return estimatedCompletionMs; }
+    public Instant getCancelRequestedAt() { return at(cancelRequestedMs); }
+    public String getErrorCode() { return errorCode; }
+    public String getErrorMessage() { return errorMessage; }
+    public BigDecimal getRatePerHour() { return ratePerHour; }
+    public BigDecimal getPriceMultiplier() { return priceMultiplier; }
+    public long getEstimatedSeconds() { return estimatedSeconds; }
+    public BigDecimal getEstimatedCost() { return estimatedCost; }
+    public BigDecimal getCost() { return cost; }
+    public String getResultJson() { return resultJson; }
+    public String getMetricsJson() { return metricsJson; }
+    public boolean isResultAvailable() { return resultAvailable; }
+    public Long getResultSizeBytes() { return resultSizeBytes; }
+    public String getResultSha256() { return resultSha256; }
+    public Instant getResultExpiresAt() { return at(resultExpiresMs); }
+    public Instant getResultDeletedAt() { return at(resultDeletedMs); }
+    public String getIdempotencyKey() { return idempotencyKey; }
+    public String getRequestHash() { return requestHash; }
+    public long getVersion() { return version; }
+}

@@ -1,0 +1,196 @@
+package org.aitbc.coordinator.infrastructure;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.TypedQuery;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobEvent;
+import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.domain.Miner;
+
+/**
+ * Jobs and their events in the database. Every query here is served by an index declared on
+ * {@link Job} or {@link JobEvent}; none grows with the number of jobs beyond its page.
+ */
+@ApplicationScoped
+public class JobRepository {
+    private static final Set<JobState> LEASED = Set.of(JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING);
+
+    @PersistenceContext(unitName = "aitbc")
+    EntityManager em;
+
+    @Inject
+    Event<JobsChanged> changed;
+
+    /** Fired after a transaction that changed jobs commits: wakes long-polling miners and the event feed. */
+    public record JobsChanged(boolean queued) {
+    }
+
+    public Job find(String id) {
+        return em.find(Job.class, id);
+    }
+
+    /** Loads the job and locks its row until the transaction ends, so that racing writers take turns. */
+    public Job lock(String id) {
+        return em.find(Job.class, id, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    public void add(Job job) {
+        em.persist(job);
+        saveEvents(job);
+    }
+
+    /** Persists the events the aggregate recorded and announces the change after commit. */
+    public void saveEvents(Job job) {
+        List<JobEvent> events = job.drainEvents();
+        boolean queued = false;
+        for (JobEvent e : events) {
+            em.persist(e);
+            queued |= JobState.PENDING.wire().equals(e.getStatus()) && JobEvent.STATUS.equals(e.getType());
+        }
+        if (!events.isEmpty()) {
+            changed.fire(new JobsChanged(queued));
+        }
+    }
+
+    public Job findByIdempotencyKey(String clientId, String key) {
+        List<Job> found = em.createQuery(
+                        "SELECT j FROM Job j WHERE j.clientId = :c AND j.idempotencyKey = :k", Job.class)
+                .setParameter("c", clientId).setParameter("k", key).getResultList();
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /**
+     * Pending jobs this miner can run, best first: higher priority, then older. A short list, so
+     * that a miner that loses the race for the first can try the next.
+     */
+    public List<String> claimCandidates(Miner miner, int max) {
+        StringBuilder q = new StringBuilder("SELECT j.id FROM Job j WHERE j.state = :pending")
+                .append(" AND j.gpuCount <= :gpus AND j.minVramGb <= :vram");
+        List<String> types = miner.getGpuTypes();
+        q.append(types.isEmpty() ? " AND j.gpuType IS NULL" : " AND (j.gpuType IS NULL OR j.gpuType IN :types)");
+        List<String> models = miner.getModels();
+        if (!models.isEmpty()) {
+            q.append(" AND (j.model IS NULL OR j.model IN :models)");
+        }
+        q.append(miner.getRegion() == null ? " AND j.region IS NULL" : " AND (j.region IS NULL OR j.region = :region)");
+        q.append(" ORDER BY j.state, j.priorityRank DESC, j.createdMs ASC");
+        TypedQuery<String> query = em.createQuery(q.toString(), String.class)
+                .setParameter("pending", JobState.PENDING)
+                .setParameter("gpus", Math.max(1, miner.getGpuCount()))
+                .setParameter("vram", miner.getMaxVramGb())
+                .setMaxResults(max);
+        if (!types.isEmpty()) {
+            query.setParameter("types", types);
+        }
+        if (!models.isEmpty()) {
+            query.setParameter("models", models);
+        }
+        if (miner.getRegion() != null) {
+            query.setParameter("region", miner.getRegion());
+        }
+        return query.getResultList();
+    }
+
+    public long countLeasedBy(String minerId) {
+        return em.createQuery("SELECT COUNT(j) FROM Job j WHERE j.minerId = :m AND j.state IN :leased", Long.class)
+                .setParameter("m", minerId).setParameter("leased", LEASED).getSingleResult();
+    }
+
+    /** Extends the leases of all jobs a miner holds; one statement. */
+    public int renewLeases(String minerId, long untilMs) {
+        return em.createQuery("UPDATE Job j SET j.leaseExpiresMs = :until, j.version = j.version + 1"
+                        + " WHERE j.minerId = :m AND j.state IN :leased")
+                .setParameter("until", untilMs).setParameter("m", minerId).setParameter("leased", LEASED)
+                .executeUpdate();
+    }
+
+    public List<String> cancelingJobsOf(String minerId) {
+        return em.createQuery("SELECT j.id FROM Job j WHERE j.minerId = :m AND j.state = :s ORDER BY j.id", String.class)
+                .setParameter("m", minerId).setParameter("s", JobState.CANCELING).setMaxResults(1000)
+                .getResultList();
+    }
+
+    /** Ids of jobs whose lease ran out, whose run deadline passed, or that nobody claimed in time. */
+    public List<String> overdue(long nowMs, int max) {
+        List<String> ids = new ArrayList<>();
+        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :leased AND j.leaseExpiresMs < :now", String.class)
+                .setParameter("leased", LEASED).setParameter("now", nowMs).setMaxResults(max).getResultList());
+        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :states AND j.deadlineMs < :now", String.class)
+                .setParameter("states", List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
+                .setParameter("now", nowMs).setMaxResults(max).getResultList());
+        return ids.stream().distinct().toList();
+    }
+
+    public List<JobEvent> events(String jobId, long afterId, int max) {
+        return em.createQuery("SELECT e FROM JobEvent e WHERE e.jobId = :j AND e.id > :after ORDER BY e.id", JobEvent.class)
+                .setParameter("j", jobId).setParameter("after", afterId).setMaxResults(max).getResultList();
+    }
+
+    /** A page of a client's (or, for {@code clientId == null}, everyone's) jobs, newest first. */
+    public List<Job> page(JobQuery query, int limit) {
+        StringBuilder q = new StringBuilder("SELECT j FROM Job j WHERE 1 = 1");
+        where(q, query);
+        if (query.cursorCreatedMs() != null) {
+            q.append(" AND (j.createdMs < :cc OR (j.createdMs = :cc AND j.id < :cid))");
+        }
+        q.append(" ORDER BY j.createdMs DESC, j.id DESC");
+        TypedQuery<Job> tq = em.createQuery(q.toString(), Job.class);
+        bind(tq, query);
+        if (query.cursorCreatedMs() != null) {
+            tq.setParameter("cc", query.cursorCreatedMs()).setParameter("cid", query.cursorId());
+        }
+        return tq.setMaxResults(limit).getResultList();
+    }
+
+    public long count(JobQuery query) {
+        StringBuilder q = new StringBuilder("SELECT COUNT(j) FROM Job j WHERE 1 = 1");
+        where(q, query);
+        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class);
+        bind(tq, query);
+        return tq.getSingleResult();
+    }
+
+    private static void where(StringBuilder q, JobQuery query) {
+        if (query.clientId() != null) {
+            q.append(" AND j.clientId = :client");
+        }
+        if (query.states() != null && !query.states().isEmpty()) {
+            q.append(" AND j.state IN :states");
+        }
+        if (query.fromMs() != null) {
+            q.append(" AND j.createdMs >= :from");
+        }
+        if (query.toMs() != null) {
+            q.append(" AND j.createdMs < :to");
+        }
+    }
+
+    private static void bind(TypedQuery<?> tq, JobQuery query) {
+        if (query.clientId() != null) {
+            tq.setParameter("client", query.clientId());
+        }
+        if (query.states() != null && !query.states().isEmpty()) {
+            tq.setParameter("states", query.states());
+        }
+        if (query.fromMs() != null) {
+            tq.setParameter("from", query.fromMs());
+        }
+        if (query.toMs() != null) {
+            tq.setParameter("to", query.toMs());
+        }
+    }
+
+    /** The filters of a job listing; {@code toMs} is exclusive. */
+    public record JobQuery(String clientId, Collection<JobState> states, Long fromMs, Long toMs,
+                           Long cursorCreatedMs, String cursorId) {
+    }
+}

@@ -1,0 +1,64 @@
+package org.aitbc.coordinator.infrastructure;
+
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.annotation.PostConstruct;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.aitbc.coordinator.domain.JobState;
+import org.eclipse.microprofile.metrics.Metadata;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.Tag;
+
+/**
+ * {@code aitbc_jobs{state="..."}}: how many jobs are in each state. One grouped count, served by
+ * the state index and cached for a few seconds so that frequent scrapes cost little.
+ */
+@Singleton
+@Startup
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+public class JobStateGauges {
+    private static final long CACHE_MS = 5_000;
+
+    @PersistenceContext(unitName = "aitbc")
+    EntityManager em;
+
+    @Inject
+    MetricRegistry registry;
+
+    private volatile Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+    private volatile long readAt;
+
+    @PostConstruct
+    void register() {
+        Metadata meta = Metadata.builder().withName("aitbc.jobs").withDescription("Jobs by state").build();
+        for (JobState s : JobState.values()) {
+            registry.gauge(meta, this, g -> g.count(s), new Tag("state", s.wire()));
+        }
+    }
+
+    long count(JobState state) {
+        long now = System.currentTimeMillis();
+        if (now - readAt > CACHE_MS) {
+            synchronized (this) {
+                if (now - readAt > CACHE_MS) {
+                    Map<JobState, Long> fresh = new EnumMap<>(JobState.class);
+                    List<Object[]> rows = em.createQuery("SELECT j.state, COUNT(j) FROM Job j GROUP BY j.state", Object[].class)
+                            .getResultList();
+                    for (Object[] row : rows) {
+                        fresh.put((JobState) row[0], (Long) row[1]);
+                    }
+                    counts = fresh;
+                    readAt = now;
+                }
+            }
+        }
+        return counts.getOrDefault(state, 0L);
+    }
+}

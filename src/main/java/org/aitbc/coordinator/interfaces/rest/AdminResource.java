@@ -1,0 +1,85 @@
+package org.aitbc.coordinator.interfaces.rest;
+
+import jakarta.ejb.EJB;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.util.List;
+import org.aitbc.coordinator.application.AccountService;
+import org.aitbc.coordinator.domain.Account;
+import org.aitbc.coordinator.domain.Plan;
+import org.aitbc.coordinator.domain.Role;
+import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.wire.AccountView;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Accounts and keys, for admin keys only. */
+@Path("/v1/admin/accounts")
+@RequestScoped
+@Produces(MediaType.APPLICATION_JSON)
+@Allowed(Role.ADMIN)
+@Tag(name = "admin")
+public class AdminResource {
+    @EJB
+    AccountService accounts;
+
+    @Inject
+    CoordinatorConfig config;
+
+    @POST
+    @Operation(summary = "Create an account", description = "{role: client|miner|admin, plan: free|pro|enterprise, "
+            + "name}; answers the new API key once; only its hash is kept.")
+    @APIResponse(responseCode = "201", description = "The account with api_key")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
+    public Response create(InputStream body) {
+        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), false);
+        JsonBody check = new JsonBody();
+        String roleText = check.string(o, "role", "role", 1, 16);
+        Role role = Role.fromWire(roleText);
+        if (role == null) {
+            check.problem("role", "must be one of client, miner, admin");
+        }
+        String planText = check.string(o, "plan", "plan", 1, 16);
+        Plan plan = planText == null ? null : Plan.fromWire(planText);
+        if (planText != null && plan == null) {
+            check.problem("plan", "must be one of free, pro, enterprise");
+        }
+        String name = check.string(o, "name", "name", 1, 200);
+        check.check();
+        AccountService.Created created = accounts.create(role, plan, name == null ? role.wire() : name);
+        return Response.status(201).entity(view(created.account(), created.apiKey())).build();
+    }
+
+    @GET
+    @Operation(summary = "List accounts (never their keys)")
+    public List<AccountView> list() {
+        return accounts.list().stream().map(a -> view(a, null)).toList();
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Operation(summary = "Revoke an account's key")
+    @APIResponse(responseCode = "200", description = "The account, with revoked_at")
+    @APIResponse(responseCode = "404", description = "ACCOUNT_NOT_FOUND")
+    public AccountView revoke(@PathParam("id") String id) {
+        Account a = accounts.revoke(id);
+        AuthFilter.forget(id);
+        return view(a, null);
+    }
+
+    private static AccountView view(Account a, String key) {
+        return new AccountView(a.getId(), a.getName(), a.getRole().wire(), a.getPlan() == null ? null : a.getPlan().wire(),
+                a.getCreatedAt(), a.getRevokedAt(), key);
+    }
+}

@@ -1,0 +1,70 @@
+package org.aitbc.coordinator.interfaces.rest;
+
+import jakarta.ejb.EJBException;
+import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.aitbc.coordinator.application.CoordinatorException;
+
+/**
+ * Turns every failure into the one error shape. Refusals keep their status and code; anything
+ * unexpected is logged with a reference and answered 500 without internals.
+ */
+final class ErrorMappers {
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class.getName());
+
+    private ErrorMappers() {
+    }
+
+    @Provider
+    public static class Refusals implements ExceptionMapper<CoordinatorException> {
+        @Override
+        public Response toResponse(CoordinatorException e) {
+            return Errors.response(e);
+        }
+    }
+
+    @Provider
+    public static class Http implements ExceptionMapper<WebApplicationException> {
+        @Override
+        public Response toResponse(WebApplicationException e) {
+            int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
+            return switch (status) {
+                case 404 -> Errors.response(404, "NOT_FOUND", "no such route", null);
+                case 405 -> Errors.response(405, "METHOD_NOT_ALLOWED", "this route does not accept that method", null);
+                case 406 -> Errors.response(406, "NOT_ACCEPTABLE", "this route answers in JSON", null);
+                case 415 -> Errors.response(415, "UNSUPPORTED_MEDIA_TYPE", "send a JSON body (Content-Type: application/json)", null);
+                default -> e instanceof ClientErrorException
+                        ? Errors.response(status, "BAD_REQUEST", "the request could not be understood", null)
+                        : unexpected(e);
+            };
+        }
+    }
+
+    @Provider
+    public static class Unexpected implements ExceptionMapper<Throwable> {
+        @Override
+        public Response toResponse(Throwable e) {
+            Throwable cause = e;
+            while (cause instanceof EJBException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof CoordinatorException ce) {
+                return Errors.response(ce);
+            }
+            return unexpected(e);
+        }
+    }
+
+    static Response unexpected(Throwable e) {
+        String ref = UUID.randomUUID().toString();
+        LOG.log(Level.SEVERE, "unexpected failure, reference " + ref, e);
+        return Errors.response(500, "INTERNAL_ERROR",
+                "the coordinator could not complete the request (reference " + ref + ")", null);
+    }
+}

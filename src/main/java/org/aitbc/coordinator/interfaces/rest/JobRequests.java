@@ -1,0 +1,144 @@
+package org.aitbc.coordinator.interfaces.rest;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.Priority;
+import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+
+/**
+ * Reads a submission in either accepted form into a {@link Job.Spec}:
+ * <ul>
+ * <li>{@code {model, input, output_config, requirements: {gpu_type, gpu_count, min_vram_gb, region},
+ *     priority, timeout_seconds, ttl_seconds}};</li>
+ * <li>the older marketplace form {@code {payload: {type, model, ...}, constraints: {gpu, gpu_count,
+ *     min_vram_gb, models, region}, ttl_seconds}}, whose payload is handed to the miner as sent.</li>
+ * </ul>
+ * Each problem is reported against its field path ({@code requirements.gpu_count},
+ * {@code [2].model} in a batch).
+ */
+@ApplicationScoped
+public class JobRequests {
+    static final int MAX_GPU_COUNT = 64;
+    static final int MAX_VRAM_GB = 4096;
+    static final int MAX_TIMEOUT = 604_800;
+    static final int MAX_TTL = 86_400;
+
+    @Inject
+    CoordinatorConfig config;
+
+    Job.Spec parse(JsonObject body, String prefix, JsonBody check) {
+        return body.containsKey("payload") ? legacy(body, prefix, check) : current(body, prefix, check);
+    }
+
+    private Job.Spec current(JsonObject body, String p, JsonBody check) {
+        String model = check.string(body, "model", p + "model", 1, 200);
+        if (model == null && !body.containsKey("model")) {
+            check.problem(p + "model", "is required");
+        }
+        JsonValue input = body.get("input");
+        if (input != null && input.toString().getBytes(StandardCharsets.UTF_8).length > config.inputMaxBytes()) {
+            check.problem(p + "input", "must be at most " + config.inputMaxBytes()
+                    + " bytes inline; upload larger inputs through /v1/files");
+        }
+        JsonObject outputConfig = check.object(body, "output_config", p + "output_config");
+        JsonObject req = check.object(body, "requirements", p + "requirements");
+        Requirements r = requirements(req == null ? JsonValue.EMPTY_JSON_OBJECT : req, p + "requirements.", "gpu_type",
+                check);
+        Common c = common(body, p, check);
+
+        JsonObjectBuilder payload = Json.createObjectBuilder().add("type", "inference");
+        if (model != null) {
+            payload.add("model", model);
+        }
+        payload.add("input", input == null ? JsonValue.NULL : input);
+        if (outputConfig != null) {
+            payload.add("output_config", outputConfig);
+        }
+        return spec(model, payload.build(), r, c);
+    }
+
+    private Job.Spec legacy(JsonObject body, String p, JsonBody check) {
+        JsonObject payload = check.object(body, "payload", p + "payload");
+        if (payload == null) {
+            check.problem(p + "payload", "is required and must be a JSON object");
+            payload = JsonValue.EMPTY_JSON_OBJECT;
+        }
+        String model = check.string(payload, "model", p + "payload.model", 1, 200);
+        check.string(payload, "type", p + "payload.type", 1, 64);
+        if (payload.toString().getBytes(StandardCharsets.UTF_8).length > config.inputMaxBytes()) {
+            check.problem(p + "payload", "must be at most " + config.inputMaxBytes()
+                    + " bytes inline; upload larger inputs through /v1/files");
+        }
+        JsonObject cons = check.object(body, "constraints", p + "constraints");
+        Requirements r = requirements(cons == null ? JsonValue.EMPTY_JSON_OBJECT : cons, p + "constraints.", "gpu", check);
+        if (model == null && !r.models().isEmpty()) {
+            // A legacy job that names acceptable models but no payload model runs on the first.
+            model = r.models().get(0);
+        }
+        return spec(model, payload, r, common(body, p, check));
+    }
+
+    private record Requirements(String gpuType, int gpuCount, int minVramGb, String region, List<String> models) {
+    }
+
+    private record Common(Priority priority, int timeoutSeconds, int ttlSeconds) {
+    }
+
+    private Requirements requirements(JsonObject o, String p, String gpuKey, JsonBody check) {
+        String gpu = check.string(o, gpuKey, p + gpuKey, 1, 64);
+        String gpuType = null;
+        if (gpu != null) {
+            gpuType = CoordinatorConfig.normaliseGpu(gpu).replaceFirst("^nvidia", "");
+            if (!config.gpuRates().containsKey(gpuType)) {
+                check.problem(p + gpuKey, "must be one of " + String.join(", ", config.gpuRates().keySet()));
+                gpuType = null;
+            }
+        }
+        Integer count = check.integer(o, "gpu_count", p + "gpu_count", 1, MAX_GPU_COUNT);
+        Integer vram = check.integer(o, "min_vram_gb", p + "min_vram_gb", 0, MAX_VRAM_GB);
+        String region = check.string(o, "region", p + "region", 1, 64);
+        List<String> models = check.strings(o, "models", p + "models", 200);
+        return new Requirements(gpuType, count == null ? 1 : count, vram == null ? 0 : vram, region, models);
+    }
+
+    private Common common(JsonObject body, String p, JsonBody check) {
+        Priority priority = Priority.NORMAL;
+        String text = check.string(body, "priority", p + "priority", 0, 32);
+        if (text != null) {
+            priority = Priority.fromWire(text);
+            if (priority == null) {
+                check.problem(p + "priority", "must be one of low, normal, high, urgent");
+                priority = Priority.NORMAL;
+            }
+        }
+        Integer timeout = check.integer(body, "timeout_seconds", p + "timeout_seconds", 1, MAX_TIMEOUT);
+        Integer ttl = check.integer(body, "ttl_seconds", p + "ttl_seconds", 1, MAX_TTL);
+        return new Common(priority, timeout == null ? config.defaultTimeoutSeconds() : timeout,
+                ttl == null ? config.defaultTtlSeconds() : ttl);
+    }
+
+    private Job.Spec spec(String model, JsonObject payload, Requirements r, Common c) {
+        JsonObjectBuilder constraints = Json.createObjectBuilder()
+                .add("gpu_count", r.gpuCount()).add("min_vram_gb", r.minVramGb());
+        if (r.gpuType() != null) {
+            constraints.add("gpu", r.gpuType());
+        }
+        if (r.region() != null) {
+            constraints.add("region", r.region());
+        }
+        if (!r.models().isEmpty()) {
+            constraints.add("models", Json.createArrayBuilder(r.models()));
+        }
+        Long typical = model == null ? null : config.modelSeconds().get(model);
+        long estimated = typical != null ? Math.min(typical, c.timeoutSeconds()) : c.timeoutSeconds();
+        return new Job.Spec(model, payload.toString(), constraints.build().toString(), r.gpuType(), r.gpuCount(),
+                r.minVramGb(), r.region(), c.priority(), c.timeoutSeconds(), c.ttlSeconds(), estimated);
+    }
+}

@@ -1,0 +1,236 @@
+package org.aitbc.coordinator.interfaces.rest;
+
+import jakarta.ejb.EJB;
+import jakarta.ejb.EJBException;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import jakarta.persistence.PersistenceException;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.JobService;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.Role;
+import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.Ids;
+import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
+import org.aitbc.coordinator.wire.BatchAnswer;
+import org.aitbc.coordinator.wire.EventList;
+import org.aitbc.coordinator.wire.JobList;
+import org.aitbc.coordinator.wire.JobView;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** The client's API for jobs: submit, read, list, follow and cancel. */
+@Path("/v1/jobs")
+@RequestScoped
+@Produces(MediaType.APPLICATION_JSON)
+@Allowed({Role.CLIENT, Role.ADMIN})
+@Tag(name = "jobs")
+public class JobResource {
+    @EJB
+    JobService service;
+
+    @Inject
+    JobRequests requests;
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    CoordinatorConfig config;
+
+    @POST
+    @Allowed(Role.CLIENT)
+    @Operation(summary = "Submit a job", description = "Accepts the current form {model, input, requirements, "
+            + "priority, timeout_seconds, ttl_seconds} or the older {payload, constraints, ttl_seconds}. "
+            + "An Idempotency-Key header makes a retry return the first job (200).")
+    @APIResponse(responseCode = "201", description = "The new job, with estimated_cost and estimated_time_seconds")
+    @APIResponse(responseCode = "200", description = "A retry with the same Idempotency-Key: the first job")
+    @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
+    @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (fields name each problem) or IDEMPOTENCY_MISMATCH")
+    public Response submit(@HeaderParam("Idempotency-Key") String idempotencyKey, InputStream body) {
+        String text = JsonBody.text(body, config.requestMaxBytes());
+        JsonValue parsed = JsonBody.parse(text, false);
+        if (parsed.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body must be a JSON object");
+        }
+        JsonBody check = new JsonBody();
+        Job.Spec spec = requests.parse(parsed.asJsonObject(), "", check);
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.trim();
+        if (key != null && key.length() > 200) {
+            check.problem("Idempotency-Key", "must be at most 200 characters");
+        }
+        check.check();
+        String hash = Ids.sha256Hex(parsed.toString());
+        JobService.Submitted submitted;
+        try {
+            submitted = service.submit(caller.get(), spec, key, hash);
+        } catch (EJBException | PersistenceException e) {
+            // Two submissions with one Idempotency-Key raced; the other one's job stands.
+            Job first = key == null ? null : service.findIdempotent(caller.get(), key);
+            if (first == null) {
+                throw e;
+            }
+            if (!hash.equals(first.getRequestHash())) {
+                throw new CoordinatorException(422, "IDEMPOTENCY_MISMATCH",
+                        "Idempotency-Key " + key + " was used before with a different request body");
+            }
+            submitted = new JobService.Submitted(first, false);
+        }
+        return Response.status(submitted.created() ? 201 : 200).entity(JobViews.of(submitted.job())).build();
+    }
+
+    @POST
+    @Path("batch")
+    @Allowed(Role.CLIENT)
+    @Operation(summary = "Submit several jobs at once", description = "A JSON array of submissions; all are "
+            + "created or none. Problems are named by index, e.g. [2].model.")
+    @APIResponse(responseCode = "201", description = "{\"jobs\": [...]} in the order given")
+    @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
+    public Response batch(InputStream body) {
+        JsonValue parsed = JsonBody.parse(JsonBody.text(body, config.requestMaxBytes() * 4), false);
+        if (parsed.getValueType() != JsonValue.ValueType.ARRAY) {
+            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body must be a JSON array of jobs");
+        }
+        JsonArray array = parsed.asJsonArray();
+        JsonBody check = new JsonBody();
+        if (array.isEmpty()) {
+            check.problem("jobs", "must contain at least one job");
+        }
+        if (array.size() > config.batchMaxJobs()) {
+            check.problem("jobs", "must contain at most " + config.batchMaxJobs() + " jobs");
+        }
+        check.check();
+        List<Job.Spec> specs = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            JsonValue v = array.get(i);
+            if (v.getValueType() != JsonValue.ValueType.OBJECT) {
+                check.problem("[" + i + "]", "must be a JSON object");
+                continue;
+            }
+            specs.add(requests.parse(v.asJsonObject(), "[" + i + "].", check));
+        }
+        check.check();
+        List<JobView> views = service.submitBatch(caller.get(), specs).stream().map(JobViews::of).toList();
+        return Response.status(201).entity(new BatchAnswer(views)).build();
+    }
+
+    @GET
+    @Operation(summary = "List jobs, newest first", description = "Filters: status (comma-separated), days, "
+            + "from/to (inclusive UTC dates), limit (1-1000), cursor (next_cursor of the previous page).")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
+    public JobList list(@QueryParam("status") String status, @QueryParam("days") String days,
+                        @QueryParam("from") String from, @QueryParam("to") String to,
+                        @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        JobQuery query = ListFilters.parse(status, days, from, to, cursor);
+        int max = ListFilters.limit(limit);
+        JobService.Page page = service.list(caller.get(), query, max);
+        String next = null;
+        if (page.hasMore()) {
+            Job last = page.jobs().get(page.jobs().size() - 1);
+            next = ListFilters.cursor(last.getCreatedMs(), last.getId());
+        }
+        return new JobList(page.jobs().stream().map(JobViews::of).toList(), page.total(), page.hasMore(), next);
+    }
+
+    @GET
+    @Path("history")
+    @Operation(summary = "Job history by date range", description = "The same list as GET /v1/jobs.")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
+    public JobList history(@QueryParam("status") String status, @QueryParam("days") String days,
+                           @QueryParam("from") String from, @QueryParam("to") String to,
+                           @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        return list(status, days, from, to, limit, cursor);
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "One job with its status, progress, times, costs and result summary")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND (also for another client's job)")
+    public JobView get(@PathParam("id") String id) {
+        return JobViews.of(service.get(caller.get(), id));
+    }
+
+    @GET
+    @Path("{id}/events")
+    @Operation(summary = "The job's recorded events in order, after the given event id")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    public EventList events(@PathParam("id") String id, @QueryParam("after") String after,
+                            @QueryParam("limit") String limit) {
+        long afterId = after == null || after.isBlank() ? 0 : ListFilters.longParam("after", after, 0);
+        int max = limit == null || limit.isBlank() ? 1000 : ListFilters.intParam("limit", limit, 1, 10_000);
+        return new EventList(service.events(caller.get(), id, afterId, max).stream().map(JobViews::of).toList());
+    }
+
+    @GET
+    @Path("{id}/result")
+    @Operation(summary = "The JSON result and metrics the miner delivered")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
+    public JsonObject result(@PathParam("id") String id) {
+        Job job = service.get(caller.get(), id);
+        if (!job.getState().isFinal() || job.getResultJson() == null) {
+            throw new CoordinatorException(409, "RESULT_NOT_READY",
+                    "job " + id + " is " + job.getState().wire() + " and has no result yet");
+        }
+        return Json.createObjectBuilder()
+                .add("job_id", job.getId())
+                .add("status", job.getState().wire())
+                .add("result", json(job.getResultJson()))
+                .add("metrics", json(job.getMetricsJson()))
+                .build();
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Allowed(Role.CLIENT)
+    @Operation(summary = "Cancel a job", description = "Pending and assigned jobs are canceled at once; a "
+            + "running job becomes canceling until its miner stops. The answer is the job plus "
+            + "\"cancellation\": \"canceling\" | \"canceled\".")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "409", description = "INVALID_STATE: the job already ended; the message names its state")
+    public JobView cancel(@PathParam("id") String id) {
+        JobService.Canceled c = service.cancel(caller.get(), id);
+        return JobViews.of(c.job()).withCancellation(c.outcome() == Job.CancelOutcome.CANCELED ? "canceled" : "canceling");
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    @Allowed(Role.CLIENT)
+    @Operation(summary = "Cancel a job (same as DELETE /v1/jobs/{id})")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "409", description = "INVALID_STATE")
+    public JobView cancelByPost(@PathParam("id") String id) {
+        return cancel(id);
+    }
+
+    static JsonValue json(String text) {
+        if (text == null) {
+            return JsonValue.NULL;
+        }
+        try (JsonReader r = Json.createReader(new StringReader(text))) {
+            return r.readValue();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.aitbc.coordinator.interfaces.rest;
+
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Set;
+import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
+
+/**
+ * The filters shared by the list, history, export and statistics routes: {@code status} (one or
+ * several, comma-separated), {@code days}, {@code from}/{@code to} (inclusive UTC dates),
+ * {@code limit} and {@code cursor}. Any bad value is a 400 naming its parameter.
+ */
+final class ListFilters {
+    static final int DEFAULT_LIMIT = 20;
+    static final int MAX_LIMIT = 1000;
+
+    private ListFilters() {
+    }
+
+    static JobQuery parse(String status, String days, String from, String to, String cursor) {
+        Set<JobState> states = EnumSet.noneOf(JobState.class);
+        if (status != null && !status.isBlank()) {
+            for (String s : status.split(",")) {
+                JobState st = JobState.fromWire(s);
+                if (st == null) {
+                    throw CoordinatorException.badParameter("status", "has an unknown value '" + s.trim()
+                            + "'; use pending, assigned, running, canceling, completed, failed or canceled");
+                }
+                states.add(st);
+            }
+        }
+        Long fromMs = null;
+        Long toMs = null;
+        if (days != null && !days.isBlank()) {
+            int d = intParam("days", days, 1, 36_500);
+            fromMs = System.currentTimeMillis() - d * 86_400_000L;
+        }
+        if (from != null && !from.isBlank()) {
+            long f = date("from", from).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            fromMs = fromMs == null ? f : Math.max(fromMs, f);
+        }
+        if (to != null && !to.isBlank()) {
+            LocalDate t = date("to", to);
+            if (from != null && !from.isBlank() && t.isBefore(date("from", from))) {
+                throw CoordinatorException.badParameter("to", "must not be before from");
+            }
+            toMs = t.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        }
+        Long cursorMs = null;
+        String cursorId = null;
+        if (cursor != null && !cursor.isBlank()) {
+            try {
+                String decoded = new String(Base64.getUrlDecoder().decode(cursor.trim()), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                cursorMs = Long.parseLong(decoded.substring(0, colon));
+                cursorId = decoded.substring(colon + 1);
+            } catch (RuntimeException e) {
+                throw CoordinatorException.badParameter("cursor", "is not a cursor this service returned");
+            }
+        }
+        return new JobQuery(null, states, fromMs, toMs, cursorMs, cursorId);
+    }
+
+    static String cursor(long createdMs, String id) {
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString((createdMs + ":" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static int limit(String limit) {
+        return limit == null || limit.isBlank() ? DEFAULT_LIMIT : intParam("limit", limit, 1, MAX_LIMIT);
+    }
+
+    static int intParam(String name, String value, int min, int max) {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v < min || v > max) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw CoordinatorException.badParameter(name, "must be a whole number from " + min + " to " + max);
+        }
+    }
+
+    static long longParam(String name, String value, long min) {
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v < min) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw CoordinatorException.badParameter(name, "must be a whole number of at least " + min);
+        }
+    }
+
+    private static LocalDate date(String name, String value) {
+        try {
+            return LocalDate.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw CoordinatorException.badParameter(name, "must be a date as YYYY-MM-DD");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package org.aitbc.coordinator.wire;
+
+import jakarta.json.JsonValue;
+import java.time.Instant;
+import java.util.List;
+
+/** The answers of the miner protocol (spec §4). */
+public final class MinerAnswers {
+    private MinerAnswers() {
+    }
+
+    public record Registered(String status, String minerId) {
+    }
+
+    public record Heartbeat(String status, List<String> cancelJobIds) {
+    }
+
+    /** A claimed job: what to run, under which attempt, until when the lease holds. */
+    public record Assignment(String jobId, JsonValue payload, JsonValue constraints, int attempt,
+                             Instant leaseExpiresAt) {
+    }
+
+    public record Progress(String status, boolean cancelRequested) {
+    }
+
+    public record Done(String status, String jobId, String jobStatus) {
+    }
+}
