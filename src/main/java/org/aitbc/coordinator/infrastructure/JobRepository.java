@@ -54,6 +54,11 @@ public class JobRepository {
         boolean queued = false;
         for (JobEvent e : events) {
             em.persist(e);
+            if (events.size() > 1) {
+                // The database numbers events on insert, and the persistence context does not keep
+                // the order of new objects: insert one at a time so that ids follow the changes.
+                em.flush();
+            }
             queued |= JobState.PENDING.wire().equals(e.getStatus()) && JobEvent.STATUS.equals(e.getType());
         }
         if (!events.isEmpty()) {
