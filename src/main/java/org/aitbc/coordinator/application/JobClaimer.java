@@ -7,7 +7,6 @@ import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.OptimisticLockException;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.PersistenceException;
 import java.time.Instant;
@@ -16,6 +15,7 @@ import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
 import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.JobRepository;
+import org.aitbc.coordinator.infrastructure.TransientFailures;
 
 /**
  * Claims one job for one miner. The claim is a single conditional update in the database
@@ -51,12 +51,10 @@ public class JobClaimer {
             jobs.saveEvents(job);
             em.flush();
             return job;
-        } catch (OptimisticLockException e) {
-            context.setRollbackOnly();
-            return null;
         } catch (PersistenceException e) {
-            if (e.getCause() instanceof OptimisticLockException
-                    || e.getClass().getSimpleName().contains("OptimisticLock")) {
+            if (TransientFailures.isConflict(e)) {
+                // Another miner's claim won (version changed), or the database chose this
+                // transaction as a deadlock victim: either way this job is not ours.
                 context.setRollbackOnly();
                 return null;
             }

@@ -1,12 +1,15 @@
 package org.aitbc.coordinator.application;
 
 import jakarta.ejb.EJB;
+import jakarta.ejb.EJBException;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
@@ -14,6 +17,7 @@ import org.aitbc.coordinator.domain.Miner;
 import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.JobRepository;
 import org.aitbc.coordinator.infrastructure.Metrics;
+import org.aitbc.coordinator.infrastructure.TransientFailures;
 
 /**
  * The miner protocol (spec §4). Every write a miner makes about a job is fenced: it must name a
@@ -23,6 +27,8 @@ import org.aitbc.coordinator.infrastructure.Metrics;
 @Stateless
 public class MinerService {
     private static final Logger LOG = Logger.getLogger(MinerService.class.getName());
+    /** Jobs a poller on this server is claiming right now. */
+    private static final Set<String> CLAIMING = ConcurrentHashMap.newKeySet();
 
     @Inject
     JobRepository jobs;
@@ -69,8 +75,24 @@ public class MinerService {
         if (jobs.countLeasedBy(minerId) >= miner.getConcurrency()) {
             return null;
         }
-        for (String candidate : jobs.claimCandidates(miner, 8)) {
-            Job job = claimer.claim(candidate, minerId);
+        for (String candidate : jobs.claimCandidates(miner, 16)) {
+            // Only a hint, to keep this server's pollers from queueing on one row's lock: the
+            // database's conditional update decides, on this server and across servers.
+            if (!CLAIMING.add(candidate)) {
+                continue;
+            }
+            Job job;
+            try {
+                job = claimer.claim(candidate, minerId);
+            } catch (EJBException e) {
+                if (!TransientFailures.isConflict(e)) {
+                    throw e;
+                }
+                // Lost at commit to a concurrent transaction: try the next candidate.
+                continue;
+            } finally {
+                CLAIMING.remove(candidate);
+            }
             if (job != null) {
                 metrics.claimed(job.getAssignedAt().toEpochMilli() - job.getCreatedMs());
                 return job;

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.infrastructure.TransientFailures;
 
 /**
  * Turns every failure into the one error shape. Refusals keep their status and code; anything
@@ -56,6 +57,12 @@ final class ErrorMappers {
             }
             if (cause instanceof CoordinatorException ce) {
                 return Errors.response(ce);
+            }
+            if (TransientFailures.isConflict(e)) {
+                // A concurrent change won a lock or version check: nothing was changed; retrying works.
+                return Response.fromResponse(Errors.response(503, "CONFLICT_RETRY",
+                        "a concurrent change got there first; nothing was changed, retry the request", null))
+                        .header("Retry-After", 1).build();
             }
             return unexpected(e);
         }

@@ -211,7 +211,7 @@ public class JobResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "INVALID_STATE: the job already ended; the message names its state")
     public JobView cancel(@PathParam("id") String id) {
-        JobService.Canceled c = service.cancel(caller.get(), id);
+        JobService.Canceled c = Retry.onConflict(() -> service.cancel(caller.get(), id));
         return JobViews.of(c.job()).withCancellation(c.outcome() == Job.CancelOutcome.CANCELED ? "canceled" : "canceling");
     }
 

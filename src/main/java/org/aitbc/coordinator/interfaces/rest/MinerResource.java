@@ -159,7 +159,8 @@ public class MinerResource {
         String status = check.string(o, "status", "status", 0, 64);
         check.object(o, "metadata", "metadata");
         check.check();
-        return new MinerAnswers.Heartbeat("ok", service.heartbeat(caller.get(), minerId(), status));
+        String id = minerId();
+        return new MinerAnswers.Heartbeat("ok", Retry.onConflict(() -> service.heartbeat(caller.get(), id, status)));
     }
 
     @POST
@@ -198,7 +199,9 @@ public class MinerResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST: this miner no longer holds the job")
     public MinerAnswers.Done start(@PathParam("job_id") String jobId) {
-        Job job = service.start(caller.get(), minerId(), jobId, attempt());
+        String id = minerId();
+        Integer attempt = attempt();
+        Job job = Retry.onConflict(() -> service.start(caller.get(), id, jobId, attempt));
         return new MinerAnswers.Done("ok", job.getId(), job.getState().wire());
     }
 
@@ -228,7 +231,11 @@ public class MinerResource {
             }
         }
         check.check();
-        boolean cancel = service.progress(caller.get(), minerId(), jobId, attempt(), progress, message, eta);
+        String id = minerId();
+        Integer attempt = attempt();
+        Instant estimated = eta;
+        boolean cancel = Retry.onConflict(() -> service.progress(caller.get(), id, jobId, attempt, progress, message,
+                estimated));
         return new MinerAnswers.Progress("ok", cancel);
     }
 
@@ -245,8 +252,11 @@ public class MinerResource {
         JsonValue result = o.get("result");
         JsonObject metrics = check.object(o, "metrics", "metrics");
         check.check();
-        Job job = service.complete(caller.get(), minerId(), jobId, attempt(),
-                result == null ? "null" : result.toString(), metrics == null ? null : metrics.toString());
+        String id = minerId();
+        Integer attempt = attempt();
+        String resultText = result == null ? "null" : result.toString();
+        String metricsText = metrics == null ? null : metrics.toString();
+        Job job = Retry.onConflict(() -> service.complete(caller.get(), id, jobId, attempt, resultText, metricsText));
         return new MinerAnswers.Done("ok", job.getId(), job.getState().wire());
     }
 
@@ -262,7 +272,9 @@ public class MinerResource {
         String code = check.string(o, "error_code", "error_code", 1, 64);
         String message = check.string(o, "error_message", "error_message", 0, 2000);
         check.check();
-        Job job = service.fail(caller.get(), minerId(), jobId, attempt(), code, message);
+        String id = minerId();
+        Integer attempt = attempt();
+        Job job = Retry.onConflict(() -> service.fail(caller.get(), id, jobId, attempt, code, message));
         return new MinerAnswers.Done("ok", job.getId(), job.getState().wire());
     }
 

@@ -1,0 +1,36 @@
+package org.aitbc.coordinator.infrastructure;
+
+import java.sql.SQLException;
+import java.sql.SQLTransactionRollbackException;
+import java.sql.SQLTransientException;
+import jakarta.persistence.LockTimeoutException;
+import jakarta.persistence.OptimisticLockException;
+import jakarta.persistence.PessimisticLockException;
+
+/**
+ * Recognises failures that mean "another transaction got there first" (deadlock victim, lock
+ * timeout, serialization failure, lost optimistic check) rather than a fault: the work can be
+ * retried, or treated as a lost race.
+ */
+public final class TransientFailures {
+    private TransientFailures() {
+    }
+
+    public static boolean isConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OptimisticLockException || t instanceof PessimisticLockException
+                    || t instanceof LockTimeoutException || t instanceof SQLTransactionRollbackException
+                    || t instanceof SQLTransientException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("40") || "55P03".equals(sql.getSQLState()))) {
+                return true;
+            }
+            if (t.getClass().getName().endsWith("OptimisticLockException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
