@@ -37,6 +37,15 @@ public class LeaseSweeper {
     @Resource
     SessionContext context;
 
+    /** At start-up: leases that ran out while the coordinator was down get a fresh lease period. */
+    public int graceAfterDowntime() {
+        int n = jobs.extendAllLeases(JobService.now().plus(config.lease()).toEpochMilli());
+        if (n > 0) {
+            LOG.info(() -> n + " leases extended after start-up, so miners can renew them");
+        }
+        return n;
+    }
+
     /** One sweep; returns how many jobs it changed. */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public int sweep() {

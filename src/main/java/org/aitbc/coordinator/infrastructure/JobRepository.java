@@ -118,6 +118,16 @@ public class JobRepository {
                 .executeUpdate();
     }
 
+    /**
+     * Gives every held lease at least until {@code untilMs}. Run when the coordinator starts:
+     * miners could not renew while it was down, and that is no reason to take their work away.
+     */
+    public int extendAllLeases(long untilMs) {
+        return em.createQuery("UPDATE Job j SET j.leaseExpiresMs = :until, j.version = j.version + 1"
+                        + " WHERE j.state IN :leased AND j.leaseExpiresMs < :until")
+                .setParameter("until", untilMs).setParameter("leased", LEASED).executeUpdate();
+    }
+
     public List<String> cancelingJobsOf(String minerId) {
         return em.createQuery("SELECT j.id FROM Job j WHERE j.minerId = :m AND j.state = :s ORDER BY j.id", String.class)
                 .setParameter("m", minerId).setParameter("s", JobState.CANCELING).setMaxResults(1000)

@@ -50,6 +50,7 @@ public class SweepTimer {
 
     @PostConstruct
     void schedule() {
+        sweeper.graceAfterDowntime();
         long interval = config.sweepIntervalSeconds() * 1000L;
         boolean found = false;
         for (Timer t : timerService.getTimers()) {
