@@ -6,16 +6,23 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.time.LocalDate;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.IllegalTransitionException;
+import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.Ids;
 import org.aitbc.coordinator.infrastructure.JobRepository;
 import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
 import org.aitbc.coordinator.infrastructure.Metrics;
+import org.aitbc.coordinator.wire.JobStats;
 
 /** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */
 @Stateless
@@ -105,6 +112,42 @@ public class JobService {
         List<Job> page = jobs.page(scoped, limit + 1);
         boolean more = page.size() > limit;
         return new Page(more ? page.subList(0, limit) : page, jobs.count(scoped), more);
+    }
+
+    /**
+     * Statistics over jobs submitted from {@code fromDay} to {@code toDay} (UTC days, inclusive):
+     * ended jobs from the daily counters, active ones from the state index.
+     */
+    public JobStats stats(Caller caller, long fromDay, long toDay) {
+        String client = caller.isAdmin() ? null : caller.accountId();
+        Map<String, Long> byStatus = new LinkedHashMap<>();
+        for (JobState s : JobState.values()) {
+            byStatus.put(s.wire(), 0L);
+        }
+        BigDecimal spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
+        long completedRunSeconds = 0;
+        for (DailyStats row : jobs.dailyStats(client, fromDay, toDay)) {
+            byStatus.merge(row.getStatus(), row.getJobs(), Long::sum);
+            spent = spent.add(row.getSpent());
+            if (JobState.COMPLETED.wire().equals(row.getStatus())) {
+                completedRunSeconds += row.getRunSeconds();
+            }
+        }
+        for (Object[] row : jobs.activeCounts(client, fromDay * 86_400_000L, (toDay + 1) * 86_400_000L)) {
+            byStatus.merge(((JobState) row[0]).wire(), (Long) row[1], Long::sum);
+        }
+        long completed = byStatus.get(JobState.COMPLETED.wire());
+        long finished = completed + byStatus.get(JobState.FAILED.wire()) + byStatus.get(JobState.CANCELED.wire());
+        long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
+        return new JobStats(total, byStatus, finished == 0 ? null : (double) completed / finished,
+                completed == 0 ? null : (double) completedRunSeconds / completed, spent,
+                LocalDate.ofEpochDay(fromDay).toString(), LocalDate.ofEpochDay(toDay).toString());
+    }
+
+    /** One page of an export: like {@link #list} without the total, for streaming every row. */
+    public List<Job> exportPage(Caller caller, JobQuery query, int limit) {
+        return jobs.page(new JobQuery(caller.isAdmin() ? null : caller.accountId(), query.states(), query.fromMs(),
+                query.toMs(), query.cursorCreatedMs(), query.cursorId()), limit);
     }
 
     /** What a cancel did, and the job afterwards. */

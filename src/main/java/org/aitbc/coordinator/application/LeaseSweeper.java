@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.application;
 
 import jakarta.annotation.Resource;
+import jakarta.ejb.EJBException;
 import jakarta.ejb.SessionContext;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
@@ -14,6 +15,7 @@ import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.JobRepository;
 import org.aitbc.coordinator.infrastructure.Metrics;
+import org.aitbc.coordinator.infrastructure.TransientFailures;
 
 /**
  * Enforces deadlines: leases not renewed in time (requeue, or {@code MINER_LOST} after the last
@@ -56,8 +58,15 @@ public class LeaseSweeper {
         do {
             due = jobs.overdue(JobService.now().toEpochMilli(), config.sweepBatchSize());
             for (String id : due) {
-                if (self.sweepOne(id)) {
-                    changed++;
+                try {
+                    if (self.sweepOne(id)) {
+                        changed++;
+                    }
+                } catch (EJBException e) {
+                    if (!TransientFailures.isConflict(e)) {
+                        throw e;
+                    }
+                    // A miner or client changed this job at the same moment; the next sweep re-checks it.
                 }
             }
         } while (due.size() >= config.sweepBatchSize() && ++rounds < 50);

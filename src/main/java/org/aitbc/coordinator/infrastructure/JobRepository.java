@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobState;
@@ -62,8 +63,25 @@ public class JobRepository {
             queued |= JobState.PENDING.wire().equals(e.getStatus()) && JobEvent.STATUS.equals(e.getType());
         }
         if (!events.isEmpty()) {
+            if (job.getState().isFinal() && JobEvent.STATUS.equals(events.get(events.size() - 1).getType())) {
+                countEnded(job);
+            }
             changed.fire(new JobsChanged(queued));
         }
+    }
+
+    /** Adds a job that just ended to its day's counters, in the same transaction. */
+    private void countEnded(Job job) {
+        DailyStats.Key key = new DailyStats.Key(job.getClientId(), DailyStats.epochDay(job.getCreatedMs()),
+                job.getState().wire());
+        DailyStats row = em.find(DailyStats.class, key, LockModeType.PESSIMISTIC_WRITE);
+        if (row == null) {
+            // Two first endings of a day may race to insert this row: the loser's transaction
+            // fails on the key and is retried as a conflict.
+            row = new DailyStats(key.clientId, key.epochDay, key.status);
+            em.persist(row);
+        }
+        row.add(job);
     }
 
     public Job findByIdempotencyKey(String clientId, String key) {
@@ -202,6 +220,30 @@ public class JobRepository {
         if (query.toMs() != null) {
             tq.setParameter("to", query.toMs());
         }
+    }
+
+    /** Counter rows of ended jobs for a client (all clients when null) and a day range, inclusive. */
+    public List<DailyStats> dailyStats(String clientId, long fromDay, long toDay) {
+        String q = "SELECT s FROM DailyStats s WHERE s.epochDay >= :from AND s.epochDay <= :to"
+                + (clientId == null ? "" : " AND s.clientId = :client");
+        TypedQuery<DailyStats> tq = em.createQuery(q, DailyStats.class).setParameter("from", fromDay).setParameter("to", toDay);
+        if (clientId != null) {
+            tq.setParameter("client", clientId);
+        }
+        return tq.getResultList();
+    }
+
+    /** Jobs not yet ended, by state: few, and counted from the state index. */
+    public List<Object[]> activeCounts(String clientId, long fromMs, long toMs) {
+        String q = "SELECT j.state, COUNT(j) FROM Job j WHERE j.state IN :active AND j.createdMs >= :from AND j.createdMs < :to"
+                + (clientId == null ? "" : " AND j.clientId = :client") + " GROUP BY j.state";
+        TypedQuery<Object[]> tq = em.createQuery(q, Object[].class)
+                .setParameter("active", List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
+                .setParameter("from", fromMs).setParameter("to", toMs);
+        if (clientId != null) {
+            tq.setParameter("client", clientId);
+        }
+        return tq.getResultList();
     }
 
     /** The filters of a job listing; {@code toMs} is exclusive. */

@@ -10,7 +10,8 @@ import jakarta.persistence.PessimisticLockException;
 /**
  * Recognises failures that mean "another transaction got there first" (deadlock victim, lock
  * timeout, serialization failure, lost optimistic check) rather than a fault: the work can be
- * retried, or treated as a lost race.
+ * retried, or treated as a lost race. A duplicate key (23505) counts too: a concurrent
+ * transaction inserted the same row first.
  */
 public final class TransientFailures {
     private TransientFailures() {
@@ -24,7 +25,8 @@ public final class TransientFailures {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("40") || "55P03".equals(sql.getSQLState()))) {
+                    && (sql.getSQLState().startsWith("40") || "55P03".equals(sql.getSQLState())
+                    || "23505".equals(sql.getSQLState()))) {
                 return true;
             }
             if (t.getClass().getName().endsWith("OptimisticLockException")) {

@@ -34,6 +34,7 @@ import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;
+import org.aitbc.coordinator.wire.JobStats;
 import org.aitbc.coordinator.wire.JobView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -162,6 +163,45 @@ public class JobResource {
                            @QueryParam("from") String from, @QueryParam("to") String to,
                            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         return list(status, days, from, to, limit, cursor);
+    }
+
+    @GET
+    @Path("export")
+    @Produces({MediaType.APPLICATION_JSON, "text/csv"})
+    @Operation(summary = "Export every matching job", description = "format=json (one array of job views) or "
+            + "csv (header row, RFC 4180 quoting), with the list filters status, days, from, to. Streamed.")
+    @APIResponse(responseCode = "200", description = "The jobs, newest first")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter or format")
+    public Response export(@QueryParam("format") String format, @QueryParam("status") String status,
+                           @QueryParam("days") String days, @QueryParam("from") String from,
+                           @QueryParam("to") String to) {
+        String f = format == null || format.isBlank() ? "json" : format.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!f.equals("json") && !f.equals("csv")) {
+            throw CoordinatorException.badParameter("format", "must be json or csv");
+        }
+        JobQuery query = ListFilters.parse(status, days, from, to, null);
+        var who = caller.get();
+        return Response.ok(JobExport.stream(f, query, (q, limit) -> service.exportPage(who, q, limit)))
+                .type(f.equals("csv") ? "text/csv; charset=UTF-8" : MediaType.APPLICATION_JSON)
+                .header("Content-Disposition", "attachment; filename=\"jobs." + f + "\"")
+                .build();
+    }
+
+    @GET
+    @Path("stats")
+    @Operation(summary = "Statistics", description = "total_jobs, by_status (every status), success_rate "
+            + "(completed ÷ ended, 0-1), average_completion_seconds, total_spent; optionally for jobs submitted "
+            + "from/to (inclusive UTC dates) or in the last days. An admin key covers all clients.")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER")
+    public JobStats stats(@QueryParam("from") String from, @QueryParam("to") String to,
+                          @QueryParam("days") String days) {
+        JobQuery q = ListFilters.parse(null, days, from, to, null);
+        long fromDay = q.fromMs() == null ? 0 : Math.floorDiv(q.fromMs(), 86_400_000L);
+        long today = Math.floorDiv(System.currentTimeMillis(), 86_400_000L);
+        long toDay = q.toMs() == null ? today : Math.floorDiv(q.toMs() - 1, 86_400_000L);
+        JobStats s = service.stats(caller.get(), fromDay, toDay);
+        return new JobStats(s.totalJobs(), s.byStatus(), s.successRate(), s.averageCompletionSeconds(), s.totalSpent(),
+                q.fromMs() == null ? null : s.from(), q.toMs() == null ? null : s.to());
     }
 
     @GET

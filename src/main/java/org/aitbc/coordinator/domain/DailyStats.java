@@ -1,0 +1,103 @@
+package org.aitbc.coordinator.domain;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.util.Objects;
+
+/**
+ * Counters of ended jobs per client, day of submission (UTC) and final status, kept in the same
+ * transaction as the job's final change. Statistics then add up a few rows per day instead of
+ * scanning jobs; jobs still active are few and counted from the state index.
+ */
+@Entity
+@Table(name = "DAILY_STATS")
+@IdClass(DailyStats.Key.class)
+public class DailyStats {
+    @Id
+    @Column(name = "CLIENT_ID", length = 40)
+    private String clientId;
+
+    /** Days since 1970-01-01 (UTC) of the jobs' submission. */
+    @Id
+    @Column(name = "EPOCH_DAY")
+    private long epochDay;
+
+    @Id
+    @Column(name = "STATUS", length = 16)
+    private String status;
+
+    @Column(name = "JOBS", nullable = false)
+    private long jobs;
+
+    @Column(name = "SPENT", nullable = false, precision = 19, scale = 6)
+    private BigDecimal spent;
+
+    /** Sum of start-to-end seconds of these jobs (used for completed ones). */
+    @Column(name = "RUN_SECONDS", nullable = false)
+    private long runSeconds;
+
+    protected DailyStats() {
+    }
+
+    public DailyStats(String clientId, long epochDay, String status) {
+        this.clientId = clientId;
+        this.epochDay = epochDay;
+        this.status = status;
+        this.spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
+    }
+
+    /** Counts one job that just ended. */
+    public void add(Job job) {
+        jobs++;
+        if (job.getCost() != null) {
+            spent = spent.add(job.getCost());
+        }
+        if (job.getStartedAt() != null && job.getEndedAt() != null) {
+            runSeconds += Math.max(0, (job.getEndedAt().toEpochMilli() - job.getStartedAt().toEpochMilli()) / 1000);
+        }
+    }
+
+    public static long epochDay(long epochMillis) {
+        return Math.floorDiv(epochMillis, 86_400_000L);
+    }
+
+    /** The composite key: client, day, status. */
+    public static class Key implements Serializable {
+        private static final long serialVersionUID = 1L;
+        public String clientId;
+        public long epochDay;
+        public String status;
+
+        public Key() {
+        }
+
+        public Key(String clientId, long epochDay, String status) {
+            this.clientId = clientId;
+            this.epochDay = epochDay;
+            this.status = status;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.epochDay == epochDay && Objects.equals(k.clientId, clientId)
+                    && Objects.equals(k.status, status);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(clientId, epochDay, status);
+        }
+    }
+
+    public String getClientId() { return clientId; }
+    public long getEpochDay() { return epochDay; }
+    public String getStatus() { return status; }
+    public long getJobs() { return jobs; }
+    public BigDecimal getSpent() { return spent; }
+    public long getRunSeconds() { return runSeconds; }
+}
