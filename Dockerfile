@@ -1,0 +1,32 @@
+# Production image of the AITBC Job Coordinator on the official Open Liberty base image.
+#   docker build -t aitbc-coordinator .
+#   docker run -p 8000:8000 -e AITBC_ADMIN_KEY=... -v aitbc-data:/opt/ol/wlp/output/defaultServer/data aitbc-coordinator
+# Development mode is off: no keys are created or printed; accounts come from the admin API.
+
+# ---- build: the war and the JDBC drivers --------------------------------------------------
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY src ./src
+RUN mvn -B -ntp -DskipTests package \
+ && mvn -B -ntp dependency:copy-dependencies -DincludeScope=provided \
+      -DincludeGroupIds=org.apache.derby,org.postgresql -Dmdep.stripVersion=true \
+      -DoutputDirectory=/src/target/jdbc
+
+# ---- run -------------------------------------------------------------------------------------
+FROM icr.io/appcafe/open-liberty:kernel-slim-java17-openj9-ubi
+
+COPY --chown=1001:0 server.xml /config/server.xml
+COPY --chown=1001:0 liberty/jvm.options /config/jvm.options
+# Installs only the features server.xml lists.
+RUN features.sh
+
+COPY --chown=1001:0 --from=build /src/target/jdbc/ /opt/ol/wlp/usr/shared/resources/jdbc/
+COPY --chown=1001:0 --from=build /src/target/aitbc-coordinator.war /config/apps/
+
+ENV AITBC_DEV_MODE=false
+# The embedded Derby database and result files live here; mount a volume to keep them.
+VOLUME /opt/ol/wlp/output/defaultServer/data
+EXPOSE 8000
+
+RUN configure.sh
