@@ -163,6 +163,20 @@ public final class Api {
         throw new AssertionError("job " + jobId + " did not become " + status + " in " + timeout + "; it is " + j);
     }
 
+    /**
+     * Heartbeats for the given miners every 300 ms until closed, as real miners do while they
+     * work: the test server's leases are short, and a test that takes a while must not lose them.
+     */
+    public static AutoCloseable keepAlive(String minerKey, java.util.List<String> minerIds) {
+        java.util.concurrent.ScheduledExecutorService beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        beats.scheduleWithFixedDelay(() -> {
+            for (String id : minerIds) {
+                post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
+            }
+        }, 0, 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return beats::shutdownNow;
+    }
+
     public static void sleep(long ms) {
         try {
             Thread.sleep(ms);

@@ -28,6 +28,7 @@ public class CancelRaceIT {
         String region = Api.uniqueRegion();
         String miner = region + "-m";
         Api.register(minerKey, miner, region, JOBS);
+        AutoCloseable beats = Api.keepAlive(minerKey, List.of(miner));
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < JOBS; i++) {
             jobs.add(Api.submit(client, region));
@@ -93,6 +94,7 @@ public class CancelRaceIT {
         }
         pool.shutdown();
         cancels.shutdown();
+        beats.close();
         assertEquals(JOBS, completed + canceled);
     }
 }

@@ -70,12 +70,11 @@ public class ClaimConcurrencyIT {
         }
         // The test server's leases last 3 s: keep them alive as real miners would, or the sweeper
         // rightly requeues the jobs for another attempt.
-        java.util.concurrent.ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
-        beats.scheduleWithFixedDelay(() -> {
-            for (int m = 0; m < MINERS; m++) {
-                Api.post("/v1/miners/heartbeat?miner_id=" + region + "-m" + m, minerKey, "{\"inflight\":1}");
-            }
-        }, 0, 300, TimeUnit.MILLISECONDS);
+        List<String> minerIds = new ArrayList<>();
+        for (int m = 0; m < MINERS; m++) {
+            minerIds.add(region + "-m" + m);
+        }
+        AutoCloseable beats = Api.keepAlive(minerKey, minerIds);
         int total = 0;
         Set<Integer> perMiner = new HashSet<>();
         for (Future<Integer> f : results) {
@@ -84,7 +83,7 @@ public class ClaimConcurrencyIT {
             perMiner.add(n);
         }
         pool.shutdown();
-        beats.shutdownNow();
+        beats.close();
         assertTrue(duplicates.isEmpty(), () -> "double claims: " + duplicates);
         assertEquals(JOBS, total, "every claim answered a distinct job");
         assertEquals(submitted, claimedBy.keySet(), "every submitted job was claimed, none lost");
