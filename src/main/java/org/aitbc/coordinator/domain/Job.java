@@ -30,8 +30,10 @@ import java.util.List;
 @Table(name = "JOB",
         indexes = {
                 @Index(name = "IX_JOB_QUEUE", columnList = "STATE, PRIORITY_RANK DESC, CREATED_MS"),
-                @Index(name = "IX_JOB_CLIENT_CREATED", columnList = "CLIENT_ID, CREATED_MS, ID"),
-                @Index(name = "IX_JOB_CLIENT_STATE_CREATED", columnList = "CLIENT_ID, STATE, CREATED_MS, ID"),
+                // Listing is newest first, and Derby scans indexes forwards only: hence DESC.
+                @Index(name = "IX_JOB_CLIENT_NEWEST", columnList = "CLIENT_ID, CREATED_MS DESC, ID DESC"),
+                @Index(name = "IX_JOB_CLIENT_STATE_NEWEST", columnList = "CLIENT_ID, STATE, CREATED_MS DESC, ID DESC"),
+                @Index(name = "IX_JOB_NEWEST", columnList = "CREATED_MS DESC, ID DESC"),
                 @Index(name = "IX_JOB_LEASE", columnList = "STATE, LEASE_EXPIRES_MS"),
                 @Index(name = "IX_JOB_DEADLINE", columnList = "STATE, DEADLINE_MS"),
                 @Index(name = "IX_JOB_MINER", columnList = "MINER_ID, STATE"),

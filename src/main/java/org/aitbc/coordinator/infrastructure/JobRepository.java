@@ -173,7 +173,8 @@ public class JobRepository {
         StringBuilder q = new StringBuilder("SELECT j FROM Job j WHERE 1 = 1");
         where(q, query);
         if (query.cursorCreatedMs() != null) {
-            q.append(" AND (j.createdMs < :cc OR (j.createdMs = :cc AND j.id < :cid))");
+            // The first conjunct bounds the index range; the second breaks ties within one millisecond.
+            q.append(" AND j.createdMs <= :cc AND (j.createdMs < :cc OR j.id < :cid)");
         }
         q.append(" ORDER BY j.createdMs DESC, j.id DESC");
         TypedQuery<Job> tq = em.createQuery(q.toString(), Job.class);
