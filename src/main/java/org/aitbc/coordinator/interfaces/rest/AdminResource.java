@@ -29,6 +29,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
 @Allowed(Role.ADMIN)
+@APIResponse(responseCode = "401", description = "UNAUTHENTICATED: no or unknown X-Api-Key")
+@APIResponse(responseCode = "403", description = "FORBIDDEN: a key of another role")
+@APIResponse(responseCode = "429", description = "RATE_LIMITED, with Retry-After")
 @Tag(name = "admin")
 public class AdminResource {
     @EJB
@@ -63,6 +66,7 @@ public class AdminResource {
 
     @GET
     @Operation(summary = "List accounts (never their keys)")
+    @APIResponse(responseCode = "200", description = "OK")
     public List<AccountView> list() {
         return accounts.list().stream().map(a -> view(a, null)).toList();
     }

@@ -45,6 +45,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
 @Allowed({Role.CLIENT, Role.ADMIN})
+@APIResponse(responseCode = "401", description = "UNAUTHENTICATED: no or unknown X-Api-Key")
+@APIResponse(responseCode = "403", description = "FORBIDDEN: a key of another role")
+@APIResponse(responseCode = "429", description = "RATE_LIMITED, with Retry-After")
 @Tag(name = "jobs")
 public class JobResource {
     @EJB
@@ -141,6 +144,7 @@ public class JobResource {
     @Operation(summary = "List jobs, newest first", description = "Filters: status (comma-separated), days, "
             + "from/to (inclusive UTC dates), limit (1-1000), cursor (next_cursor of the previous page).")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
+    @APIResponse(responseCode = "200", description = "OK")
     public JobList list(@QueryParam("status") String status, @QueryParam("days") String days,
                         @QueryParam("from") String from, @QueryParam("to") String to,
                         @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
@@ -159,6 +163,7 @@ public class JobResource {
     @Path("history")
     @Operation(summary = "Job history by date range", description = "The same list as GET /v1/jobs.")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
+    @APIResponse(responseCode = "200", description = "OK")
     public JobList history(@QueryParam("status") String status, @QueryParam("days") String days,
                            @QueryParam("from") String from, @QueryParam("to") String to,
                            @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
@@ -193,6 +198,7 @@ public class JobResource {
             + "(completed ÷ ended, 0-1), average_completion_seconds, total_spent; optionally for jobs submitted "
             + "from/to (inclusive UTC dates) or in the last days. An admin key covers all clients.")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER")
+    @APIResponse(responseCode = "200", description = "OK")
     public JobStats stats(@QueryParam("from") String from, @QueryParam("to") String to,
                           @QueryParam("days") String days) {
         JobQuery q = ListFilters.parse(null, days, from, to, null);
@@ -208,6 +214,7 @@ public class JobResource {
     @Path("{id}")
     @Operation(summary = "One job with its status, progress, times, costs and result summary")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND (also for another client's job)")
+    @APIResponse(responseCode = "200", description = "OK")
     public JobView get(@PathParam("id") String id) {
         return JobViews.of(service.get(caller.get(), id));
     }
@@ -216,6 +223,7 @@ public class JobResource {
     @Path("{id}/events")
     @Operation(summary = "The job's recorded events in order, after the given event id")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "200", description = "OK")
     public EventList events(@PathParam("id") String id, @QueryParam("after") String after,
                             @QueryParam("limit") String limit) {
         long afterId = after == null || after.isBlank() ? 0 : ListFilters.longParam("after", after, 0);
@@ -228,6 +236,7 @@ public class JobResource {
     @Operation(summary = "The JSON result and metrics the miner delivered")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
+    @APIResponse(responseCode = "200", description = "OK")
     public JsonObject result(@PathParam("id") String id) {
         Job job = service.get(caller.get(), id);
         if (!job.getState().isFinal() || job.getResultJson() == null) {
@@ -250,6 +259,7 @@ public class JobResource {
             + "\"cancellation\": \"canceling\" | \"canceled\".")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "INVALID_STATE: the job already ended; the message names its state")
+    @APIResponse(responseCode = "200", description = "OK")
     public JobView cancel(@PathParam("id") String id) {
         JobService.Canceled c = Retry.onConflict(() -> service.cancel(caller.get(), id));
         return JobViews.of(c.job()).withCancellation(c.outcome() == Job.CancelOutcome.CANCELED ? "canceled" : "canceling");
@@ -261,6 +271,7 @@ public class JobResource {
     @Operation(summary = "Cancel a job (same as DELETE /v1/jobs/{id})")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "INVALID_STATE")
+    @APIResponse(responseCode = "200", description = "OK")
     public JobView cancelByPost(@PathParam("id") String id) {
         return cancel(id);
     }

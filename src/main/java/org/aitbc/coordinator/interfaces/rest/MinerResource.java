@@ -42,6 +42,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
 @Allowed(Role.MINER)
+@APIResponse(responseCode = "401", description = "UNAUTHENTICATED: no or unknown X-Api-Key")
+@APIResponse(responseCode = "403", description = "FORBIDDEN: a key of another role")
+@APIResponse(responseCode = "429", description = "RATE_LIMITED, with Retry-After")
 @Tag(name = "miners")
 public class MinerResource {
     private static final Pattern MINER_ID = Pattern.compile("^[A-Za-z0-9_.:@-]{1,100}$");
