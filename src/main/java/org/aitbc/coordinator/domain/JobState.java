@@ -1,7 +1,6 @@
 package org.aitbc.coordinator.domain;
 
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -41,7 +40,7 @@ public enum JobState {
 
     /** The JSON value: lower case. */
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return WireNames.of(this);
     }
 
     /** The older marketplace API's upper-case state word. */
@@ -55,14 +54,6 @@ public enum JobState {
 
     /** Parses a JSON or query value; null when it names no state. */
     public static JobState fromWire(String value) {
-        if (value == null) {
-            return null;
-        }
-        for (JobState s : values()) {
-            if (s.wire().equals(value.trim().toLowerCase(Locale.ROOT))) {
-                return s;
-            }
-        }
-        return null;
+        return WireNames.parse(JobState.class, value);
     }
 }

@@ -1,7 +1,6 @@
 package org.aitbc.coordinator.domain;
 
 import java.math.BigDecimal;
-import java.util.Locale;
 
 /** How urgent a job is: orders the queue and multiplies the price. */
 public enum Priority {
@@ -25,19 +24,11 @@ public enum Priority {
     }
 
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return WireNames.of(this);
     }
 
     public static Priority fromWire(String value) {
-        if (value == null) {
-            return null;
-        }
-        for (Priority p : values()) {
-            if (p.wire().equals(value.trim().toLowerCase(Locale.ROOT))) {
-                return p;
-            }
-        }
-        return null;
+        return WireNames.parse(Priority.class, value);
     }
 
     public static Priority fromRank(int rank) {
