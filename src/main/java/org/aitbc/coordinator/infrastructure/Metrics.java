@@ -2,6 +2,8 @@ package org.aitbc.coordinator.infrastructure;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.aitbc.coordinator.domain.Job;
 import org.eclipse.microprofile.metrics.Counter;
@@ -38,6 +40,11 @@ public class Metrics {
                 .withDescription("Time from submission to claim").withUnit("milliseconds").build());
         runTime = registry.histogram(Metadata.builder().withName("aitbc.jobs.run.time")
                 .withDescription("Time from start to the end of a job").withUnit("milliseconds").build());
+    }
+
+    /** Created at start-up, so that the counters show zero before the first job rather than nothing. */
+    void atStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        submitted.getCount();
     }
 
     private Counter counter(String name, String description) {
