@@ -125,6 +125,8 @@ create_server() {
     echo
     echo "# Added by scripts/cluster.sh: every server shares the database and the result storage."
     echo "AITBC_RESULTS_DIR=$CLUSTER_DIR/results"
+    echo "# The sweeper timer may pause for up to ~160 s while it fails over: not a liveness failure."
+    echo "AITBC_HEALTH_SWEEPER_STALE_SECONDS=300"
   } >> "$dir/server.env"
   cat > "$dir/bootstrap.properties" <<EOF
 # Written by scripts/cluster.sh
