@@ -92,6 +92,36 @@ public final class Api {
         }
     }
 
+    /** An answer whose body is kept as bytes (downloads). */
+    public record Bytes(int status, byte[] body, HttpHeaders headers) {
+    }
+
+    public static Bytes bytes(String method, String path, String key, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : BASE + path))
+                .timeout(Duration.ofSeconds(120))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (key != null) {
+            b.header("X-Api-Key", key);
+        }
+        headers.forEach(b::header);
+        try {
+            HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Bytes(r.statusCode(), r.body(), r.headers());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Uploads one result file as the miner. */
+    public static Res upload(String minerKey, String minerId, String jobId, String path, byte[] content) {
+        Bytes r = bytes("PUT", "/v1/miners/" + jobId + "/files/" + path + "?miner_id=" + minerId, minerKey, content,
+                Map.of("Content-Type", "application/octet-stream"));
+        return new Res(r.status(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), r.headers());
+    }
+
     public static Res get(String path, String key) {
         return call("GET", path, key, null, Map.of());
     }
