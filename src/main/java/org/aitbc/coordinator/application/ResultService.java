@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
@@ -250,7 +251,18 @@ public class ResultService {
         }
         em.createQuery("DELETE FROM ResultFile f WHERE f.jobId = :j").setParameter("j", job.getId()).executeUpdate();
         boolean wasAvailable = job.isResultAvailable();
-        job.markResultDeleted(Instant.now());
+        Instant now = Instant.now();
+        if (wasAvailable && job.getResultSizeBytes() != null && job.getEndedAt() != null) {
+            // Storage is charged once, when the results go, for the GB-days they were kept.
+            long keptUntil = Math.min(now.toEpochMilli(), job.getResultExpiresAt().toEpochMilli());
+            java.math.BigDecimal charge = Pricing.storage(config.storagePerGbDay(), job.getResultSizeBytes(),
+                    keptUntil - job.getEndedAt().toEpochMilli());
+            if (charge.signum() > 0 && job.getStorageCost() == null) {
+                job.chargeStorage(charge);
+                jobs.addSpent(job, charge);
+            }
+        }
+        job.markResultDeleted(now);
         if (wasAvailable) {
             metrics.purged(freed);
         }

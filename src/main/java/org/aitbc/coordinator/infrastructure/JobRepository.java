@@ -72,6 +72,15 @@ public class JobRepository {
 
     /** Adds a job that just ended to its day's counters, in the same transaction. */
     private void countEnded(Job job) {
+        counters(job).add(job);
+    }
+
+    /** Adds a later charge of an ended job (storage) to its day's counters. */
+    public void addSpent(Job job, java.math.BigDecimal amount) {
+        counters(job).addSpent(amount);
+    }
+
+    private DailyStats counters(Job job) {
         DailyStats.Key key = new DailyStats.Key(job.getClientId(), DailyStats.epochDay(job.getCreatedMs()),
                 job.getState().wire());
         DailyStats row = em.find(DailyStats.class, key, LockModeType.PESSIMISTIC_WRITE);
@@ -81,7 +90,7 @@ public class JobRepository {
             row = new DailyStats(key.clientId, key.epochDay, key.status);
             em.persist(row);
         }
-        row.add(job);
+        return row;
     }
 
     public Job findByIdempotencyKey(String clientId, String key) {

@@ -201,7 +201,11 @@ public final class Api {
         java.util.concurrent.ScheduledExecutorService beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         beats.scheduleWithFixedDelay(() -> {
             for (String id : minerIds) {
-                post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
+                try {
+                    post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
+                } catch (RuntimeException e) {
+                    // The server may be restarting; the next beat tries again.
+                }
             }
         }, 0, 300, java.util.concurrent.TimeUnit.MILLISECONDS);
         return beats::shutdownNow;

@@ -163,7 +163,15 @@ public class ResultsIT {
             assertEquals(!f.getString("path").equals("artifacts/model.bin"), f.getBoolean("ok"), f.toString());
         });
 
+        java.math.BigDecimal costBefore = Api.job(client, job).getJsonNumber("cost").bigDecimalValue();
+        java.math.BigDecimal spentBefore = Api.get("/v1/jobs/stats", client).json().getJsonNumber("total_spent").bigDecimalValue();
         JsonObject deleted = Api.delete("/v1/jobs/" + job + "/results", client).expect(200).json();
+        // Storage is charged when the results go, for the GB-days they were kept (the test server's
+        // price is 10^6 AITBC per GB-day, so ~300 kB for a few seconds shows).
+        java.math.BigDecimal charge = deleted.getJsonNumber("cost").bigDecimalValue().subtract(costBefore);
+        assertTrue(charge.signum() > 0, "storage charged: " + charge);
+        assertEquals(0, spentBefore.add(charge).compareTo(
+                Api.get("/v1/jobs/stats", client).json().getJsonNumber("total_spent").bigDecimalValue()), "total_spent includes it");
         assertFalse(deleted.getJsonObject("result").getBoolean("available"));
         assertTrue(deleted.getJsonObject("result").containsKey("deleted_at"));
         assertFalse(Files.exists(stored));
