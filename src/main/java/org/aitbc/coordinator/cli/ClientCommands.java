@@ -542,7 +542,7 @@ class ClientCommands {
                 Files.createDirectories(output);
                 Path zip = Files.createTempFile(output, ".aitbc-", ".zip");
                 try {
-                    http.download("/v1/jobs/" + Http.q(jobId) + "/download", zip);
+                    fetch(http, "/v1/jobs/" + Http.q(jobId) + "/download", zip);
                     unzip(zip, output, jobId);
                 } finally {
                     Files.deleteIfExists(zip);
@@ -572,6 +572,31 @@ class ClientCommands {
                 }
             } catch (IOException e) {
                 throw new CliException(Aitbc.EXIT_NETWORK, "download failed: " + e.getMessage());
+            }
+        }
+
+        /** Streams the package to disk, with a progress bar on a terminal. */
+        private void fetch(Http http, String path, Path zip) throws IOException {
+            var r = http.streamed(path);
+            long total = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            boolean tty = System.console() != null && !json();
+            long done = 0;
+            int shown = -1;
+            try (InputStream in = r.body(); OutputStream file = Files.newOutputStream(zip)) {
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    file.write(buf, 0, n);
+                    done += n;
+                    int percent = total > 0 ? (int) (done * 100 / total) : 0;
+                    if (tty && total > 0 && percent != shown) {
+                        out().print("\r" + Watch.bar(percent) + " " + done + " of " + total + " bytes");
+                        shown = percent;
+                    }
+                }
+            }
+            if (tty && total > 0) {
+                out().println();
             }
         }
 

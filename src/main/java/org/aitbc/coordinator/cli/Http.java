@@ -99,6 +99,11 @@ final class Http {
     }
 
     InputStream stream(String path) {
+        return streamed(path).body();
+    }
+
+    /** The answer's status, headers and body stream; errors are thrown as for {@link #send}. */
+    HttpResponse<InputStream> streamed(String path) {
         HttpResponse<InputStream> r = exchange(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() >= 400) {
             try (InputStream in = r.body()) {
@@ -107,7 +112,7 @@ final class Http {
                 throw failure(r.statusCode(), "");
             }
         }
-        return r.body();
+        return r;
     }
 
     private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
