@@ -198,16 +198,18 @@ public final class Api {
      * work: the test server's leases are short, and a test that takes a while must not lose them.
      */
     public static AutoCloseable keepAlive(String minerKey, java.util.List<String> minerIds) {
-        java.util.concurrent.ScheduledExecutorService beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-        beats.scheduleWithFixedDelay(() -> {
-            for (String id : minerIds) {
+        // One timer thread per miner, as each real miner beats on its own.
+        java.util.concurrent.ScheduledExecutorService beats =
+                java.util.concurrent.Executors.newScheduledThreadPool(Math.max(1, minerIds.size()));
+        for (String id : minerIds) {
+            beats.scheduleWithFixedDelay(() -> {
                 try {
                     post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
                 } catch (RuntimeException e) {
                     // The server may be restarting; the next beat tries again.
                 }
-            }
-        }, 0, 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }, 0, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         return beats::shutdownNow;
     }
 
