@@ -276,12 +276,15 @@ class ClientCommands {
         @Option(names = "--job-id", required = true)
         String jobId;
 
-        @Option(names = "--interval-ms", defaultValue = "1000", description = "How often to ask for new events")
+        @Option(names = "--interval-ms", defaultValue = "1000", description = "When polling: how often to ask for new events")
         long intervalMs;
+
+        @Option(names = "--poll", description = "Poll for events instead of using the live WebSocket feed")
+        boolean poll;
 
         @Override
         public void run() {
-            int code = follow(this, jobId);
+            int code = poll ? poll(this, jobId, 0) : follow(this, jobId);
             if (code != 0) {
                 throw new CliException(code, "job " + jobId + " did not complete");
             }
@@ -292,7 +295,40 @@ class ClientCommands {
          * request fails, until the job ends; returns the exit code for its final status.
          */
         static int follow(Sub cmd, String jobId) {
-            long after = 0;
+            long[] last = {0};
+            Integer ended = FeedWatch.follow(cmd, jobId, last);
+            if (ended != null) {
+                return ended;
+            }
+            if (!cmd.json()) {
+                cmd.root().err.println("aitbc: the live feed is unavailable; following by polling");
+            }
+            return poll(cmd, jobId, last[0]);
+        }
+
+        /** Shows one event; returns the exit code when it is the job's final status, else null. */
+        static Integer show(Sub cmd, EventView e, boolean tty) {
+            if (cmd.json()) {
+                cmd.out().println(Http.JSONB.toJson(e));
+            } else if (tty) {
+                cmd.out().print("\r" + bar(e.progress()) + " " + e.status() + pad(e.message()));
+                if (!"progress".equals(e.type())) {
+                    cmd.out().println();
+                }
+            } else {
+                cmd.out().println(e.at() + " " + e.status() + " " + e.progress() + "%"
+                        + (e.message() == null ? "" : " " + e.message()));
+            }
+            cmd.out().flush();
+            return switch (e.status()) {
+                case "completed" -> Aitbc.EXIT_OK;
+                case "failed", "canceled" -> Aitbc.EXIT_JOB_FAILED;
+                default -> null;
+            };
+        }
+
+        /** Follows by asking for the events after the last one seen, until the job ends. */
+        static int poll(Sub cmd, String jobId, long after) {
             boolean tty = System.console() != null && !cmd.json();
             int failures = 0;
             long interval = cmd instanceof Watch w ? w.intervalMs : 1000;
@@ -311,28 +347,11 @@ class ClientCommands {
                 }
                 for (EventView e : events.events()) {
                     after = e.eventId();
-                    if (cmd.json()) {
-                        cmd.out().println(Http.JSONB.toJson(e));
-                    } else if (tty) {
-                        cmd.out().print("\r" + bar(e.progress()) + " " + e.status() + pad(e.message()));
-                        if (!"progress".equals(e.type())) {
-                            cmd.out().println();
-                        }
-                    } else {
-                        cmd.out().println(e.at() + " " + e.status() + " " + e.progress() + "%"
-                                + (e.message() == null ? "" : " " + e.message()));
-                    }
-                    switch (e.status()) {
-                        case "completed":
-                            return Aitbc.EXIT_OK;
-                        case "failed":
-                        case "canceled":
-                            return Aitbc.EXIT_JOB_FAILED;
-                        default:
-                            break;
+                    Integer ended = show(cmd, e, tty);
+                    if (ended != null) {
+                        return ended;
                     }
                 }
-                cmd.out().flush();
                 sleep(interval);
             }
         }
@@ -342,7 +361,7 @@ class ClientCommands {
             return "[" + "#".repeat(filled) + " ".repeat(30 - filled) + "] " + String.format("%3d%%", percent);
         }
 
-        private static String pad(String message) {
+        static String pad(String message) {
             return message == null ? "" : " " + message;
         }
     }

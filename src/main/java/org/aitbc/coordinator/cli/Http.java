@@ -38,6 +38,10 @@ final class Http {
         this.extraHeaders = extraHeaders;
     }
 
+    String key() {
+        return key;
+    }
+
     static String q(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }

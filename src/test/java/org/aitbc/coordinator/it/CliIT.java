@@ -75,11 +75,16 @@ public class CliIT {
 
         // watch follows the job while the reference miner runs it; exit 0 when it completes.
         CompletableFuture<Run> worker = miner(minerKey, region + "-m", region, 1, "--simulate", "--step-ms", "100");
-        Run watched = aitbc(client, "", "client", "watch", "--job-id", job, "--interval-ms", "200");
+        Run watched = aitbc(client, "", "client", "watch", "--job-id", job);
         assertEquals(0, watched.code(), watched.out() + watched.err());
         assertTrue(watched.out().contains("completed"), watched.out());
         assertTrue(watched.out().contains("step 3 of 5"), "progress reported live: " + watched.out());
+        assertTrue(!watched.err().contains("unavailable"), "followed over the WebSocket feed: " + watched.err());
         assertEquals(0, worker.get(60, TimeUnit.SECONDS).code());
+        // The same job followed by polling (the fallback) shows the same events.
+        Run polled = aitbc(client, "", "client", "watch", "--job-id", job, "--poll", "--interval-ms", "200");
+        assertEquals(0, polled.code());
+        assertEquals(watched.out(), polled.out(), "feed and polling agree event for event");
 
         Run get = aitbc(client, "", "--json", "client", "get", "--job-id", job);
         assertEquals("completed", get.json().getString("status"));
