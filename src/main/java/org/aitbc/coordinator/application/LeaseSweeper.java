@@ -39,6 +39,9 @@ public class LeaseSweeper {
     @Resource
     SessionContext context;
 
+    @jakarta.ejb.EJB
+    ResultService results;
+
     /** At start-up: leases that ran out while the coordinator was down get a fresh lease period. */
     public int graceAfterDowntime() {
         int n = jobs.extendAllLeases(JobService.now().plus(config.lease()).toEpochMilli());
@@ -81,6 +84,7 @@ public class LeaseSweeper {
             return false;
         }
         JobState before = job.getState();
+        boolean heldByMiner = job.getMinerId() != null;
         if (job.isUnclaimedTooLong(now)) {
             job.expireUnclaimed(now);
         } else if (job.isPastTimeout(now)) {
@@ -93,6 +97,10 @@ public class LeaseSweeper {
         jobs.saveEvents(job);
         if (job.getState().isFinal()) {
             metrics.ended(job);
+            if (heldByMiner) {
+                // Whatever the miner uploaded before it was lost or stopped stays downloadable.
+                results.seal(job);
+            }
         }
         LOG.info(() -> "job " + id + " " + before.wire() + " -> " + job.getState().wire()
                 + (job.getErrorCode() != null && job.getState() == JobState.FAILED ? " (" + job.getErrorCode() + ")" : ""));

@@ -18,6 +18,7 @@ import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.JobRepository;
 import org.aitbc.coordinator.infrastructure.Metrics;
 import org.aitbc.coordinator.infrastructure.TransientFailures;
+import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**
  * The miner protocol (spec §4). Every write a miner makes about a job is fenced: it must name a
@@ -41,6 +42,12 @@ public class MinerService {
 
     @EJB
     JobClaimer claimer;
+
+    @EJB
+    ResultService results;
+
+    @Inject
+    ResultStore store;
 
     /** What a miner says it has, normalised for matching. */
     public record Profile(String capabilitiesJson, List<String> gpuTypes, int gpuCount, int maxVramGb,
@@ -127,6 +134,7 @@ public class MinerService {
         Job job = leased(caller, minerId, jobId, attempt);
         job.complete(resultJson, metricsJson, JobService.now());
         jobs.saveEvents(job);
+        results.seal(job);
         metrics.ended(job);
         LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId);
         return job;
@@ -136,9 +144,32 @@ public class MinerService {
         Job job = leased(caller, minerId, jobId, attempt);
         job.fail(code, message, JobService.now());
         jobs.saveEvents(job);
+        results.seal(job);
         metrics.ended(job);
         LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId + ": " + code);
         return job;
+    }
+
+    /** Refuses early, before a large upload is streamed, when the miner no longer holds the job. */
+    public void checkLease(Caller caller, String minerId, String jobId, Integer attempt) {
+        leased(caller, minerId, jobId, attempt);
+    }
+
+    /**
+     * Puts an uploaded (staged) file in place as {@code path} of the job's results, if the miner
+     * still holds the job; a canceling job's miner may still upload partial results.
+     */
+    public ResultStore.Written storeFile(Caller caller, String minerId, String jobId, Integer attempt, String path,
+                                         ResultStore.Written staged) {
+        leased(caller, minerId, jobId, attempt);
+        try {
+            store.commit(jobId, staged.stagingId(), path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot store " + path + " of job " + jobId, e);
+        }
+        results.record(jobId, path, staged);
+        LOG.info(() -> "job " + jobId + ": miner " + minerId + " stored " + path + " (" + staged.sizeBytes() + " bytes)");
+        return staged;
     }
 
     /** The job, locked, if this miner still holds it under a live lease for this attempt. */

@@ -62,6 +62,11 @@ public class DailyStats {
         }
     }
 
+    /** A later charge of an already counted job (storage, when its results are deleted). */
+    public void addSpent(BigDecimal amount) {
+        spent = spent.add(amount);
+    }
+
     public static long epochDay(long epochMillis) {
         return Math.floorDiv(epochMillis, 86_400_000L);
     }

@@ -156,6 +156,10 @@ public class Job {
     @Column(name = "COST", precision = 19, scale = 6)
     private BigDecimal cost;
 
+    /** The part of {@link #cost} that paid for keeping the results, charged when they are deleted. */
+    @Column(name = "STORAGE_COST", precision = 19, scale = 6)
+    private BigDecimal storageCost;
+
     @Lob
     @Column(name = "RESULT_JSON")
     private String resultJson;
@@ -427,6 +431,14 @@ public class Job {
         resultExpiresMs = expiresAt.toEpochMilli();
     }
 
+    /** Adds the storage charge for the GB-days the results were kept; once. */
+    public void chargeStorage(BigDecimal amount) {
+        if (storageCost == null && amount.signum() > 0) {
+            storageCost = amount;
+            cost = (cost == null ? BigDecimal.ZERO.setScale(Pricing.SCALE) : cost).add(amount);
+        }
+    }
+
     public void markResultDeleted(Instant now) {
         resultAvailable = false;
         if (resultDeletedMs == null) {
@@ -486,6 +498,7 @@ public class Job {
     public long getEstimatedSeconds() { return estimatedSeconds; }
     public BigDecimal getEstimatedCost() { return estimatedCost; }
     public BigDecimal getCost() { return cost; }
+    public BigDecimal getStorageCost() { return storageCost; }
     public String getResultJson() { return resultJson; }
     public String getMetricsJson() { return metricsJson; }
     public boolean isResultAvailable() { return resultAvailable; }

@@ -31,7 +31,10 @@ public class JobRepository {
     @Inject
     Event<JobsChanged> changed;
 
-    /** Fired after a transaction that changed jobs commits: wakes long-polling miners and the event feed. */
+    /**
+     * Fired in a transaction that changes jobs, before its events are inserted. Observers with
+     * {@code during = AFTER_SUCCESS} learn of the commit (long-polling miners, the event feed).
+     */
     public record JobsChanged(boolean queued) {
     }
 
@@ -52,7 +55,14 @@ public class JobRepository {
     /** Persists the events the aggregate recorded and announces the change after commit. */
     public void saveEvents(Job job) {
         List<JobEvent> events = job.drainEvents();
-        boolean queued = false;
+        if (events.isEmpty()) {
+            return;
+        }
+        boolean queued = events.stream().anyMatch(
+                e -> JobState.PENDING.wire().equals(e.getStatus()) && JobEvent.STATUS.equals(e.getType()));
+        // Fired before the inserts: the event feed's in-transaction observer must learn of this
+        // transaction before the database hands out its event ids (see EventWriters).
+        changed.fire(new JobsChanged(queued));
         for (JobEvent e : events) {
             em.persist(e);
             if (events.size() > 1) {
@@ -60,18 +70,23 @@ public class JobRepository {
                 // the order of new objects: insert one at a time so that ids follow the changes.
                 em.flush();
             }
-            queued |= JobState.PENDING.wire().equals(e.getStatus()) && JobEvent.STATUS.equals(e.getType());
         }
-        if (!events.isEmpty()) {
-            if (job.getState().isFinal() && JobEvent.STATUS.equals(events.get(events.size() - 1).getType())) {
-                countEnded(job);
-            }
-            changed.fire(new JobsChanged(queued));
+        if (job.getState().isFinal() && JobEvent.STATUS.equals(events.get(events.size() - 1).getType())) {
+            countEnded(job);
         }
     }
 
     /** Adds a job that just ended to its day's counters, in the same transaction. */
     private void countEnded(Job job) {
+        counters(job).add(job);
+    }
+
+    /** Adds a later charge of an ended job (storage) to its day's counters. */
+    public void addSpent(Job job, java.math.BigDecimal amount) {
+        counters(job).addSpent(amount);
+    }
+
+    private DailyStats counters(Job job) {
         DailyStats.Key key = new DailyStats.Key(job.getClientId(), DailyStats.epochDay(job.getCreatedMs()),
                 job.getState().wire());
         DailyStats row = em.find(DailyStats.class, key, LockModeType.PESSIMISTIC_WRITE);
@@ -81,7 +96,7 @@ public class JobRepository {
             row = new DailyStats(key.clientId, key.epochDay, key.status);
             em.persist(row);
         }
-        row.add(job);
+        return row;
     }
 
     public Job findByIdempotencyKey(String clientId, String key) {

@@ -26,6 +26,9 @@ public class Metrics {
     private Counter completed;
     private Counter failed;
     private Counter canceled;
+    private Counter bytesStored;
+    private Counter resultsPurged;
+    private Counter bytesPurged;
     private Histogram queueWait;
     private Histogram runTime;
 
@@ -36,6 +39,9 @@ public class Metrics {
         completed = counter("aitbc.jobs.completed", "Jobs that ended completed");
         failed = counter("aitbc.jobs.failed", "Jobs that ended failed (miner failure, timeout, expiry, miner lost)");
         canceled = counter("aitbc.jobs.canceled", "Jobs that ended canceled");
+        bytesStored = counter("aitbc.results.bytes.stored", "Bytes of result packages sealed");
+        resultsPurged = counter("aitbc.results.purged", "Result packages deleted (retention or on request)");
+        bytesPurged = counter("aitbc.results.bytes.purged", "Bytes of result packages deleted");
         queueWait = registry.histogram(Metadata.builder().withName("aitbc.jobs.queue.wait")
                 .withDescription("Time from submission to claim").withUnit("milliseconds").build());
         runTime = registry.histogram(Metadata.builder().withName("aitbc.jobs.run.time")
@@ -58,6 +64,15 @@ public class Metrics {
     public void claimed(long waitedMs) {
         claims.inc();
         queueWait.update(Math.max(0, waitedMs));
+    }
+
+    public void stored(long bytes) {
+        bytesStored.inc(bytes);
+    }
+
+    public void purged(long bytes) {
+        resultsPurged.inc();
+        bytesPurged.inc(bytes);
     }
 
     public void canceled() {

@@ -92,6 +92,36 @@ public final class Api {
         }
     }
 
+    /** An answer whose body is kept as bytes (downloads). */
+    public record Bytes(int status, byte[] body, HttpHeaders headers) {
+    }
+
+    public static Bytes bytes(String method, String path, String key, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : BASE + path))
+                .timeout(Duration.ofSeconds(120))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (key != null) {
+            b.header("X-Api-Key", key);
+        }
+        headers.forEach(b::header);
+        try {
+            HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Bytes(r.statusCode(), r.body(), r.headers());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Uploads one result file as the miner. */
+    public static Res upload(String minerKey, String minerId, String jobId, String path, byte[] content) {
+        Bytes r = bytes("PUT", "/v1/miners/" + jobId + "/files/" + path + "?miner_id=" + minerId, minerKey, content,
+                Map.of("Content-Type", "application/octet-stream"));
+        return new Res(r.status(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), r.headers());
+    }
+
     public static Res get(String path, String key) {
         return call("GET", path, key, null, Map.of());
     }
@@ -168,12 +198,18 @@ public final class Api {
      * work: the test server's leases are short, and a test that takes a while must not lose them.
      */
     public static AutoCloseable keepAlive(String minerKey, java.util.List<String> minerIds) {
-        java.util.concurrent.ScheduledExecutorService beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-        beats.scheduleWithFixedDelay(() -> {
-            for (String id : minerIds) {
-                post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
-            }
-        }, 0, 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+        // One timer thread per miner, as each real miner beats on its own.
+        java.util.concurrent.ScheduledExecutorService beats =
+                java.util.concurrent.Executors.newScheduledThreadPool(Math.max(1, minerIds.size()));
+        for (String id : minerIds) {
+            beats.scheduleWithFixedDelay(() -> {
+                try {
+                    post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
+                } catch (RuntimeException e) {
+                    // The server may be restarting; the next beat tries again.
+                }
+            }, 0, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         return beats::shutdownNow;
     }
 

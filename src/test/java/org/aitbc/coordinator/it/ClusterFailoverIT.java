@@ -128,6 +128,12 @@ public class ClusterFailoverIT {
             rs.next();
             assertEquals(1, rs.getInt(1), "one sweeper timer in the database, not one per server");
         }
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM WLPTASK WHERE INAME LIKE '%RetentionTimer%'");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            assertEquals(1, rs.getInt(1), "one retention timer in the database, not one per server");
+        }
         int scheduled = 0;
         for (String server : servers) {
             String log = serverLog(server);
@@ -153,6 +159,8 @@ public class ClusterFailoverIT {
         String region = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
         String minerKey = admin("{\"role\":\"miner\",\"name\":\"cluster-miners\"}");
 
+        // A WebSocket subscriber on the survivor, for all of the client's jobs from the start.
+        Subscriber subscriber = new Subscriber(urls[survivor], client);
         Workload w = new Workload(region, minerKey);
         // Miners: two on each server directly, two through nginx. Those on the server that dies
         // stop with it, abandoning what they hold; those on the survivor and nginx carry on.
@@ -254,6 +262,31 @@ public class ClusterFailoverIT {
         }
         assertTrue(sweptAbandoned > 0, "jobs the dead server's miners held at the kill were swept on the survivor ("
                 + heldByDeadMiners.size() + " held)");
+
+        // The subscriber on the survivor saw every event of every job, whichever server caused it,
+        // each once and in order.
+        Map<String, List<Long>> seen = new HashMap<>();
+        long until2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        boolean complete;
+        do {
+            seen = subscriber.eventIdsByJob();
+            complete = true;
+            for (String id : ids) {
+                if (seen.getOrDefault(id, List.of()).size() < dbEvents.get(id).size()) {
+                    complete = false;
+                    break;
+                }
+            }
+            if (!complete) {
+                Api.sleep(500);
+            }
+        } while (!complete && System.nanoTime() < until2);
+        for (String id : ids) {
+            List<Long> expected = dbEvents.get(id).stream().map(e -> e.getJsonNumber("event_id").longValue()).toList();
+            assertEquals(expected, seen.get(id), "the WebSocket subscriber on the survivor saw every event of " + id);
+        }
+        assertTrue(subscriber.inOrder(), "events arrived in event id order");
+        subscriber.close();
     }
 
     @Test
@@ -463,6 +496,60 @@ public class ClusterFailoverIT {
             stopping.set(true);
             threads.shutdown();
             assertTrue(threads.awaitTermination(60, TimeUnit.SECONDS), "the workload threads stopped");
+        }
+    }
+
+    /** A WebSocket client of the event feed that keeps every event message it receives. */
+    private static final class Subscriber implements java.net.http.WebSocket.Listener, AutoCloseable {
+        private final ConcurrentLinkedQueue<JsonObject> events = new ConcurrentLinkedQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        private final java.net.http.WebSocket ws;
+
+        Subscriber(String base, String key) {
+            ws = Api.HTTP.newWebSocketBuilder().header("X-Api-Key", key).connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "/v1/jobs/ws"), this).join();
+            ws.sendText("{\"action\":\"subscribe\",\"after_event_id\":0}", true).join();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try (var r = jakarta.json.Json.createReader(new java.io.StringReader(partial.toString()))) {
+                    JsonObject m = r.readObject();
+                    if (m.containsKey("event_id")) {
+                        events.add(m);
+                    }
+                }
+                partial.setLength(0);
+            }
+            socket.request(1);
+            return null;
+        }
+
+        Map<String, List<Long>> eventIdsByJob() {
+            Map<String, List<Long>> byJob = new HashMap<>();
+            for (JsonObject e : events) {
+                byJob.computeIfAbsent(e.getString("job_id"), k -> new ArrayList<>()).add(e.getJsonNumber("event_id").longValue());
+            }
+            return byJob;
+        }
+
+        boolean inOrder() {
+            long last = 0;
+            for (JsonObject e : events) {
+                long id = e.getJsonNumber("event_id").longValue();
+                if (id <= last) {
+                    return false;
+                }
+                last = id;
+            }
+            return true;
+        }
+
+        @Override
+        public void close() {
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done");
         }
     }
 

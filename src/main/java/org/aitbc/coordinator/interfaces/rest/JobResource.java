@@ -219,6 +219,15 @@ public class JobResource {
         return JobViews.of(service.get(caller.get(), id));
     }
 
+    @Inject
+    ResultResource resultRoutes;
+
+    /** download, checksum, verify, results, share and shares of one job. */
+    @Path("{id}")
+    public ResultResource results() {
+        return resultRoutes;
+    }
+
     @GET
     @Path("{id}/events")
     @Operation(summary = "The job's recorded events in order, after the given event id")

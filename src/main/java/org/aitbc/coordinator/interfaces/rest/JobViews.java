@@ -6,8 +6,8 @@ import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.wire.EventView;
 import org.aitbc.coordinator.wire.JobView;
 
-/** Maps aggregates to the wire types; the only place that knows both. */
-final class JobViews {
+/** Maps aggregates to the wire types; the only place that knows both (also used by the WebSocket feed). */
+public final class JobViews {
     private JobViews() {
     }
 
@@ -23,7 +23,7 @@ final class JobViews {
                 j.getMinerId(), j.getCreatedAt(), null);
     }
 
-    static EventView of(JobEvent e) {
+    public static EventView of(JobEvent e) {
         return new EventView(e.getId(), e.getJobId(), e.getType(), e.getStatus(), e.getProgress(), e.getMinerId(),
                 e.getMessage(), e.getEstimatedCompletion(), e.getAt());
     }

@@ -6,7 +6,15 @@ import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PUT;
+import jakarta.json.Json;
+import java.io.IOException;
+import org.aitbc.coordinator.application.ResultService;
+import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
+import org.aitbc.coordinator.infrastructure.storage.ResultStore;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -70,6 +78,13 @@ public class MinerResource {
 
     @HeaderParam("X-Job-Attempt")
     String attemptHeader;
+
+    @Inject
+    ResultStore store;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.max.file.bytes")
+    long maxFileBytes;
 
     private String minerId() {
         String id = minerHeader != null && !minerHeader.isBlank() ? minerHeader.trim()
@@ -193,6 +208,55 @@ public class MinerResource {
             }
             notifier.await(seen, Math.min(left, RECHECK_MS));
         }
+    }
+
+    @PUT
+    @Path("{job_id}/files/{path: .+}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Upload one result file", description = "Streams the body to storage as PATH of the job's "
+            + "results (result.txt, logs/stdout.log, artifacts/model.bin, ...), computing its SHA-256 on the way; "
+            + "a second upload of the same path replaces it atomically. Allowed while the miner holds the job, "
+            + "including while it is canceling (partial results).")
+    @APIResponse(responseCode = "200", description = "{path, size_bytes, sha256}")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER: the path (no .., no absolute path, no backslash)")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "409", description = "LEASE_LOST")
+    @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.results.max.file.bytes")
+    public Response upload(@PathParam("job_id") String jobId, @PathParam("path") String path,
+                           @HeaderParam("Content-Length") String contentLength, InputStream body) {
+        String problem = ResultPaths.problem(path);
+        if (problem != null) {
+            throw CoordinatorException.badParameter("path", problem);
+        }
+        if (ResultService.OUTPUT_JSON.equals(path) || ResultService.CHECKSUMS.equals(path)) {
+            throw CoordinatorException.badParameter("path", "names a file the coordinator writes itself");
+        }
+        if (contentLength != null && contentLength.matches("\\d{1,19}") && Long.parseLong(contentLength) > maxFileBytes) {
+            throw tooLarge();
+        }
+        String id = minerId();
+        Integer attempt = attempt();
+        service.checkLease(caller.get(), id, jobId, attempt);
+        ResultStore.Written staged;
+        try {
+            staged = store.stage(jobId, body, maxFileBytes);
+        } catch (ResultStore.TooLargeException e) {
+            throw tooLarge();
+        } catch (IOException e) {
+            throw new CoordinatorException(400, "UPLOAD_INTERRUPTED", "the upload of " + path + " did not complete");
+        }
+        try {
+            Retry.onConflict(() -> service.storeFile(caller.get(), id, jobId, attempt, path, staged));
+        } catch (RuntimeException e) {
+            store.discard(jobId, staged.stagingId());
+            throw e;
+        }
+        return Response.ok(Json.createObjectBuilder().add("path", path).add("size_bytes", staged.sizeBytes())
+                .add("sha256", staged.sha256()).build()).build();
+    }
+
+    private CoordinatorException tooLarge() {
+        return new CoordinatorException(413, "PAYLOAD_TOO_LARGE", "a result file may be at most " + maxFileBytes + " bytes");
     }
 
     @POST

@@ -1,0 +1,155 @@
+package org.aitbc.coordinator.cli;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.aitbc.coordinator.wire.WireJson;
+
+/**
+ * The coordinator's HTTP API as the CLI uses it: JSON answers read into the shared wire records,
+ * downloads streamed to files, and every error answer turned into one line and an exit code.
+ */
+final class Http {
+    static final Jsonb JSONB = JsonbBuilder.create(WireJson.config());
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    final String url;
+    private final String key;
+    private final Map<String, String> extraHeaders;
+
+    Http(String url, String key, Map<String, String> extraHeaders) {
+        this.url = url;
+        this.key = key;
+        this.extraHeaders = extraHeaders;
+    }
+
+    String key() {
+        return key;
+    }
+
+    static String q(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(10))
+                .header("X-Api-Key", key);
+        extraHeaders.forEach(b::header);
+        return b;
+    }
+
+    /** Sends a request whose answer is JSON; returns the body text, or throws the error as a CliException. */
+    String send(String method, String path, String jsonBody) {
+        HttpRequest.Builder b = request(path);
+        if (jsonBody != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(jsonBody));
+        HttpResponse<String> r = exchange(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 400) {
+            throw failure(r.statusCode(), r.body());
+        }
+        return r.statusCode() == 204 ? null : r.body();
+    }
+
+    <T> T send(String method, String path, String jsonBody, Class<T> type) {
+        String body = send(method, path, jsonBody);
+        return body == null ? null : JSONB.fromJson(body, type);
+    }
+
+    /** Streams an answer into a file; returns the response (status and headers). */
+    HttpResponse<Path> download(String path, Path target) {
+        HttpResponse<Path> r = exchange(request(path).GET().build(), HttpResponse.BodyHandlers.ofFile(target));
+        if (r.statusCode() >= 400) {
+            String body;
+            try {
+                body = java.nio.file.Files.readString(target);
+            } catch (IOException e) {
+                body = "";
+            }
+            throw failure(r.statusCode(), body);
+        }
+        return r;
+    }
+
+    /** Uploads a file (streamed from disk). */
+    int upload(String path, Path file) {
+        try {
+            HttpResponse<String> r = exchange(request(path).header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() >= 400 && r.statusCode() != 404 && r.statusCode() != 405) {
+                throw failure(r.statusCode(), r.body());
+            }
+            return r.statusCode();
+        } catch (java.io.FileNotFoundException e) {
+            throw new CliException(Aitbc.EXIT_USAGE, "cannot read " + file);
+        }
+    }
+
+    InputStream stream(String path) {
+        return streamed(path).body();
+    }
+
+    /** The answer's status, headers and body stream; errors are thrown as for {@link #send}. */
+    HttpResponse<InputStream> streamed(String path) {
+        HttpResponse<InputStream> r = exchange(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() >= 400) {
+            try (InputStream in = r.body()) {
+                throw failure(r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw failure(r.statusCode(), "");
+            }
+        }
+        return r;
+    }
+
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return CLIENT.send(request, handler);
+        } catch (ConnectException e) {
+            throw new CliException(Aitbc.EXIT_NETWORK, "cannot reach the coordinator at " + url);
+        } catch (IOException e) {
+            throw new CliException(Aitbc.EXIT_NETWORK, "the connection to " + url + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(Aitbc.EXIT_NETWORK, "interrupted");
+        }
+    }
+
+    /** The error shape's message and code, mapped to an exit code. */
+    static CliException failure(int status, String body) {
+        String message = "HTTP " + status;
+        String code = null;
+        try (JsonReader r = Json.createReader(new StringReader(body))) {
+            JsonObject error = r.readObject().getJsonObject("error");
+            message = error.getString("message", message);
+            code = error.getString("code", null);
+        } catch (RuntimeException e) {
+            // Not the API's error shape (a proxy, or the wrong URL): keep the status.
+        }
+        int exit = switch (status) {
+            case 401, 403 -> Aitbc.EXIT_AUTH;
+            case 404, 410 -> Aitbc.EXIT_NOT_FOUND;
+            case 409, 412, 422, 416 -> Aitbc.EXIT_CONFLICT;
+            case 400, 413 -> Aitbc.EXIT_USAGE;
+            default -> Aitbc.EXIT_NETWORK;
+        };
+        return new CliException(exit, (code == null ? "" : code + ": ") + message);
+    }
+}

@@ -1,0 +1,48 @@
+package org.aitbc.coordinator.infrastructure.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Result files of jobs, addressed by job id and a relative path ({@code result.txt},
+ * {@code logs/stdout.log}). Writes stream in constant memory and report size, SHA-256 and CRC-32
+ * of what they stored; a write first lands in a staging file and becomes visible only when
+ * {@link #commit} moves it into place, so a reader never sees half a file.
+ */
+public interface ResultStore {
+    /** What was written: staged under {@code stagingId} until committed. */
+    record Written(String stagingId, long sizeBytes, String sha256, long crc32) {
+    }
+
+    /** Streams {@code in} into a staging file; more than {@code maxBytes} fails with {@link TooLargeException}. */
+    Written stage(String jobId, InputStream in, long maxBytes) throws IOException;
+
+    /** Atomically replaces {@code path} of the job with the staged file. */
+    void commit(String jobId, String stagingId, String path) throws IOException;
+
+    /** Drops a staged file that will not be committed. */
+    void discard(String jobId, String stagingId);
+
+    /** Writes small content directly (used for output.json and result.txt). */
+    Written put(String jobId, String path, byte[] content) throws IOException;
+
+    InputStream open(String jobId, String path) throws IOException;
+
+    boolean exists(String jobId, String path);
+
+    /** Removes every file of the job; returns the bytes freed. */
+    long deleteAll(String jobId) throws IOException;
+
+    /** Relative paths of the job's committed files. */
+    List<String> list(String jobId) throws IOException;
+
+    /** Thrown when a streamed file exceeds the limit. */
+    class TooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public TooLargeException(long max) {
+            super("file larger than " + max + " bytes");
+        }
+    }
+}

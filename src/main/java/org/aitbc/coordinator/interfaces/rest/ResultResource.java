@@ -1,0 +1,239 @@
+package org.aitbc.coordinator.interfaces.rest;
+
+import jakarta.ejb.EJB;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.ResultService;
+import org.aitbc.coordinator.domain.DurationText;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.ResultFile;
+import org.aitbc.coordinator.domain.Role;
+import org.aitbc.coordinator.domain.Share;
+import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
+import org.aitbc.coordinator.infrastructure.storage.ResultStore;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * A job's results for its client: download, checksums, verify, delete and share links. Reached
+ * through {@link JobResource#results()} under {@code /v1/jobs/{id}/...}: a root resource of its
+ * own at that path would shadow the job's own routes.
+ */
+@RequestScoped
+@Produces(MediaType.APPLICATION_JSON)
+@Allowed(Role.CLIENT)
+@APIResponse(responseCode = "401", description = "UNAUTHENTICATED")
+@APIResponse(responseCode = "404", description = "JOB_NOT_FOUND (also for another client's job)")
+@Tag(name = "results")
+public class ResultResource {
+    private static final Duration MIN_SHARE = Duration.ofMinutes(1);
+    private static final Duration MAX_SHARE = Duration.ofDays(90);
+
+    @EJB
+    ResultService results;
+
+    @Inject
+    ResultStore store;
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    CoordinatorConfig config;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.share.default.expiry")
+    String defaultShareExpiry;
+
+    @Context
+    UriInfo uri;
+
+    @GET
+    @Path("download")
+    @Produces({"application/zip", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.APPLICATION_OCTET_STREAM})
+    @Operation(summary = "Download the result package", description = "A zip with the folder job_<ID>/ (output.json, "
+            + "result.txt, logs/, artifacts/, output.sha256), streamed; ETag and Range supported. ?file=PATH serves "
+            + "one file; ?checksum=true serves output.sha256 for sha256sum -c.")
+    @APIResponse(responseCode = "200", description = "The package, the file, or the checksums")
+    @APIResponse(responseCode = "206", description = "The requested byte range")
+    @APIResponse(responseCode = "409", description = "RESULT_NOT_READY: the job has not ended, or ended without results")
+    @APIResponse(responseCode = "410", description = "RESULT_GONE: deleted or past retention, saying when")
+    public Response download(@PathParam("id") String id, @QueryParam("file") String file,
+                             @QueryParam("checksum") String checksum, @HeaderParam("If-None-Match") String ifNoneMatch,
+                             @HeaderParam("Range") String range) {
+        Job job = results.readable(caller.get(), id);
+        if ("true".equalsIgnoreCase(checksum)) {
+            return checksums(job);
+        }
+        if (file != null) {
+            return oneFile(job, file, ifNoneMatch, range);
+        }
+        return zip(job, ifNoneMatch, range);
+    }
+
+    @GET
+    @Path("checksum")
+    @Produces(MediaType.TEXT_PLAIN)
+    @Operation(summary = "output.sha256 of the package, in the format sha256sum -c reads")
+    @APIResponse(responseCode = "200", description = "One line per file: <sha256>  <path>")
+    @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
+    @APIResponse(responseCode = "410", description = "RESULT_GONE")
+    public Response checksum(@PathParam("id") String id) {
+        return checksums(results.readable(caller.get(), id));
+    }
+
+    private Response checksums(Job job) {
+        return Response.ok(ResultService.manifest(results.files(job.getId())), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                .header("Content-Disposition", "attachment; filename=\"" + ResultService.CHECKSUMS + "\"").build();
+    }
+
+    Response zip(Job job, String ifNoneMatch, String range) {
+        List<ResultFile> files = results.files(job.getId());
+        ZipPackage pkg = new ZipPackage(job.getId(), files, ResultService.manifest(files), job.getEndedAt().toEpochMilli());
+        return RangedBody.respond(out -> pkg.write(store, out), pkg.length(), job.getResultSha256(), "application/zip",
+                job.getId() + ".zip", ifNoneMatch, range);
+    }
+
+    private Response oneFile(Job job, String path, String ifNoneMatch, String range) {
+        String problem = ResultPaths.problem(path);
+        if (problem != null) {
+            throw CoordinatorException.badParameter("file", problem);
+        }
+        ResultFile f = results.files(job.getId()).stream().filter(r -> r.getPath().equals(path)).findFirst()
+                .orElseThrow(() -> new CoordinatorException(404, "FILE_NOT_FOUND",
+                        "job " + job.getId() + " has no result file " + path));
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        return RangedBody.respond(out -> {
+            try (InputStream in = store.open(job.getId(), path)) {
+                in.transferTo(out);
+            }
+        }, f.getSizeBytes(), f.getSha256(), contentType(name), name, ifNoneMatch, range);
+    }
+
+    static String contentType(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        if (n.endsWith(".json")) {
+            return "application/json";
+        }
+        if (n.endsWith(".txt") || n.endsWith(".log") || n.endsWith(".sha256") || n.endsWith(".csv")) {
+            return "text/plain; charset=UTF-8";
+        }
+        if (n.endsWith(".zip")) {
+            return "application/zip";
+        }
+        return MediaType.APPLICATION_OCTET_STREAM;
+    }
+
+    @POST
+    @Path("verify")
+    @Operation(summary = "Re-read the stored files and compare them with the sums sealed at completion")
+    @APIResponse(responseCode = "200", description = "{verified, files: [{path, size_bytes, sha256, ok}]}")
+    @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
+    @APIResponse(responseCode = "410", description = "RESULT_GONE")
+    public JsonObject verify(@PathParam("id") String id) {
+        List<ResultService.Check> checks = results.verify(caller.get(), id);
+        JsonArrayBuilder files = Json.createArrayBuilder();
+        boolean all = true;
+        for (ResultService.Check c : checks) {
+            JsonObjectBuilder f = Json.createObjectBuilder().add("path", c.path()).add("size_bytes", c.sizeBytes())
+                    .add("ok", c.ok());
+            if (c.sha256() == null) {
+                f.addNull("sha256");
+            } else {
+                f.add("sha256", c.sha256());
+            }
+            files.add(f);
+            all &= c.ok();
+        }
+        return Json.createObjectBuilder().add("job_id", id).add("verified", all).add("files", files).build();
+    }
+
+    @DELETE
+    @Path("results")
+    @Operation(summary = "Delete the stored result files", description = "The job and its history stay; "
+            + "deleting again is harmless.")
+    @APIResponse(responseCode = "200", description = "The job, with result.available false and result.deleted_at")
+    @APIResponse(responseCode = "409", description = "INVALID_STATE: the job has not ended")
+    public Response deleteResults(@PathParam("id") String id) {
+        results.deleteResults(caller.get(), id);
+        return Response.ok(JobViews.of(results.readableOrAny(caller.get(), id))).build();
+    }
+
+    @POST
+    @Path("share")
+    @Operation(summary = "Create a share link", description = "{\"expires\": \"7d\"} (m, h or d; 1m to 90d; default 7d). "
+            + "The link downloads the package without a key until it expires or is revoked; it never outlives the result.")
+    @APIResponse(responseCode = "201", description = "{share_id, url, expires_at}")
+    @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
+    @APIResponse(responseCode = "410", description = "RESULT_GONE")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED: expires")
+    public Response share(@PathParam("id") String id, InputStream body) {
+        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), true);
+        JsonBody check = new JsonBody();
+        String text = check.string(o, "expires", "expires", 1, 16);
+        check.check();
+        Duration d = DurationText.parse(text == null ? defaultShareExpiry : text);
+        if (d == null || (text != null && text.trim().endsWith("s")) || d.compareTo(MIN_SHARE) < 0 || d.compareTo(MAX_SHARE) > 0) {
+            check.problem("expires", "must be a number and a unit m, h or d, from 1m to 90d (e.g. 7d, 12h, 30m)");
+            check.check();
+        }
+        ResultService.Shared s = results.share(caller.get(), id, d);
+        return Response.status(201).entity(Json.createObjectBuilder()
+                .add("share_id", s.share().getId())
+                .add("url", uri.getBaseUriBuilder().path("v1/shares").path(s.token()).build().toString())
+                .add("expires_at", s.share().getExpiresAt().toString())
+                .build()).build();
+    }
+
+    @GET
+    @Path("shares")
+    @Operation(summary = "The job's share links (never their tokens)")
+    @APIResponse(responseCode = "200", description = "{shares: [{share_id, created_at, expires_at, revoked_at}]}")
+    public JsonObject shares(@PathParam("id") String id) {
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        for (Share s : results.shares(caller.get(), id)) {
+            JsonObjectBuilder b = Json.createObjectBuilder().add("share_id", s.getId())
+                    .add("created_at", s.getCreatedAt().toString()).add("expires_at", s.getExpiresAt().toString());
+            if (s.getRevokedAt() == null) {
+                b.addNull("revoked_at");
+            } else {
+                b.add("revoked_at", s.getRevokedAt().toString());
+            }
+            list.add(b);
+        }
+        return Json.createObjectBuilder().add("shares", list).build();
+    }
+
+    @DELETE
+    @Path("shares/{share_id}")
+    @Operation(summary = "Revoke a share link")
+    @APIResponse(responseCode = "200", description = "{share_id, revoked_at}")
+    @APIResponse(responseCode = "404", description = "SHARE_NOT_FOUND")
+    public JsonObject revoke(@PathParam("id") String id, @PathParam("share_id") String shareId) {
+        Share s = results.revoke(caller.get(), id, shareId);
+        return Json.createObjectBuilder().add("share_id", s.getId()).add("revoked_at", s.getRevokedAt().toString()).build();
+    }
+}

@@ -1,0 +1,196 @@
+package org.aitbc.coordinator.interfaces.ws;
+
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonException;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
+
+/**
+ * The feed's messages. Clients send {@code {"action": "auth" | "subscribe" | "unsubscribe" |
+ * "ping", ...}}; the server sends job events (the same JSON as {@code GET /v1/jobs/{id}/events})
+ * and control messages told apart by {@code type}: {@code authenticated}, {@code subscribed},
+ * {@code caught_up}, {@code unsubscribed}, {@code pong}, {@code resync} and {@code error}, whose
+ * {@code error} member has the API's one error shape ({@code status, code, message, fields?}).
+ */
+final class FeedProtocol {
+    static final String HOW_TO_AUTHENTICATE = "authenticate with the X-Api-Key header on the handshake, the api_key "
+            + "query parameter (ws://host/v1/jobs/ws?api_key=...), or a first message "
+            + "{\"action\":\"auth\",\"api_key\":\"...\"}";
+    private static final String ACTIONS = "auth, subscribe, unsubscribe, ping";
+    private static final int MAX_JOB_ID = 100;
+
+    private FeedProtocol() {
+    }
+
+    /** A client's message, checked. */
+    sealed interface Request permits Auth, Subscribe, Unsubscribe, Ping {
+    }
+
+    record Auth(String apiKey) implements Request {
+    }
+
+    /** {@code jobId} null: all of the caller's jobs. {@code afterEventId} null: the default start. */
+    record Subscribe(String jobId, Long afterEventId) implements Request {
+    }
+
+    record Unsubscribe(String jobId) implements Request {
+    }
+
+    record Ping() implements Request {
+    }
+
+    /** Parses one text message; a bad one is a {@link CoordinatorException} naming what is wrong. */
+    static Request parse(String text) {
+        JsonValue value;
+        try (JsonParser parser = Json.createParser(new StringReader(text))) {
+            if (!parser.hasNext()) {
+                throw malformed();
+            }
+            parser.next();
+            value = parser.getValue();
+            if (parser.hasNext()) {
+                throw malformed(); // something after the value
+            }
+        } catch (JsonException | IllegalStateException | java.util.NoSuchElementException e) {
+            throw malformed();
+        }
+        if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw malformed();
+        }
+        JsonObject o = value.asJsonObject();
+        JsonValue action = o.get("action");
+        if (!(action instanceof JsonString s)) {
+            throw CoordinatorException.validation(List.of(new FieldProblem("action", "is required: one of " + ACTIONS)));
+        }
+        List<FieldProblem> problems = new ArrayList<>();
+        Request request = switch (s.getString()) {
+            case "auth" -> new Auth(apiKey(o, problems));
+            case "subscribe" -> new Subscribe(jobId(o, problems), afterEventId(o, problems));
+            case "unsubscribe" -> new Unsubscribe(jobId(o, problems));
+            case "ping" -> new Ping();
+            default -> throw new CoordinatorException(400, "UNKNOWN_ACTION",
+                    "unknown action \"" + clip(s.getString()) + "\"; use one of " + ACTIONS);
+        };
+        if (!problems.isEmpty()) {
+            throw CoordinatorException.validation(problems);
+        }
+        return request;
+    }
+
+    private static CoordinatorException malformed() {
+        return new CoordinatorException(400, "MALFORMED_JSON", "messages must be JSON objects such as "
+                + "{\"action\":\"subscribe\",\"job_id\":\"job_...\",\"after_event_id\":0}");
+    }
+
+    private static String apiKey(JsonObject o, List<FieldProblem> problems) {
+        JsonValue v = o.get("api_key");
+        if (v instanceof JsonString s && !s.getString().isBlank()) {
+            return s.getString().trim();
+        }
+        problems.add(new FieldProblem("api_key", "is required: your API key as a string"));
+        return null;
+    }
+
+    private static String jobId(JsonObject o, List<FieldProblem> problems) {
+        JsonValue v = o.get("job_id");
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (v instanceof JsonString s && !s.getString().isBlank() && s.getString().length() <= MAX_JOB_ID) {
+            return s.getString();
+        }
+        problems.add(new FieldProblem("job_id", "must be a job id string, or left out for all of your jobs"));
+        return null;
+    }
+
+    private static Long afterEventId(JsonObject o, List<FieldProblem> problems) {
+        JsonValue v = o.get("after_event_id");
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (v instanceof JsonNumber n && n.isIntegral()) {
+            try {
+                long after = n.longValueExact();
+                if (after >= 0) {
+                    return after;
+                }
+            } catch (ArithmeticException tooLarge) {
+                // reported below
+            }
+        }
+        problems.add(new FieldProblem("after_event_id", "must be a whole number, 0 or more"));
+        return null;
+    }
+
+    private static String clip(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    // Messages the server sends.
+
+    static String error(CoordinatorException e) {
+        JsonObjectBuilder error = Json.createObjectBuilder().add("status", e.status()).add("code", e.code())
+                .add("message", e.getMessage());
+        if (e.fields() != null && !e.fields().isEmpty()) {
+            JsonArrayBuilder fields = Json.createArrayBuilder();
+            e.fields().forEach(f -> fields.add(Json.createObjectBuilder().add("field", f.field()).add("message", f.message())));
+            error.add("fields", fields);
+        }
+        return Json.createObjectBuilder().add("type", "error").add("error", error).build().toString();
+    }
+
+    static String authenticated(String accountId, String role, boolean followingAll, long liveAfter) {
+        JsonObjectBuilder b = Json.createObjectBuilder().add("type", "authenticated").add("account_id", accountId)
+                .add("role", role);
+        if (followingAll) {
+            b.add("following", "all_jobs").add("after_event_id", liveAfter);
+        } else {
+            b.add("following", "nothing");
+        }
+        return b.build().toString();
+    }
+
+    static String subscribed(String jobId, long after) {
+        return withJob(Json.createObjectBuilder().add("type", "subscribed"), jobId).add("after_event_id", after)
+                .build().toString();
+    }
+
+    static String caughtUp(String jobId, long lastEventId) {
+        return withJob(Json.createObjectBuilder().add("type", "caught_up"), jobId).add("last_event_id", lastEventId)
+                .build().toString();
+    }
+
+    static String unsubscribed(String jobId) {
+        return withJob(Json.createObjectBuilder().add("type", "unsubscribed"), jobId).build().toString();
+    }
+
+    static String pong() {
+        return "{\"type\":\"pong\"}";
+    }
+
+    /** {@code cursors}: for each subscription, its job id (null for all jobs) and the last event id it received. */
+    static String resync(long lastEventId, List<Object[]> cursors) {
+        JsonArrayBuilder subs = Json.createArrayBuilder();
+        for (Object[] c : cursors) {
+            subs.add(withJob(Json.createObjectBuilder(), (String) c[0]).add("last_event_id", (Long) c[1]));
+        }
+        return Json.createObjectBuilder().add("type", "resync").add("last_event_id", lastEventId)
+                .add("message", "this connection fell too far behind and is being closed; reconnect and subscribe "
+                        + "again with after_event_id set to last_event_id to receive what you missed")
+                .add("subscriptions", subs).build().toString();
+    }
+
+    private static JsonObjectBuilder withJob(JsonObjectBuilder b, String jobId) {
+        return jobId == null ? b.addNull("job_id") : b.add("job_id", jobId);
+    }
+}

@@ -1,0 +1,40 @@
+package org.aitbc.coordinator.interfaces.ws;
+
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Carries the {@code X-Api-Key} header of the opening handshake to the connection. WebSocket 2.1
+ * hands {@code modifyHandshake} a per-connection copy of the user properties, so the key reaches
+ * only its own connection; the endpoint removes it as soon as it has read it.
+ */
+public class HandshakeKey extends ServerEndpointConfig.Configurator {
+    static final String PROPERTY = "org.aitbc.coordinator.ws.api-key";
+    private static final String HEADER = "X-Api-Key";
+
+    @Override
+    public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
+        String key = header(request.getHeaders());
+        if (key == null) {
+            config.getUserProperties().remove(PROPERTY);
+        } else {
+            config.getUserProperties().put(PROPERTY, key);
+        }
+    }
+
+    /** Header names are case-insensitive; containers differ in how they spell them in the map. */
+    private static String header(Map<String, List<String>> headers) {
+        if (headers == null) {
+            return null;
+        }
+        for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+            if (HEADER.equalsIgnoreCase(h.getKey()) && h.getValue() != null && !h.getValue().isEmpty()) {
+                return h.getValue().get(0);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,91 @@
+package org.aitbc.coordinator.interfaces.ws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.util.List;
+import org.aitbc.coordinator.application.CoordinatorException;
+import org.junit.jupiter.api.Test;
+
+/** The feed's client messages: what is accepted, and how each bad message is answered. */
+class FeedProtocolTest {
+    @Test
+    void acceptsEachAction() {
+        assertEquals(new FeedProtocol.Auth("k1"), FeedProtocol.parse("{\"action\":\"auth\",\"api_key\":\" k1 \"}"));
+        assertEquals(new FeedProtocol.Subscribe("job_x", 42L),
+                FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":\"job_x\",\"after_event_id\":42}"));
+        assertEquals(new FeedProtocol.Subscribe(null, null), FeedProtocol.parse("{\"action\":\"subscribe\"}"));
+        assertEquals(new FeedProtocol.Subscribe(null, 0L),
+                FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":null,\"after_event_id\":0}"));
+        assertEquals(new FeedProtocol.Unsubscribe("job_x"), FeedProtocol.parse("{\"action\":\"unsubscribe\",\"job_id\":\"job_x\"}"));
+        assertEquals(new FeedProtocol.Unsubscribe(null), FeedProtocol.parse("{\"action\":\"unsubscribe\",\"extra\":1}"));
+        assertInstanceOf(FeedProtocol.Ping.class, FeedProtocol.parse("{\"action\":\"ping\"}"));
+    }
+
+    @Test
+    void malformedJsonAndNonObjects() {
+        for (String bad : List.of("{not json", "", "[1,2]", "\"subscribe\"", "42", "{\"action\":\"subscribe\"} trailing")) {
+            CoordinatorException e = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse(bad), bad);
+            assertEquals(400, e.status());
+            assertEquals("MALFORMED_JSON", e.code(), bad);
+        }
+    }
+
+    @Test
+    void missingOrUnknownAction() {
+        CoordinatorException missing = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"job_id\":\"j\"}"));
+        assertEquals("VALIDATION_FAILED", missing.code());
+        assertEquals("action", missing.fields().get(0).field());
+        CoordinatorException unknown = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"dance\"}"));
+        assertEquals(400, unknown.status());
+        assertEquals("UNKNOWN_ACTION", unknown.code());
+        assertTrue(unknown.getMessage().contains("dance") && unknown.getMessage().contains("subscribe"), unknown.getMessage());
+    }
+
+    @Test
+    void badFieldsAreNamedTogether() {
+        CoordinatorException e = assertThrows(CoordinatorException.class,
+                () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":7,\"after_event_id\":-1}"));
+        assertEquals(422, e.status());
+        assertEquals(List.of("job_id", "after_event_id"), e.fields().stream().map(CoordinatorException.FieldProblem::field).toList());
+        for (String after : List.of("1.5", "\"3\"", "true", "99999999999999999999999")) {
+            CoordinatorException a = assertThrows(CoordinatorException.class,
+                    () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"after_event_id\":" + after + "}"), after);
+            assertEquals("after_event_id", a.fields().get(0).field(), after);
+        }
+        CoordinatorException key = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"auth\",\"api_key\":\"  \"}"));
+        assertEquals("api_key", key.fields().get(0).field());
+        String longId = "j".repeat(101);
+        assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"unsubscribe\",\"job_id\":\"" + longId + "\"}"));
+    }
+
+    @Test
+    void errorMessagesCarryTheOneErrorShape() {
+        CoordinatorException e = assertThrows(CoordinatorException.class,
+                () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"after_event_id\":\"x\"}"));
+        JsonObject o = Json.createReader(new StringReader(FeedProtocol.error(e))).readObject();
+        assertEquals("error", o.getString("type"));
+        JsonObject error = o.getJsonObject("error");
+        assertEquals(422, error.getInt("status"));
+        assertEquals("VALIDATION_FAILED", error.getString("code"));
+        assertEquals("after_event_id", error.getJsonArray("fields").getJsonObject(0).getString("field"));
+        JsonObject plain = Json.createReader(new StringReader(FeedProtocol.error(
+                new CoordinatorException(404, "JOB_NOT_FOUND", "no job j")))).readObject();
+        assertEquals(null, plain.getJsonObject("error").get("fields"), "fields only for validation errors");
+    }
+
+    @Test
+    void resyncNamesTheLastEventIdPerSubscription() {
+        JsonObject o = Json.createReader(new StringReader(FeedProtocol.resync(7,
+                List.of(new Object[] {"job_a", 7L}, new Object[] {null, 9L})))).readObject();
+        assertEquals("resync", o.getString("type"));
+        assertEquals(7, o.getJsonNumber("last_event_id").longValue());
+        assertEquals("job_a", o.getJsonArray("subscriptions").getJsonObject(0).getString("job_id"));
+        assertTrue(o.getJsonArray("subscriptions").getJsonObject(1).isNull("job_id"));
+    }
+}
