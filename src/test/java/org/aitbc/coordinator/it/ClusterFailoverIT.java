@@ -502,13 +502,34 @@ public class ClusterFailoverIT {
     /** A WebSocket client of the event feed that keeps every event message it receives. */
     private static final class Subscriber implements java.net.http.WebSocket.Listener, AutoCloseable {
         private final ConcurrentLinkedQueue<JsonObject> events = new ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.LinkedBlockingQueue<String> controls = new java.util.concurrent.LinkedBlockingQueue<>();
         private final StringBuilder partial = new StringBuilder();
         private final java.net.http.WebSocket ws;
 
         Subscriber(String base, String key) {
             ws = Api.HTTP.newWebSocketBuilder().header("X-Api-Key", key).connectTimeout(Duration.ofSeconds(10))
                     .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "/v1/jobs/ws"), this).join();
+            // Authenticated, the connection follows all the client's jobs live; the explicit
+            // subscription from event 0 (a replay of nothing yet) replaces that, and the workload
+            // starts only once it has caught up, so that no event can come both ways.
+            awaitControl("authenticated");
             ws.sendText("{\"action\":\"subscribe\",\"after_event_id\":0}", true).join();
+            awaitControl("caught_up");
+        }
+
+        private void awaitControl(String type) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            try {
+                while (System.nanoTime() < until) {
+                    String t = controls.poll(500, TimeUnit.MILLISECONDS);
+                    if (type.equals(t)) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new AssertionError("no " + type + " message from the event feed");
         }
 
         @Override
@@ -519,6 +540,8 @@ public class ClusterFailoverIT {
                     JsonObject m = r.readObject();
                     if (m.containsKey("event_id")) {
                         events.add(m);
+                    } else {
+                        controls.add(m.getString("type", ""));
                     }
                 }
                 partial.setLength(0);
