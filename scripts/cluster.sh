@@ -88,6 +88,8 @@ start_postgres() {
   local bin; bin=$(pg_bin)
   PG_DIR=$(mktemp -d /tmp/aitbc-cluster-pg.XXXXXX)
   chmod 755 "$PG_DIR"
+  # Recorded before anything starts, so that `down` can clean up after a failed `up`.
+  write_state
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DIR"
   local pw="$PG_DIR/pw"
   echo "$DB_PASSWORD" | as_pg tee "$pw" >/dev/null
@@ -251,7 +253,6 @@ up() {
   install_packages
   ensure_build
   start_postgres
-  write_state
   local i=0 names=() ports=() name port
   for port in $CLUSTER_PORTS; do
     name=$(server_names | sed -n "$((i + 1))p")
