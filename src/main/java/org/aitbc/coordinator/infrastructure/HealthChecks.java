@@ -73,7 +73,8 @@ public class HealthChecks {
             boolean overdue = next != null && next.plus(stale).isBefore(Instant.now());
             return HealthCheckResponse.named("lease-sweeper").status(next != null && !overdue)
                     .withData("next_run", String.valueOf(next))
-                    .withData("last_run_here", String.valueOf(last)).build();
+                    .withData("last_run_here", String.valueOf(last))
+                    .withData("runs_here", sweepStatus.runs()).build();
         };
     }
 

@@ -47,8 +47,14 @@ public class RetentionTimer {
     @ConfigProperty(name = "aitbc.retention.batch.size")
     int batchSize;
 
+    @EJB
+    ClusterLocks locks;
+
+    /** Finds or creates the timer under a cluster lock, so that servers starting together create one. */
     @PostConstruct
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     void schedule() {
+        locks.hold(NAME);
         long interval = intervalSeconds * 1000L;
         boolean found = false;
         for (Timer t : timerService.getTimers()) {

@@ -8,10 +8,17 @@ import java.time.Instant;
 public class SweepStatus {
     private volatile Instant lastRun;
     private volatile long totalChanged;
+    private volatile long runs;
 
     public void swept(Instant at, int changed) {
         lastRun = at;
         totalChanged += changed;
+        runs++;
+    }
+
+    /** How many sweeps this server ran: with several servers, only the one holding the timer counts up. */
+    public long runs() {
+        return runs;
     }
 
     public Instant lastRun() {

@@ -18,6 +18,10 @@ public final class TransientFailures {
     }
 
     public static boolean isConflict(Throwable e) {
+        if (DatabaseFailures.isUnavailable(e)) {
+            // A lost connection is an outage, not a race: retrying at once would not help.
+            return false;
+        }
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof OptimisticLockException || t instanceof PessimisticLockException
                     || t instanceof LockTimeoutException || t instanceof SQLTransactionRollbackException

@@ -7,17 +7,22 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.infrastructure.DatabaseFailures;
 import org.aitbc.coordinator.infrastructure.TransientFailures;
 
 /**
- * Turns every failure into the one error shape. Refusals keep their status and code; anything
- * unexpected is logged with a reference and answered 500 without internals.
+ * Turns every failure into the one error shape. Refusals keep their status and code; an
+ * unreachable database is 503 {@code DATABASE_UNAVAILABLE} with Retry-After; anything unexpected
+ * is logged with a reference and answered 500 without internals.
  */
 final class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class.getName());
+    /** When an outage was last logged: one line every few seconds, not one per request. */
+    private static final AtomicLong OUTAGE_LOGGED_MS = new AtomicLong();
 
     private ErrorMappers() {
     }
@@ -58,6 +63,9 @@ final class ErrorMappers {
             if (cause instanceof CoordinatorException ce) {
                 return Errors.response(ce);
             }
+            if (DatabaseFailures.isUnavailable(e)) {
+                return databaseUnavailable(e);
+            }
             if (TransientFailures.isConflict(e)) {
                 // A concurrent change won a lock or version check: nothing was changed; retrying works.
                 return Response.fromResponse(Errors.response(503, "CONFLICT_RETRY",
@@ -66,6 +74,21 @@ final class ErrorMappers {
             }
             return unexpected(e);
         }
+    }
+
+    static Response databaseUnavailable(Throwable e) {
+        long now = System.currentTimeMillis();
+        long last = OUTAGE_LOGGED_MS.get();
+        if (now - last > 10_000 && OUTAGE_LOGGED_MS.compareAndSet(last, now)) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            LOG.warning("the database is unreachable; answering 503 until it is back: " + root);
+        }
+        return Response.fromResponse(Errors.response(503, "DATABASE_UNAVAILABLE",
+                "the coordinator cannot reach its database right now; retry in a few seconds", null))
+                .header("Retry-After", 5).build();
     }
 
     static Response unexpected(Throwable e) {

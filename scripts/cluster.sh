@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Several coordinator servers on one PostgreSQL database behind nginx, all on 127.0.0.1, from
+# this build (docs/DEPLOYMENT.md). Used by the cluster failover test and the benchmark.
+#
+#   scripts/cluster.sh up          PostgreSQL on a fresh data folder, N Liberty servers, nginx
+#   scripts/cluster.sh down        stops everything `up` started (only by the recorded pids)
+#   scripts/cluster.sh status      prints the state file
+#   scripts/cluster.sh db-stop     stops PostgreSQL (the servers keep running)
+#   scripts/cluster.sh db-start    starts it again on the same data folder
+#   scripts/cluster.sh kill NAME   SIGKILLs one server (e.g. coordinator-a)
+#
+# Settings (environment; defaults in brackets):
+#   CLUSTER_DIR [target/cluster]       state: cluster.env, nginx config, logs
+#   CLUSTER_PORTS ["9881 9882"]        one HTTP port per server; HTTPS is port + 360
+#   CLUSTER_LB_PORT [9880]             nginx
+#   CLUSTER_PG_PORT [55432]            PostgreSQL
+#   CLUSTER_SERVER_ENV [src/test/liberty/server.env]  server.env of every server (admin key,
+#                                      leases, rate limits); the database settings are added
+#   CLUSTER_STAGGER [false]            true: start servers one after another instead of at once
+# After `up`, CLUSTER_DIR/cluster.env holds the URLs, ports, admin key and server names.
+#
+# Installs PostgreSQL and nginx from Debian when they are missing (needs root, as CI has).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CLUSTER_DIR="${CLUSTER_DIR:-$ROOT/target/cluster}"
+CLUSTER_PORTS="${CLUSTER_PORTS:-9881 9882}"
+CLUSTER_LB_PORT="${CLUSTER_LB_PORT:-9880}"
+CLUSTER_PG_PORT="${CLUSTER_PG_PORT:-55432}"
+CLUSTER_SERVER_ENV="${CLUSTER_SERVER_ENV:-$ROOT/src/test/liberty/server.env}"
+CLUSTER_STAGGER="${CLUSTER_STAGGER:-false}"
+WLP="$ROOT/target/liberty/wlp"
+WAR="$ROOT/target/aitbc-coordinator.war"
+STATE="$CLUSTER_DIR/cluster.env"
+DB_NAME=aitbc
+DB_USER=aitbc
+DB_PASSWORD=aitbc-cluster
+
+log() { echo "[cluster] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+server_names() {
+  local i=0 letters=(a b c d e f g h)
+  for _ in $CLUSTER_PORTS; do echo "coordinator-${letters[$i]}"; i=$((i + 1)); done
+}
+
+pg_bin() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
+}
+
+# Runs a command as the PostgreSQL owner: the postgres user when we are root (the server
+# refuses to run as root), else ourselves.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+install_packages() {
+  local need=()
+  [ -n "$(pg_bin)" ] || need+=(postgresql)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+  [ ${#need[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing ${need[*]}: install them (apt-get install -y ${need[*]}) or run as root"
+  log "installing ${need[*]} from Debian"
+  # Keep the packages from starting their default services (nginx on port 80, the main
+  # PostgreSQL cluster): this script starts its own and must leave nothing else running.
+  local policy=/usr/sbin/policy-rc.d created=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created=true
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${need[@]}" >&2 || { $created && rm -f "$policy"; die "apt-get install failed"; }
+  $created && rm -f "$policy"
+  [ -n "$(pg_bin)" ] || die "PostgreSQL binaries not found after install"
+}
+
+ensure_build() {
+  if [ -f "$WAR" ] && [ -x "$WLP/bin/server" ] && [ -f "$WLP/usr/shared/resources/jdbc/postgresql.jar" ]; then
+    return 0
+  fi
+  log "building the war and installing Open Liberty (mvn package liberty:create)"
+  (cd "$ROOT" && mvn -B -ntp -q -DskipTests package liberty:create) >&2
+}
+
+start_postgres() {
+  local bin; bin=$(pg_bin)
+  PG_DIR=$(mktemp -d /tmp/aitbc-cluster-pg.XXXXXX)
+  chmod 755 "$PG_DIR"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DIR"
+  local pw="$PG_DIR/pw"
+  echo "$DB_PASSWORD" | as_pg tee "$pw" >/dev/null
+  as_pg "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    --pwfile="$pw" -E UTF8 --locale=C.UTF-8 >"$CLUSTER_DIR/initdb.log" 2>&1 \
+    || { cat "$CLUSTER_DIR/initdb.log" >&2; die "initdb failed"; }
+  pg_start
+  as_pg "$bin/psql" -h "$PG_DIR" -p "$CLUSTER_PG_PORT" -U postgres -q -v ON_ERROR_STOP=1 \
+    -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD'" \
+    -c "CREATE DATABASE $DB_NAME OWNER $DB_USER" >&2
+  log "PostgreSQL on 127.0.0.1:$CLUSTER_PG_PORT, data in $PG_DIR/data"
+}
+
+pg_start() {
+  local bin; bin=$(pg_bin)
+  # Loopback only; the socket lives in the data folder's parent, not in /var/run.
+  as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgresql.log" -w -t 60 \
+    -o "-p $CLUSTER_PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2
+}
+
+pg_stop() {
+  local bin; bin=$(pg_bin)
+  as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >&2 || true
+}
+
+create_server() {
+  local name=$1 port=$2 dir="$WLP/usr/servers/$1"
+  rm -rf "$dir"
+  mkdir -p "$dir/apps"
+  cp "$ROOT/server.xml" "$dir/server.xml"
+  cp -r "$ROOT/liberty/." "$dir/"
+  cp "$WAR" "$dir/apps/"
+  cp "$CLUSTER_SERVER_ENV" "$dir/server.env"
+  {
+    echo
+    echo "# Added by scripts/cluster.sh: every server shares the database and the result storage."
+    echo "AITBC_RESULTS_DIR=$CLUSTER_DIR/results"
+    echo "# The sweeper timer may pause for up to ~160 s while it fails over: not a liveness failure."
+    echo "AITBC_HEALTH_SWEEPER_STALE_SECONDS=300"
+  } >> "$dir/server.env"
+  cat > "$dir/bootstrap.properties" <<EOF
+# Written by scripts/cluster.sh
+http.port=$port
+https.port=$((port + 360))
+db.kind=postgresql
+db.url=jdbc:postgresql://127.0.0.1:$CLUSTER_PG_PORT/$DB_NAME
+db.user=$DB_USER
+db.password=$DB_PASSWORD
+EOF
+}
+
+wait_ready() {
+  local name=$1 port=$2 i
+  for i in $(seq 1 180); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" || true)" = 200 ]; then
+      log "$name ready on 127.0.0.1:$port"
+      return 0
+    fi
+    sleep 1
+  done
+  tail -50 "$WLP/usr/servers/$name/logs/messages.log" >&2 || true
+  die "$name did not become ready on port $port"
+}
+
+start_nginx() {
+  local ngx=$CLUSTER_DIR/nginx upstream="" port
+  mkdir -p "$ngx/logs" "$ngx/tmp"
+  for port in $CLUSTER_PORTS; do
+    upstream+="    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'
+  done
+  local user_line=""
+  if [ "$(id -u)" = 0 ]; then user_line="user nobody nogroup;"; chown -R nobody:nogroup "$ngx/tmp"; fi
+  cat > "$ngx/nginx.conf" <<EOF
+# Written by scripts/cluster.sh: a round-robin load balancer on loopback in front of the servers.
+$user_line
+worker_processes 1;
+pid $ngx/nginx.pid;
+error_log $ngx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log $ngx/logs/access.log;
+  client_body_temp_path $ngx/tmp/body;
+  proxy_temp_path $ngx/tmp/proxy;
+  fastcgi_temp_path $ngx/tmp/fastcgi;
+  uwsgi_temp_path $ngx/tmp/uwsgi;
+  scgi_temp_path $ngx/tmp/scgi;
+  upstream coordinators {
+$upstream    keepalive 64;
+  }
+  map \$http_upgrade \$connection_upgrade { default upgrade; '' ''; }
+  server {
+    listen 127.0.0.1:$CLUSTER_LB_PORT;
+    # The coordinator limits request sizes itself; streams stay streams through the proxy.
+    client_max_body_size 0;
+    proxy_request_buffering off;
+    proxy_buffering off;
+    proxy_http_version 1.1;
+    proxy_set_header Host \$host;
+    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    proxy_set_header Upgrade \$http_upgrade;
+    proxy_set_header Connection \$connection_upgrade;
+    # Long polls wait up to 30 s; WebSocket feeds stay open with pings.
+    proxy_read_timeout 120s;
+    proxy_send_timeout 120s;
+    proxy_connect_timeout 2s;
+    # A server that refuses the connection is skipped; a request already sent to a server
+    # that then died is not sent again (POSTs are not idempotent): the client sees 502.
+    proxy_next_upstream error timeout;
+    location / { proxy_pass http://coordinators; }
+  }
+}
+EOF
+  /usr/sbin/nginx -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/logs/error.log" \
+    || die "nginx did not start (see $ngx/logs/error.log)"
+  log "nginx on 127.0.0.1:$CLUSTER_LB_PORT"
+}
+
+server_pid() {
+  cat "$WLP/usr/servers/.pid/$1.pid" 2>/dev/null || true
+}
+
+write_state() {
+  local names ports admin
+  names=$(server_names | tr '\n' ' ')
+  admin=$(sed -n 's/^AITBC_ADMIN_KEY=//p' "$CLUSTER_SERVER_ENV" | tail -1)
+  {
+    echo "CLUSTER_LB_URL=http://127.0.0.1:$CLUSTER_LB_PORT"
+    local i=0 name
+    for port in $CLUSTER_PORTS; do
+      name=$(server_names | sed -n "$((i + 1))p")
+      echo "CLUSTER_SERVER_$i=$name"
+      echo "CLUSTER_URL_$i=http://127.0.0.1:$port"
+      i=$((i + 1))
+    done
+    echo "CLUSTER_SERVERS=\"${names% }\""
+    echo "CLUSTER_SIZE=$i"
+    echo "CLUSTER_PG_PORT=$CLUSTER_PG_PORT"
+    echo "CLUSTER_PG_DIR=$PG_DIR"
+    echo "CLUSTER_JDBC_URL=jdbc:postgresql://127.0.0.1:$CLUSTER_PG_PORT/$DB_NAME"
+    echo "CLUSTER_DB_USER=$DB_USER"
+    echo "CLUSTER_DB_PASSWORD=$DB_PASSWORD"
+    echo "CLUSTER_ADMIN_KEY=$admin"
+    echo "CLUSTER_WLP=$WLP"
+    echo "CLUSTER_RESULTS_DIR=$CLUSTER_DIR/results"
+    echo "CLUSTER_PORTS=\"$CLUSTER_PORTS\""
+    echo "CLUSTER_LB_PORT=$CLUSTER_LB_PORT"
+  } > "$STATE"
+}
+
+load_state() {
+  [ -f "$STATE" ] || die "no cluster state in $STATE (not up?)"
+  # shellcheck disable=SC1090
+  . "$STATE"
+  PG_DIR=$CLUSTER_PG_DIR
+  CLUSTER_PORTS=${CLUSTER_PORTS}
+}
+
+up() {
+  [ -f "$STATE" ] && die "a cluster is already up ($STATE); run: $0 down"
+  mkdir -p "$CLUSTER_DIR/results"
+  install_packages
+  ensure_build
+  start_postgres
+  write_state
+  local i=0 names=() ports=() name port
+  for port in $CLUSTER_PORTS; do
+    name=$(server_names | sed -n "$((i + 1))p")
+    names+=("$name"); ports+=("$port")
+    create_server "$name" "$port"
+    i=$((i + 1))
+  done
+  if [ "$CLUSTER_STAGGER" = true ]; then
+    for i in "${!names[@]}"; do
+      "$WLP/bin/server" start "${names[$i]}" >&2
+      wait_ready "${names[$i]}" "${ports[$i]}"
+    done
+  else
+    # All at once, as after a whole-cluster restart: schema creation and the timers' start-up
+    # logic must cope with servers racing on an empty database.
+    local pids=()
+    for i in "${!names[@]}"; do
+      "$WLP/bin/server" start "${names[$i]}" >"$CLUSTER_DIR/start-${names[$i]}.log" 2>&1 &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || true; done
+    for i in "${!names[@]}"; do wait_ready "${names[$i]}" "${ports[$i]}"; done
+  fi
+  start_nginx
+  log "up: $STATE"
+  cat "$STATE"
+}
+
+down() {
+  if [ ! -f "$STATE" ]; then log "nothing to stop"; return 0; fi
+  load_state
+  local ngx=$CLUSTER_DIR/nginx name pid
+  if [ -f "$ngx/nginx.pid" ]; then
+    pid=$(cat "$ngx/nginx.pid")
+    kill -QUIT "$pid" 2>/dev/null || true
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  for name in $CLUSTER_SERVERS; do
+    pid=$(server_pid "$name")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      "$WLP/bin/server" stop "$name" >&2 || true
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ]; then
+    pg_stop
+    rm -rf "$PG_DIR"
+  fi
+  rm -f "$STATE"
+  log "down"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) load_state; cat "$STATE" ;;
+  db-stop) load_state; pg_stop; log "PostgreSQL stopped" ;;
+  db-start) load_state; pg_start; log "PostgreSQL started" ;;
+  kill)
+    load_state
+    [ -n "${2:-}" ] || die "usage: $0 kill SERVER_NAME"
+    pid=$(server_pid "$2")
+    [ -n "$pid" ] || die "no pid for $2"
+    kill -KILL "$pid"
+    log "$2 (pid $pid) killed with SIGKILL"
+    ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
+esac
