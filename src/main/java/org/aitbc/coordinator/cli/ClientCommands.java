@@ -244,30 +244,27 @@ class ClientCommands {
         @Option(names = "--job-id", required = true)
         String jobId;
 
+        /** Whether to show everything (get) or the status lines of the guide (status). */
+        boolean full() {
+            return false;
+        }
+
         @Override
         public void run() {
             String body = http().send("GET", "/v1/jobs/" + Http.q(jobId), null);
             if (json()) {
                 out().println(body);
             } else {
-                printJob(out(), Http.JSONB.fromJson(body, JobView.class), false);
+                printJob(out(), Http.JSONB.fromJson(body, JobView.class), full());
             }
         }
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Everything about a job: times, costs, result.")
-    static class Get extends Sub {
-        @Option(names = "--job-id", required = true)
-        String jobId;
-
+    static class Get extends Status {
         @Override
-        public void run() {
-            String body = http().send("GET", "/v1/jobs/" + Http.q(jobId), null);
-            if (json()) {
-                out().println(body);
-            } else {
-                printJob(out(), Http.JSONB.fromJson(body, JobView.class), true);
-            }
+        boolean full() {
+            return true;
         }
     }
 

@@ -25,7 +25,11 @@ public final class TransientFailures {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof OptimisticLockException || t instanceof PessimisticLockException
                     || t instanceof LockTimeoutException || t instanceof SQLTransactionRollbackException
-                    || t instanceof SQLTransientException) {
+                    || t instanceof SQLTransientException
+                    // The container rolled the transaction back at commit (e.g. it waited too long
+                    // for a lock): nothing was changed, so running it again is safe.
+                    || t instanceof jakarta.ejb.EJBTransactionRolledbackException
+                    || t instanceof jakarta.transaction.RollbackException) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null
