@@ -46,6 +46,9 @@ final class FeedWatch {
                 ClientCommands.sleep(500L * failures);
                 continue;
             }
+            // Until the server confirms the subscription, the connection still follows all of the
+            // caller's jobs (its default); those events would arrive ahead of this job's replay.
+            boolean subscribed = false;
             try {
                 while (true) {
                     String text = messages.poll(60, TimeUnit.SECONDS);
@@ -57,7 +60,10 @@ final class FeedWatch {
                         o = r.readObject();
                     }
                     String type = o.getString("type", "");
-                    if (o.containsKey("event_id") && (type.equals("status") || type.equals("progress"))) {
+                    if (type.equals("subscribed") && jobId.equals(o.getString("job_id", null))) {
+                        subscribed = true;
+                    } else if (subscribed && o.containsKey("event_id")
+                            && (type.equals("status") || type.equals("progress"))) {
                         EventView e = Http.JSONB.fromJson(text, EventView.class);
                         if (e.eventId() <= last[0]) {
                             continue;
