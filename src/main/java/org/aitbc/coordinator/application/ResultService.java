@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.application;
 
+import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
@@ -11,6 +12,9 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -64,6 +68,9 @@ public class ResultService {
 
     @EJB
     JobService jobService;
+
+    @Resource(lookup = "java:comp/TransactionSynchronizationRegistry")
+    TransactionSynchronizationRegistry transactions;
 
     /** Records a file the store wrote for the job (an upload, or one the coordinator wrote). */
     public void record(String jobId, String path, ResultStore.Written w) {
@@ -242,14 +249,17 @@ public class ResultService {
         return job;
     }
 
+    /**
+     * Marks the job's results gone and deletes its files once that commits. The files outlive the
+     * database rows by a moment, never the other way round: a reader that sees the result as
+     * available always finds its files, and a rolled-back purge leaves both in place.
+     */
     private long purge(Job job) {
-        long freed;
-        try {
-            freed = store.deleteAll(job.getId());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the results of " + job.getId(), e);
-        }
-        em.createQuery("DELETE FROM ResultFile f WHERE f.jobId = :j").setParameter("j", job.getId()).executeUpdate();
+        String jobId = job.getId();
+        Long freedRow = em.createQuery("SELECT SUM(f.sizeBytes) FROM ResultFile f WHERE f.jobId = :j", Long.class)
+                .setParameter("j", jobId).getSingleResult();
+        long freed = freedRow == null ? 0 : freedRow;
+        em.createQuery("DELETE FROM ResultFile f WHERE f.jobId = :j").setParameter("j", jobId).executeUpdate();
         boolean wasAvailable = job.isResultAvailable();
         Instant now = Instant.now();
         if (wasAvailable && job.getResultSizeBytes() != null && job.getEndedAt() != null) {
@@ -266,7 +276,25 @@ public class ResultService {
         if (wasAvailable) {
             metrics.purged(freed);
         }
-        LOG.info(() -> "job " + job.getId() + " results deleted (" + freed + " bytes)");
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status != Status.STATUS_COMMITTED) {
+                    return;
+                }
+                try {
+                    store.deleteAll(jobId);
+                    LOG.info(() -> "job " + jobId + " results deleted (" + freed + " bytes)");
+                } catch (IOException | RuntimeException e) {
+                    // The job already says its results are gone; the files are only orphaned disk.
+                    LOG.warning("job " + jobId + " results marked deleted, but its files could not be removed: " + e);
+                }
+            }
+        });
         return freed;
     }
 
