@@ -133,9 +133,8 @@ public class JobService {
                 completedRunSeconds += row.getRunSeconds();
             }
         }
-        for (Object[] row : jobs.activeCounts(client, fromDay * 86_400_000L, (toDay + 1) * 86_400_000L)) {
-            byStatus.merge(((JobState) row[0]).wire(), (Long) row[1], Long::sum);
-        }
+        jobs.activeCounts(client, fromDay * 86_400_000L, (toDay + 1) * 86_400_000L)
+                .forEach((state, n) -> byStatus.merge(state.wire(), n, Long::sum));
         long completed = byStatus.get(JobState.COMPLETED.wire());
         long finished = completed + byStatus.get(JobState.FAILED.wire()) + byStatus.get(JobState.CANCELED.wire());
         long total = byStatus.values().stream().mapToLong(Long::longValue).sum();

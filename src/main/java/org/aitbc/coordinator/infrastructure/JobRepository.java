@@ -6,10 +6,17 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.Query;
 import jakarta.persistence.TypedQuery;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Job;
@@ -23,6 +30,7 @@ import org.aitbc.coordinator.domain.Miner;
  */
 @ApplicationScoped
 public class JobRepository {
+    private static final long DAY_MS = 86_400_000L;
     private static final Set<JobState> LEASED = Set.of(JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING);
 
     @PersistenceContext(unitName = "aitbc")
@@ -183,36 +191,198 @@ public class JobRepository {
                 .setParameter("j", jobId).setParameter("after", afterId).setMaxResults(max).getResultList();
     }
 
-    /** A page of a client's (or, for {@code clientId == null}, everyone's) jobs, newest first. */
+    /**
+     * A page of a client's (or, for {@code clientId == null}, everyone's) jobs, newest first.
+     * Several states are read one state at a time and merged: an equality on the state keeps each
+     * read on one ordered index range (Derby cannot keep the order of an index through an
+     * {@code IN} list on its second column, and would sort every matching row instead).
+     */
     public List<Job> page(JobQuery query, int limit) {
-        StringBuilder q = new StringBuilder("SELECT j FROM Job j WHERE 1 = 1");
-        where(q, query);
-        if (query.cursorCreatedMs() != null) {
-            // The first conjunct bounds the index range; the second breaks ties within one millisecond.
-            q.append(" AND j.createdMs <= :cc AND (j.createdMs < :cc OR j.id < :cid)");
+        Collection<JobState> states = query.states();
+        if (states == null || states.size() <= 1) {
+            return pageOf(query, limit);
         }
-        q.append(" ORDER BY j.createdMs DESC, j.id DESC");
-        TypedQuery<Job> tq = em.createQuery(q.toString(), Job.class);
-        bind(tq, query);
-        if (query.cursorCreatedMs() != null) {
-            tq.setParameter("cc", query.cursorCreatedMs()).setParameter("cid", query.cursorId());
+        List<Job> merged = new ArrayList<>();
+        for (JobState s : states) {
+            merged.addAll(pageOf(query.withStates(List.of(s)), limit));
         }
-        return tq.setMaxResults(limit).getResultList();
+        merged.sort(NEWEST_FIRST);
+        return merged.size() > limit ? new ArrayList<>(merged.subList(0, limit)) : merged;
     }
 
+    private static final Comparator<Job> NEWEST_FIRST =
+            Comparator.comparingLong(Job::getCreatedMs).thenComparing(Job::getId).reversed();
+
+    /**
+     * Two steps: the page's ids from a covering index alone (client, state, created, id), then
+     * those rows by primary key. The ids are read by SQL so that Derby can be told the index:
+     * its optimizer ignores the row limit and, asked for a page deep in the history or of a
+     * rare state, would rather scan another index or the table and sort every matching row.
+     * PostgreSQL chooses the index itself.
+     */
+    private List<Job> pageOf(JobQuery query, int limit) {
+        JobState state = query.states() == null || query.states().isEmpty() ? null : query.states().iterator().next();
+        String index = query.clientId() == null
+                ? (state == null ? "IX_JOB_NEWEST" : null)
+                : (state == null ? "IX_JOB_CLIENT_NEWEST" : "IX_JOB_CLIENT_STATE_NEWEST");
+        StringBuilder sql = new StringBuilder("SELECT ID FROM JOB");
+        if (index != null && isDerby()) {
+            sql.append(" --DERBY-PROPERTIES index=").append(index).append('\n');
+        }
+        sql.append(" WHERE 1 = 1");
+        List<Object> params = new ArrayList<>();
+        if (query.clientId() != null) {
+            sql.append(" AND CLIENT_ID = ?");
+            params.add(query.clientId());
+        }
+        if (state != null) {
+            sql.append(" AND STATE = ?");
+            params.add(state.name());
+        }
+        if (query.fromMs() != null) {
+            sql.append(" AND CREATED_MS >= ?");
+            params.add(query.fromMs());
+        }
+        if (query.toMs() != null) {
+            sql.append(" AND CREATED_MS < ?");
+            params.add(query.toMs());
+        }
+        if (query.cursorCreatedMs() != null) {
+            // The first conjunct bounds the index range; the second breaks ties within one millisecond.
+            sql.append(" AND CREATED_MS <= ? AND (CREATED_MS < ? OR ID < ?)");
+            params.add(query.cursorCreatedMs());
+            params.add(query.cursorCreatedMs());
+            params.add(query.cursorId());
+        }
+        sql.append(" ORDER BY CREATED_MS DESC, ID DESC");
+        Query q = em.createNativeQuery(sql.toString());
+        for (int i = 0; i < params.size(); i++) {
+            q.setParameter(i + 1, params.get(i));
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> rows = q.setMaxResults(limit).getResultList();
+        if (rows.isEmpty()) {
+            return new ArrayList<>();
+        }
+        List<String> ids = rows.stream().map(String::valueOf).toList();
+        List<Job> found = new ArrayList<>(em.createQuery("SELECT j FROM Job j WHERE j.id IN :ids", Job.class)
+                .setParameter("ids", ids).getResultList());
+        found.sort(NEWEST_FIRST);
+        return found;
+    }
+
+    private static volatile Boolean derby;
+
+    /** Whether the database is Derby, read once from the connection's metadata. */
+    private boolean isDerby() {
+        Boolean known = derby;
+        if (known == null) {
+            try {
+                known = em.unwrap(Connection.class).getMetaData().getDatabaseProductName().toLowerCase().contains("derby");
+            } catch (SQLException | RuntimeException e) {
+                known = Boolean.FALSE;
+            }
+            derby = known;
+        }
+        return known;
+    }
+
+    /**
+     * How many jobs match (the cursor aside), without counting a row per job: ended jobs come from
+     * the daily counters for every whole UTC day of the range, and from the index only for the
+     * partial days at its edges; jobs not yet ended are few and counted from the index.
+     */
     public long count(JobQuery query) {
+        Collection<JobState> states = query.states() == null || query.states().isEmpty()
+                ? EnumSet.allOf(JobState.class) : EnumSet.copyOf(query.states());
+        List<JobState> ended = new ArrayList<>();
+        long n = 0;
+        for (JobState s : states) {
+            if (s.isFinal()) {
+                ended.add(s);
+            } else {
+                n += countRows(query.clientId(), s, query.fromMs(), query.toMs());
+            }
+        }
+        return ended.isEmpty() ? n : n + countEnded(query.clientId(), ended, query.fromMs(), query.toMs());
+    }
+
+    private long countEnded(String clientId, List<JobState> ended, Long fromMs, Long toMs) {
+        Long firstDay = fromMs == null ? null : Math.floorDiv(fromMs + DAY_MS - 1, DAY_MS);
+        Long endDay = toMs == null ? null : Math.floorDiv(toMs, DAY_MS);
+        long n = 0;
+        if (firstDay != null && endDay != null && firstDay >= endDay) {
+            // No whole day inside: the range spans at most parts of two days.
+            for (JobState s : ended) {
+                n += countRows(clientId, s, fromMs, toMs);
+            }
+            return n;
+        }
+        n += endedFromCounters(clientId, ended, firstDay, endDay);
+        for (JobState s : ended) {
+            if (fromMs != null && fromMs < firstDay * DAY_MS) {
+                n += countRows(clientId, s, fromMs, firstDay * DAY_MS);
+            }
+            if (toMs != null && endDay * DAY_MS < toMs) {
+                n += countRows(clientId, s, endDay * DAY_MS, toMs);
+            }
+        }
+        return n;
+    }
+
+    /** Ended jobs submitted on days {@code [fromDay, toDay)} (open where null), from DAILY_STATS. */
+    private long endedFromCounters(String clientId, List<JobState> ended, Long fromDay, Long toDay) {
+        StringBuilder q = new StringBuilder("SELECT SUM(s.jobs) FROM DailyStats s WHERE s.status IN :st");
+        if (clientId != null) {
+            q.append(" AND s.clientId = :client");
+        }
+        if (fromDay != null) {
+            q.append(" AND s.epochDay >= :from");
+        }
+        if (toDay != null) {
+            q.append(" AND s.epochDay < :to");
+        }
+        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class)
+                .setParameter("st", ended.stream().map(JobState::wire).toList());
+        if (clientId != null) {
+            tq.setParameter("client", clientId);
+        }
+        if (fromDay != null) {
+            tq.setParameter("from", fromDay);
+        }
+        if (toDay != null) {
+            tq.setParameter("to", toDay);
+        }
+        Long sum = tq.getSingleResult();
+        return sum == null ? 0 : sum;
+    }
+
+    /** Rows of one state: an equality on the state keeps the count to one index range. */
+    private long countRows(String clientId, JobState state, Long fromMs, Long toMs) {
         StringBuilder q = new StringBuilder("SELECT COUNT(j) FROM Job j WHERE 1 = 1");
-        where(q, query);
+        JobQuery one = new JobQuery(clientId, List.of(state), fromMs, toMs, null, null);
+        where(q, one);
         TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class);
-        bind(tq, query);
+        bind(tq, one);
         return tq.getSingleResult();
+    }
+
+    /** Jobs in each state, for the metrics: the same counters as {@link #count}, never a row per job. */
+    public Map<JobState, Long> countByState() {
+        Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            counts.put(s, s.isFinal() ? endedFromCounters(null, List.of(s), null, null) : countRows(null, s, null, null));
+        }
+        return counts;
     }
 
     private static void where(StringBuilder q, JobQuery query) {
         if (query.clientId() != null) {
             q.append(" AND j.clientId = :client");
         }
-        if (query.states() != null && !query.states().isEmpty()) {
+        if (query.states() != null && query.states().size() == 1) {
+            q.append(" AND j.state = :state");
+        } else if (query.states() != null && !query.states().isEmpty()) {
             q.append(" AND j.state IN :states");
         }
         if (query.fromMs() != null) {
@@ -227,7 +397,9 @@ public class JobRepository {
         if (query.clientId() != null) {
             tq.setParameter("client", query.clientId());
         }
-        if (query.states() != null && !query.states().isEmpty()) {
+        if (query.states() != null && query.states().size() == 1) {
+            tq.setParameter("state", query.states().iterator().next());
+        } else if (query.states() != null && !query.states().isEmpty()) {
             tq.setParameter("states", query.states());
         }
         if (query.fromMs() != null) {
@@ -249,21 +421,22 @@ public class JobRepository {
         return tq.getResultList();
     }
 
-    /** Jobs not yet ended, by state: few, and counted from the state index. */
-    public List<Object[]> activeCounts(String clientId, long fromMs, long toMs) {
-        String q = "SELECT j.state, COUNT(j) FROM Job j WHERE j.state IN :active AND j.createdMs >= :from AND j.createdMs < :to"
-                + (clientId == null ? "" : " AND j.clientId = :client") + " GROUP BY j.state";
-        TypedQuery<Object[]> tq = em.createQuery(q, Object[].class)
-                .setParameter("active", List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
-                .setParameter("from", fromMs).setParameter("to", toMs);
-        if (clientId != null) {
-            tq.setParameter("client", clientId);
+    /** Jobs not yet ended, by state: few, and each state counted on its own index range. */
+    public Map<JobState, Long> activeCounts(String clientId, long fromMs, long toMs) {
+        Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            if (!s.isFinal()) {
+                counts.put(s, countRows(clientId, s, fromMs, toMs));
+            }
         }
-        return tq.getResultList();
+        return counts;
     }
 
     /** The filters of a job listing; {@code toMs} is exclusive. */
     public record JobQuery(String clientId, Collection<JobState> states, Long fromMs, Long toMs,
                            Long cursorCreatedMs, String cursorId) {
+        JobQuery withStates(Collection<JobState> only) {
+            return new JobQuery(clientId, only, fromMs, toMs, cursorCreatedMs, cursorId);
+        }
     }
 }

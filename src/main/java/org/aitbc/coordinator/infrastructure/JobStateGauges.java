@@ -6,10 +6,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import org.aitbc.coordinator.domain.JobState;
 import org.eclipse.microprofile.metrics.Metadata;
@@ -17,8 +14,8 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.Tag;
 
 /**
- * {@code aitbc_jobs{state="..."}}: how many jobs are in each state. One grouped count, served by
- * the state index and cached for a few seconds so that frequent scrapes cost little.
+ * {@code aitbc_jobs{state="..."}}: how many jobs are in each state. Active states counted from the
+ * state indexes, ended ones from the daily counters (never a row per job), cached for a few seconds so that frequent scrapes cost little.
  */
 @Singleton
 @Startup
@@ -26,8 +23,8 @@ import org.eclipse.microprofile.metrics.Tag;
 public class JobStateGauges {
     private static final long CACHE_MS = 5_000;
 
-    @PersistenceContext(unitName = "aitbc")
-    EntityManager em;
+    @Inject
+    JobRepository jobs;
 
     @Inject
     MetricRegistry registry;
@@ -48,12 +45,7 @@ public class JobStateGauges {
         if (now - readAt > CACHE_MS) {
             synchronized (this) {
                 if (now - readAt > CACHE_MS) {
-                    Map<JobState, Long> fresh = new EnumMap<>(JobState.class);
-                    List<Object[]> rows = em.createQuery("SELECT j.state, COUNT(j) FROM Job j GROUP BY j.state", Object[].class)
-                            .getResultList();
-                    for (Object[] row : rows) {
-                        fresh.put((JobState) row[0], (Long) row[1]);
-                    }
+                    Map<JobState, Long> fresh = jobs.countByState();
                     counts = fresh;
                     readAt = now;
                 }
