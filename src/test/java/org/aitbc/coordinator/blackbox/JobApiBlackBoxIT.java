@@ -37,6 +37,7 @@ public class JobApiBlackBoxIT {
 
     @BeforeAll
     static void account() {
+        org.aitbc.coordinator.it.Api.awaitReady();
         Response r = admin.create(ADMIN, "{\"role\":\"client\",\"plan\":\"enterprise\",\"name\":\"blackbox\"}");
         assertEquals(201, r.getStatus());
         client = json(r).getString("api_key");

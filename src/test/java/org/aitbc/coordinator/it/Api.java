@@ -30,6 +30,41 @@ public final class Api {
     public static final String ADMIN_KEY = System.getProperty("it.admin.key", "it-admin-key-0123456789abcdef");
     public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
+    static {
+        awaitReady();
+    }
+
+    /**
+     * Waits until the server answers readiness UP. The build starts the server before the tests,
+     * but on a loaded machine the application can still be deploying when the first test runs.
+     */
+    public static void awaitReady() {
+        long until = System.currentTimeMillis() + 180_000;
+        while (System.currentTimeMillis() < until) {
+            try {
+                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(BASE + "/health/ready"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                Thread.sleep(500);
+            } catch (IOException e) {
+                sleepQuietly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private Api() {
     }
 
