@@ -304,10 +304,10 @@ public class JobRepository {
                 n += countRows(query.clientId(), s, query.fromMs(), query.toMs());
             }
         }
-        return ended.isEmpty() ? n : n + countEnded(query.clientId(), ended, query.fromMs(), query.toMs());
+        return ended.isEmpty() ? n : n + endedCount(query.clientId(), ended, query.fromMs(), query.toMs());
     }
 
-    private long countEnded(String clientId, List<JobState> ended, Long fromMs, Long toMs) {
+    private long endedCount(String clientId, List<JobState> ended, Long fromMs, Long toMs) {
         Long firstDay = fromMs == null ? null : Math.floorDiv(fromMs + DAY_MS - 1, DAY_MS);
         Long endDay = toMs == null ? null : Math.floorDiv(toMs, DAY_MS);
         long n = 0;

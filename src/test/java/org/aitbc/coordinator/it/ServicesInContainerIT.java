@@ -7,8 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.ejb.EJB;
+import org.aitbc.coordinator.infrastructure.JobRepository;
+import java.util.Comparator;
+import java.math.BigDecimal;
+import jakarta.transaction.UserTransaction;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -151,5 +157,90 @@ public class ServicesInContainerIT {
         }
         assertNotNull(sweepStatus.lastRun());
         assertTrue(seen == null || sweepStatus.lastRun().isAfter(seen), "the timer fired again within 15 s");
+    }
+
+    @Inject
+    JobRepository repository;
+
+    private static UserTransaction transaction() throws NamingException {
+        return InitialContext.doLookup("java:comp/UserTransaction");
+    }
+
+    /**
+     * Totals come from the daily counters for whole days and from the index for part-days, and
+     * pages of several states are merged from one index range per state: both must agree with
+     * the rows themselves for ranges that start and end anywhere in a day.
+     */
+    @Test
+    void totalsAndPagesAgreeWithTheRowsAcrossDayBoundaries() throws Exception {
+        long day = 86_400_000L;
+        String client = "ic-count-" + UUID.randomUUID().toString().substring(0, 8);
+        long base = (System.currentTimeMillis() / day - 12) * day;
+        UserTransaction tx = transaction();
+        List<Job> made = new ArrayList<>();
+        tx.begin();
+        for (int i = 0; i < 60; i++) {
+            Instant created = Instant.ofEpochMilli(base + i * 4L * 3_600_000L + 1_234 + (i % 5) * 60_000L);
+            Job job = Job.submit("job_ic" + UUID.randomUUID().toString().replace("-", "").substring(0, 20), client,
+                    Plan.PRO, spec("ic-nowhere-" + client, 30 * 86_400), new BigDecimal("0.05"), BigDecimal.ONE, created);
+            if (i % 3 != 0) {
+                job.cancel(created.plusSeconds(1));
+            }
+            repository.add(job);
+            made.add(job);
+        }
+        tx.commit();
+
+        Long[][] ranges = {
+                {null, null},
+                {base + 7 * 3_600_000L, null},
+                {null, base + 5 * day + 3 * 3_600_000L},
+                {base + day + 13 * 3_600_000L, base + 6 * day + 2 * 3_600_000L},
+                {base + 2 * day, base + 5 * day},
+                {base + 3 * day + 3_600_000L, base + 3 * day + 20 * 3_600_000L},
+                {base + 3 * day + 20 * 3_600_000L, base + 4 * day + 2 * 3_600_000L}};
+        List<List<JobState>> stateSets = new ArrayList<>();
+        stateSets.add(null);
+        stateSets.add(List.of(JobState.CANCELED));
+        stateSets.add(List.of(JobState.PENDING));
+        stateSets.add(List.of(JobState.PENDING, JobState.CANCELED));
+        stateSets.add(List.of(JobState.COMPLETED, JobState.FAILED));
+        int checked = 0;
+        for (Long[] range : ranges) {
+            for (List<JobState> states : stateSets) {
+                Long from = range[0];
+                Long to = range[1];
+                List<String> expected = made.stream()
+                        .filter(j -> states == null || states.contains(j.getState()))
+                        .filter(j -> from == null || j.getCreatedMs() >= from)
+                        .filter(j -> to == null || j.getCreatedMs() < to)
+                        .sorted(Comparator.comparingLong(Job::getCreatedMs).thenComparing(Job::getId).reversed())
+                        .map(Job::getId).toList();
+                String what = "states " + states + " from " + from + " to " + to;
+                tx.begin();
+                try {
+                    assertEquals(expected.size(), repository.count(
+                            new JobRepository.JobQuery(client, states, from, to, null, null)), "total of " + what);
+                    List<String> walked = new ArrayList<>();
+                    Job last = null;
+                    while (true) {
+                        List<Job> page = repository.page(new JobRepository.JobQuery(client, states, from, to,
+                                last == null ? null : last.getCreatedMs(), last == null ? null : last.getId()), 7);
+                        page.forEach(j -> walked.add(j.getId()));
+                        if (page.size() < 7) {
+                            break;
+                        }
+                        last = page.get(page.size() - 1);
+                    }
+                    assertEquals(expected, walked, "pages of " + what);
+                } finally {
+                    tx.commit();
+                }
+                checked++;
+            }
+        }
+        assertEquals(35, checked);
+        assertTrue(made.stream().anyMatch(j -> j.getState() == JobState.PENDING));
+        assertTrue(made.stream().anyMatch(j -> j.getState() == JobState.CANCELED));
     }
 }
