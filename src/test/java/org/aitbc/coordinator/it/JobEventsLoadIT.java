@@ -1,18 +1,30 @@
 package org.aitbc.coordinator.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +41,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -36,7 +50,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The WebSocket feed under load, with real clients against the real server: 200 subscribers at
  * once while jobs run; sixteen writers at once while subscribers (one of them reconnecting
- * midway) follow.
+ * midway) follow; and a client that stops reading next to one that keeps up.
  *
  * <p>What every subscriber received is compared with {@code GET /v1/jobs/{id}/events}: the same
  * events, in strictly increasing {@code event_id} order, none missing, none twice.
@@ -408,6 +422,191 @@ public class JobEventsLoadIT {
         return counts;
     }
 
+    // 3. A client that stops reading.
+
+    @Test
+    void aClientThatStopsReadingIsResyncedAndClosedWhileAFastClientKeepsReceivingEverything() throws Exception {
+        // Four writers: enough to overflow the slow client within seconds, few enough that the server's
+        // request threads are not all busy with them (a WebSocket send completes on the same threads).
+        int jobCount = 4;
+        String key = Api.client();
+        String minerKey = Api.miner();
+        String region = Api.uniqueRegion();
+        String minerId = region + "-m";
+        Api.register(minerKey, minerId, region, jobCount);
+        List<String> jobs = new ArrayList<>();
+        for (int j = 0; j < jobCount; j++) {
+            jobs.add(Api.submit(key, region));
+        }
+        for (int j = 0; j < jobCount; j++) {
+            String job = Api.poll(minerKey, minerId, 5);
+            assertTrue(jobs.contains(job), "claimed " + job);
+            minerPost(minerKey, minerId, job, "start", null);
+        }
+
+        AutoCloseable beating = heartbeats(minerKey, List.of(minerId));
+        Feed fast = null;
+        Feed again = null;
+        ExecutorService pool = Executors.newFixedThreadPool(jobCount);
+        AtomicInteger sequence = new AtomicInteger();
+        Set<Integer> written = ConcurrentHashMap.newKeySet();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Future<?>> writers = new ArrayList<>();
+        ScheduledExecutorService slowPongs = Executors.newSingleThreadScheduledExecutor();
+        try (RawClient slow = new RawClient(key)) {
+            fast = Feed.subscribed("fast client", key, null, null);
+            assertEquals("authenticated", slow.nextJson().getString("type"));
+            slow.sendText("{\"action\":\"subscribe\"}");
+            JsonObject ack = slow.nextJson();
+            assertEquals("subscribed", ack.getString("type"), ack.toString());
+            long slowAfter = ack.getJsonNumber("after_event_id").longValue();
+            assertEquals("caught_up", slow.nextJson().getString("type"));
+
+            // From here the slow client reads nothing. It still sends a pong now and then (unsolicited pongs
+            // are a heartbeat, RFC 6455 5.5.3), as a live client whose application stalls would answer pings,
+            // so that the test server's 3 s idle timeout does not close it before its queue overflows.
+            slowPongs.scheduleWithFixedDelay(slow::heartbeat, 500, 500, TimeUnit.MILLISECONDS);
+            double resyncsBefore = resyncs();
+
+            // Progress reports with 1000-character messages of 3-byte characters (~3 KB an event), so that the
+            // socket buffers between the server and the slow client fill after hundreds of events, not thousands.
+            // Each message starts with a sequence number, to tell which write an event came from.
+            String filler = "\u754c".repeat(992);
+            for (String job : jobs) {
+                writers.add(pool.submit(() -> {
+                    while (!stop.get()) {
+                        int seq = sequence.incrementAndGet();
+                        minerPost(minerKey, minerId, job, "progress", "{\"progress\":" + seq % 100 + ",\"message\":\""
+                                + String.format("%07d ", seq) + filler + "\"}");
+                        written.add(seq);
+                    }
+                    return null;
+                }));
+            }
+            // The server counts resyncs: write until the slow client's queue has overflowed.
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (resyncs() <= resyncsBefore) {
+                assertTrue(System.nanoTime() < deadline, "no resync after " + written.size() + " events");
+                for (Future<?> w : writers) {
+                    if (w.isDone()) {
+                        w.get(); // a writer failed: say why
+                    }
+                }
+                Thread.sleep(50);
+            }
+            stop.set(true);
+            Set<Integer> beforeOverflow = new HashSet<>(written);
+
+            // Meanwhile the fast client was not held up: it already has (or gets within a moment) every event
+            // written before the overflow, while the slow client still reads nothing. (The test server closes the
+            // slow client 5 s after the overflow, so this wait is kept well below that.)
+            fast.await(m -> sequences(eventsAfterSubscribed(m)).containsAll(beforeOverflow), Duration.ofMillis(3000),
+                    () -> "the " + beforeOverflow.size() + " events written before the slow client's overflow");
+            assertEquals(null, fast.closeCode(), "the fast client stays open");
+            List<JsonObject> fastBeforeResume = fast.events();
+
+            // The slow client reads again: the events that were already on their way, then the resync, then the close.
+            slowPongs.shutdownNow();
+            slowPongs.awaitTermination(5, TimeUnit.SECONDS);
+            List<JsonObject> slowEvents = new ArrayList<>();
+            JsonObject resync = null;
+            int closeCode;
+            while (true) {
+                RawClient.Frame f = slow.read();
+                if (f.opcode() == RawClient.CLOSE) {
+                    closeCode = f.closeCode();
+                    break;
+                }
+                if (f.opcode() != RawClient.TEXT) {
+                    continue; // pings
+                }
+                JsonObject m = f.json();
+                assertEquals(null, resync, "nothing but the close after the resync: " + m);
+                if (isEvent(m)) {
+                    slowEvents.add(m);
+                } else {
+                    assertEquals("resync", m.getString("type"), m.toString());
+                    resync = m;
+                }
+            }
+            for (Future<?> w : writers) {
+                w.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            }
+            // The jobs end, so that nothing (a lease running out) adds events while the test compares.
+            for (String job : jobs) {
+                minerPost(minerKey, minerId, job, "result", "{\"result\":{\"text\":\"done\"},\"metrics\":{}}");
+            }
+            Map<String, List<JsonObject>> history = new LinkedHashMap<>();
+            for (String job : jobs) {
+                history.put(job, JobEventsIT.restEvents(key, job, 0));
+            }
+            List<JsonObject> forSlow = merged(history, jobs, slowAfter);
+
+            // What the slow client got is the start of its events, in order, without gaps; then the resync
+            // naming the last of them, then a close 1013 (try again later).
+            assertTrue(resync != null, "a resync message before the close");
+            assertFalse(slowEvents.isEmpty(), "the slow client received events before it stopped reading");
+            assertTrue(slowEvents.size() < forSlow.size(), "the slow client missed events: " + slowEvents.size()
+                    + " of " + forSlow.size());
+            assertEquals(null, compare(forSlow.subList(0, slowEvents.size()), slowEvents), "the slow client's events");
+            long lastReceived = JobEventsIT.id(slowEvents.get(slowEvents.size() - 1));
+            assertEquals(lastReceived, resync.getJsonNumber("last_event_id").longValue(),
+                    "the resync names the last event the client received: " + resync);
+            assertEquals(1, resync.getJsonArray("subscriptions").size(), resync.toString());
+            JsonObject cursor = resync.getJsonArray("subscriptions").getJsonObject(0);
+            assertTrue(cursor.isNull("job_id"), "the all-jobs subscription: " + cursor);
+            assertEquals(lastReceived, cursor.getJsonNumber("last_event_id").longValue(), resync.toString());
+            assertFalse(resync.getString("message").isBlank());
+            assertEquals(1013, closeCode, "closed with 1013 (try again later)");
+            // The wait above covered the slow client's stall: the fast client had got most of a queue's worth of
+            // events that the slow one had not, before the slow one read again.
+            long aheadOfSlow = fastBeforeResume.stream().filter(e -> JobEventsIT.id(e) > lastReceived).count();
+            assertTrue(aheadOfSlow >= 150, "events the fast client got while the slow one was stuck: " + aheadOfSlow);
+
+            // Subscribing again after the resync's last_event_id gives exactly the rest.
+            List<JsonObject> rest = forSlow.subList(slowEvents.size(), forSlow.size());
+            again = Feed.subscribed("slow client, reconnected", key, null, resync.getJsonNumber("last_event_id").longValue());
+            again.await(m -> eventsAfterSubscribed(m).size() >= rest.size(), PATIENCE, () -> rest.size() + " events");
+            assertEquals(null, compare(rest, again.events()), "the events missed, after reconnecting");
+
+            // The fast client got everything, in order.
+            List<JsonObject> forFast = merged(history, jobs, fast.subscribedAfter());
+            fast.await(m -> eventsAfterSubscribed(m).size() >= forFast.size(), PATIENCE, () -> forFast.size() + " events");
+            fast.send("{\"action\":\"ping\"}");
+            fast.await(m -> has(m, "pong"), PATIENCE, () -> "pong");
+            assertEquals(null, compare(forFast, fast.events()), "the fast client's events");
+            assertEquals(null, fast.closeCode(), "the fast client stays open");
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+            slowPongs.shutdownNow();
+            beating.close();
+            if (fast != null) {
+                fast.close();
+            }
+            if (again != null) {
+                again.close();
+            }
+        }
+    }
+
+    private static double resyncs() {
+        return JobEventsIT.metricValue(Api.get("/metrics?scope=application&name=aitbc.ws.resyncs", null).expect(200)
+                .body(), "aitbc_ws_resyncs_total");
+    }
+
+    /** The sequence numbers at the start of the events' messages. */
+    private static Set<Integer> sequences(List<JsonObject> events) {
+        Set<Integer> out = new HashSet<>();
+        for (JsonObject e : events) {
+            String message = e.isNull("message") ? "" : e.getString("message");
+            if (message.length() > 7 && message.charAt(7) == ' ') {
+                out.add(Integer.parseInt(message.substring(0, 7)));
+            }
+        }
+        return out;
+    }
+
     /** One miner's loop: claims jobs until none is left unclaimed, and drives each through its whole life. */
     private static int driveWholeJobs(String minerKey, String minerId, AtomicInteger unclaimed, int progressReports) {
         int done = 0;
@@ -666,6 +865,142 @@ public class JobEventsLoadIT {
                 }
             }
             w.abort();
+        }
+    }
+
+    /**
+     * A WebSocket client on a plain socket (RFC 6455 framing written out here), so that the test decides
+     * when it reads: the socket has a small receive buffer, and between reads nothing is taken from it.
+     */
+    static final class RawClient implements AutoCloseable {
+        static final int TEXT = 1;
+        static final int CLOSE = 8;
+        static final int PONG = 10;
+
+        /** One message: its opcode and (for fragmented text, reassembled) payload. */
+        record Frame(int opcode, byte[] payload) {
+            JsonObject json() {
+                try (JsonReader r = Json.createReader(new StringReader(new String(payload, StandardCharsets.UTF_8)))) {
+                    return r.readObject();
+                }
+            }
+
+            int closeCode() {
+                return payload.length >= 2 ? (payload[0] & 0xff) << 8 | (payload[1] & 0xff) : 1005;
+            }
+        }
+
+        private final Socket socket;
+        private final DataInputStream in;
+        private final OutputStream out;
+        private final SecureRandom random = new SecureRandom();
+
+        RawClient(String key) throws IOException {
+            URI uri = URI.create(WsClient.WS_BASE);
+            socket = new Socket();
+            socket.setReceiveBufferSize(4096);
+            socket.setSoTimeout(30_000);
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
+            out = socket.getOutputStream();
+            in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 4096));
+            byte[] nonce = new byte[16];
+            random.nextBytes(nonce);
+            String handshake = "GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                    + Base64.getEncoder().encodeToString(nonce) + "\r\nX-Api-Key: " + key + "\r\n\r\n";
+            synchronized (this) {
+                out.write(handshake.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            StringBuilder head = new StringBuilder();
+            while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("the server closed during the handshake: " + head);
+                }
+                head.append((char) b);
+            }
+            assertTrue(head.toString().startsWith("HTTP/1.1 101"), "upgraded: " + head);
+        }
+
+        /** The next message (control frames, which may come between fragments, are returned on their own). */
+        Frame read() throws IOException {
+            ByteArrayOutputStream message = new ByteArrayOutputStream();
+            int opcode = -1;
+            while (true) {
+                int b0 = in.readUnsignedByte();
+                int b1 = in.readUnsignedByte();
+                assertEquals(0, b1 & 0x80, "server frames are not masked");
+                long length = b1 & 0x7f;
+                if (length == 126) {
+                    length = in.readUnsignedShort();
+                } else if (length == 127) {
+                    length = in.readLong();
+                }
+                byte[] payload = new byte[Math.toIntExact(length)];
+                in.readFully(payload);
+                int op = b0 & 0x0f;
+                if (op >= 8) {
+                    return new Frame(op, payload);
+                }
+                if (op != 0) {
+                    opcode = op;
+                }
+                message.write(payload);
+                if ((b0 & 0x80) != 0) {
+                    return new Frame(opcode, message.toByteArray());
+                }
+            }
+        }
+
+        /** The next text message as JSON, skipping pings. */
+        JsonObject nextJson() throws IOException {
+            while (true) {
+                Frame f = read();
+                assertTrue(f.opcode() != CLOSE, "closed with " + f.closeCode());
+                if (f.opcode() == TEXT) {
+                    return f.json();
+                }
+            }
+        }
+
+        void sendText(String text) throws IOException {
+            send(TEXT, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** An unsolicited pong, which the server takes as a sign of life and otherwise ignores. */
+        void heartbeat() {
+            try {
+                send(PONG, new byte[0]);
+            } catch (IOException e) {
+                // the connection is closing; the test sees that when it reads
+            }
+        }
+
+        /** One frame, masked as a client's must be. */
+        private synchronized void send(int opcode, byte[] payload) throws IOException {
+            ByteArrayOutputStream frame = new ByteArrayOutputStream();
+            frame.write(0x80 | opcode);
+            if (payload.length < 126) {
+                frame.write(0x80 | payload.length);
+            } else {
+                frame.write(0x80 | 126);
+                frame.write(payload.length >> 8);
+                frame.write(payload.length & 0xff);
+            }
+            byte[] mask = new byte[4];
+            random.nextBytes(mask);
+            frame.write(mask);
+            for (int i = 0; i < payload.length; i++) {
+                frame.write(payload[i] ^ mask[i % 4]);
+            }
+            out.write(frame.toByteArray());
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 }
