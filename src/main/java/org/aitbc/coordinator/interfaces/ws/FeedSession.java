@@ -80,6 +80,8 @@ final class FeedSession {
     private final ArrayDeque<Out> outbox = new ArrayDeque<>();
     private boolean implicitAll;
     private boolean sending;
+    /** The message being sent, from {@link #pump()} until its completion; null when none is. */
+    private Out inFlight;
     private boolean closing;
     private long lastSentNanos = System.nanoTime();
 
@@ -260,8 +262,10 @@ final class FeedSession {
         List<Object[]> cursors = new ArrayList<>();
         long last = Long.MAX_VALUE;
         for (Subscription s : subscriptions.values()) {
-            cursors.add(new Object[] {s.jobId, s.sent});
-            last = Math.min(last, s.sent);
+            // The message being sent goes out before the resync: the client will have received it.
+            long received = inFlight != null && inFlight.sub() == s ? Math.max(s.sent, inFlight.eventId()) : s.sent;
+            cursors.add(new Object[] {s.jobId, received});
+            last = Math.min(last, received);
         }
         CloseReason reason = new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "too far behind; resubscribe");
         outbox.add(new Out(FeedProtocol.resync(last == Long.MAX_VALUE ? 0 : last, cursors), null, 0, 0, false, reason));
@@ -278,6 +282,7 @@ final class FeedSession {
                 }
                 next = outbox.poll();
                 sending = true;
+                inFlight = next;
             }
             SendState state = new SendState();
             try {
@@ -285,6 +290,7 @@ final class FeedSession {
             } catch (RuntimeException e) {
                 synchronized (this) {
                     sending = false;
+                    inFlight = null;
                     closing = true;
                     outbox.clear();
                 }
@@ -305,6 +311,7 @@ final class FeedSession {
         Subscription resume = null;
         synchronized (this) {
             sending = false;
+            inFlight = null;
             state.done = true;
             inline = !state.returned;
             lastSentNanos = System.nanoTime();
