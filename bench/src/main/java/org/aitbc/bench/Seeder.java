@@ -14,7 +14,9 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
@@ -80,7 +82,7 @@ final class Seeder implements AutoCloseable {
 
     /** What an expired-results seeding produced: the jobs purged first and last. */
     record Expired(int jobs, String firstId, String lastId, long firstExpiresMs, long lastExpiresMs,
-                   java.util.List<String> ids) {
+                   List<String> ids) {
     }
 
     String jobId() {
@@ -155,7 +157,7 @@ final class Seeder implements AutoCloseable {
                     long expiresFromMs) throws SQLException, IOException {
         String firstId = null;
         String lastId = null;
-        java.util.List<String> ids = new java.util.ArrayList<>(count);
+        List<String> ids = new ArrayList<>(count);
         try (PreparedStatement ps = c.prepareStatement(INSERT_JOB);
              PreparedStatement files = c.prepareStatement(
                      "INSERT INTO RESULT_FILE (JOB_ID, PATH, CRC32, SHA256, SIZE_BYTES, STORED_MS) VALUES (?,?,?,?,?,?)")) {

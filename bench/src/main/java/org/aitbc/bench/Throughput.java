@@ -17,6 +17,8 @@ import org.HdrHistogram.Histogram;
  */
 final class Throughput {
     private static final String[] NO_HEADERS = new String[0];
+    /** Submitted lifecycles not yet completed, at most: the clients wait rather than pile up a queue. */
+    private static final int BACKLOG = 64;
     private final Ctx ctx;
     private final Ctx.Scale s;
     /** Jobs that went through a whole lifecycle, with their owner's key: what the read figure reads. */
@@ -72,7 +74,8 @@ final class Throughput {
     // ---- whole lifecycles ----------------------------------------------------------------------
 
     /** One batch of lifecycles: counts and the claim latencies. */
-    private record Batch(int completed, double seconds, Histogram claims, long emptyPolls, long errors, String firstError) {
+    private record Batch(int completed, int submitted, double seconds, Histogram claims, long emptyPolls, long errors,
+                         String firstError) {
     }
 
     void lifecycles() {
@@ -111,7 +114,7 @@ final class Throughput {
             p99.add(b.claims().getValueAtPercentile(99) / 1000.0);
             p50.addBaseline(base.claims().getValueAtPercentile(50) / 1000.0);
             p99.addBaseline(base.claims().getValueAtPercentile(99) / 1000.0);
-            f.errors += b.errors() + base.errors() + (s.lifecycleJobs() - b.completed());
+            f.errors += b.errors() + base.errors() + (b.submitted() - b.completed());
             Ctx.log("lifecycles run %d: %d in %.2f s = %.0f/s; claim p50 %.1f ms p99 %.1f ms; %d empty polls; "
                             + "baseline %.0f/s%s", run, b.completed(), b.seconds(), b.completed() / b.seconds(),
                     b.claims().getValueAtPercentile(50) / 1000.0, b.claims().getValueAtPercentile(99) / 1000.0,
@@ -130,8 +133,9 @@ final class Throughput {
             ctx.report.note("Lifecycles: the clients' statistics count " + completed + " completed jobs, the harness "
                     + "completed " + expected + ".");
         }
-        f.note = "per run, " + s.lifecycleJobs() + " jobs: " + s.clients() + " client threads submit them as fast as "
-                + "answers come while " + s.miners() + " miner threads (own miner ids, concurrency 1) loop poll "
+        f.note = "per run, up to " + s.lifecycleJobs() + " jobs or " + (s.smoke() ? 5 : 20) + " s of submitting: "
+                + s.clients() + " client threads submit as fast as answers come (keeping at most " + BACKLOG
+                + " jobs not yet completed) while " + s.miners() + " miner threads (own miner ids, concurrency 1) loop poll "
                 + "(max_wait_seconds 1) → start → progress 50 % → result; the figure is jobs ÷ time from the first "
                 + "submission to the last result. After the runs the clients' GET /v1/jobs/stats must count every "
                 + "one completed (" + completed + " of " + expected + "). The baseline sends the same number of "
@@ -144,11 +148,17 @@ final class Throughput {
     private Batch batch(Api.Tag tag, List<String> clientKeys, String minerKey, List<String> minerIds, int jobs,
                         boolean baseline) {
         AtomicInteger toSubmit = new AtomicInteger(jobs);
+        // Time-boxed as well: the clients stop submitting after the window (and keep at most BACKLOG jobs
+        // queued), so that a slow server makes a run shorter, not longer.
+        long submitUntil = System.nanoTime() + (s.smoke() ? 5_000_000_000L : 20_000_000_000L);
+        AtomicInteger submittedCount = new AtomicInteger();
+        AtomicInteger clientsRunning = new AtomicInteger(clientKeys.size());
         AtomicInteger done = new AtomicInteger();
         // Lifecycles that cannot finish (a refused submission, a miner step that failed): not waited for.
         AtomicInteger lost = new AtomicInteger();
         AtomicLong lastDone = new AtomicLong();
         AtomicLong empty = new AtomicLong();
+        AtomicInteger busy = new AtomicInteger();
         AtomicLong errors = new AtomicLong();
         AtomicReference<String> firstError = new AtomicReference<>();
         List<String[]> submitted = Collections.synchronizedList(new ArrayList<>());
@@ -163,16 +173,22 @@ final class Throughput {
             threads.add(new Thread(() -> {
                 try (RawHttp http = new RawHttp(ctx.base)) {
                     go.await();
-                    while (toSubmit.getAndDecrement() > 0) {
+                    while (System.nanoTime() < submitUntil && toSubmit.getAndDecrement() > 0) {
+                        while (submittedCount.get() - done.get() - lost.get() >= BACKLOG
+                                && System.nanoTime() < submitUntil) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                        }
                         try {
                             if (baseline) {
                                 live(http);
+                                submittedCount.incrementAndGet();
                                 continue;
                             }
                             RawHttp.Res r = http.send("POST", "/v1/jobs", h, body);
                             if (r.status() != 201) {
                                 throw new IllegalStateException("submit " + r.status() + ": " + Api.clip(r.text()));
                             }
+                            submittedCount.incrementAndGet();
                             submitted.add(new String[] {key, r.field("job_id")});
                         } catch (Exception e) {
                             errors.incrementAndGet();
@@ -182,6 +198,8 @@ final class Throughput {
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    clientsRunning.decrementAndGet();
                 }
             }, "lifecycle-client"));
         }
@@ -193,11 +211,17 @@ final class Throughput {
             threads.add(new Thread(() -> {
                 try (RawHttp http = new RawHttp(ctx.base)) {
                     go.await();
-                    while (done.get() + lost.get() < jobs) {
+                    while (clientsRunning.get() > 0 || done.get() + lost.get() < submittedCount.get()) {
                         String job = null;
                         try {
                             long t0 = System.nanoTime();
                             if (baseline) {
+                                // The baseline has no queue: a "claim" stands for one of the submitted lifecycles.
+                                if (done.get() + lost.get() + busy.get() >= submittedCount.get()) {
+                                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                                    continue;
+                                }
+                                busy.incrementAndGet();
                                 live(http);
                             } else {
                                 RawHttp.Res r = http.send("POST", "/v1/miners/poll", h, poll);
@@ -220,9 +244,11 @@ final class Throughput {
                                 step(http, "/v1/miners/" + job + "/progress", h, progress);
                                 step(http, "/v1/miners/" + job + "/result", h, result);
                             }
-                            if (done.incrementAndGet() <= jobs) {
-                                lastDone.set(System.nanoTime());
+                            if (baseline) {
+                                busy.decrementAndGet();
                             }
+                            done.incrementAndGet();
+                            lastDone.set(System.nanoTime());
                         } catch (Exception e) {
                             errors.incrementAndGet();
                             if (job != null) {
@@ -249,11 +275,12 @@ final class Throughput {
         }
         Histogram claims = Load.histogram();
         perMiner.forEach(claims::add);
-        int completed = Math.min(jobs, done.get());
+        int completed = done.get();
         if (!baseline) {
             completedJobs.addAll(submitted);
         }
-        return new Batch(completed, (lastDone.get() - start) / 1e9, claims, empty.get(), errors.get(), firstError.get());
+        return new Batch(completed, submittedCount.get(), (lastDone.get() - start) / 1e9, claims, empty.get(), errors.get(),
+                firstError.get());
     }
 
     private static void step(RawHttp http, String path, String[] h, byte[] body) throws IOException {
