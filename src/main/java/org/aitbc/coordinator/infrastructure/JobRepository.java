@@ -183,28 +183,162 @@ public class JobRepository {
                 .setParameter("j", jobId).setParameter("after", afterId).setMaxResults(max).getResultList();
     }
 
-    /** A page of a client's (or, for {@code clientId == null}, everyone's) jobs, newest first. */
+    /**
+     * A page of a client's (or, for {@code clientId == null}, everyone's) jobs, newest first.
+     *
+     * <p>In two steps: the page's keys (id, creation time) from the index that holds exactly those
+     * columns in that order, then the jobs by id. Asked for whole rows at once, Derby's optimizer,
+     * which does not weigh the page's row limit, reads every matching job and sorts them when the
+     * client has many (seconds at 200,000 jobs, docs/BENCHMARKS.md); the key query is answered from
+     * the index alone, in order, and stops after the page. Several states are read one at a time
+     * (each an index range in order) and merged: Derby cannot walk a list of states in order.
+     */
     public List<Job> page(JobQuery query, int limit) {
-        StringBuilder q = new StringBuilder("SELECT j FROM Job j WHERE 1 = 1");
-        where(q, query);
+        List<Object[]> keys;
+        if (query.states() == null || query.states().size() <= 1) {
+            keys = keyPage(query, query.states() == null || query.states().isEmpty() ? null
+                    : query.states().iterator().next(), limit);
+        } else {
+            keys = new ArrayList<>();
+            for (JobState s : query.states()) {
+                keys.addAll(keyPage(query, s, limit));
+            }
+            keys.sort(java.util.Comparator.<Object[]>comparingLong(k -> (Long) k[1]).reversed()
+                    .thenComparing(k -> (String) k[0], java.util.Comparator.reverseOrder()));
+            if (keys.size() > limit) {
+                keys = keys.subList(0, limit);
+            }
+        }
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        java.util.Map<String, Job> byId = new java.util.HashMap<>();
+        for (Job j : em.createQuery("SELECT j FROM Job j WHERE j.id IN :ids", Job.class)
+                .setParameter("ids", keys.stream().map(k -> (String) k[0]).toList()).getResultList()) {
+            byId.put(j.getId(), j);
+        }
+        List<Job> out = new ArrayList<>(keys.size());
+        for (Object[] k : keys) {
+            Job j = byId.get((String) k[0]);
+            if (j != null) {
+                out.add(j);
+            }
+        }
+        return out;
+    }
+
+    /** Ids and creation times of a page, newest first, for one state or (state null) any. */
+    private List<Object[]> keyPage(JobQuery query, JobState state, int limit) {
+        StringBuilder q = new StringBuilder("SELECT j.id, j.createdMs FROM Job j WHERE 1 = 1");
+        JobQuery one = new JobQuery(query.clientId(), state == null ? null : List.of(state), query.fromMs(),
+                query.toMs(), query.cursorCreatedMs(), query.cursorId());
+        where(q, one);
         if (query.cursorCreatedMs() != null) {
             // The first conjunct bounds the index range; the second breaks ties within one millisecond.
             q.append(" AND j.createdMs <= :cc AND (j.createdMs < :cc OR j.id < :cid)");
         }
         q.append(" ORDER BY j.createdMs DESC, j.id DESC");
-        TypedQuery<Job> tq = em.createQuery(q.toString(), Job.class);
-        bind(tq, query);
+        TypedQuery<Object[]> tq = em.createQuery(q.toString(), Object[].class);
+        bind(tq, one);
         if (query.cursorCreatedMs() != null) {
             tq.setParameter("cc", query.cursorCreatedMs()).setParameter("cid", query.cursorId());
         }
         return tq.setMaxResults(limit).getResultList();
     }
 
+    private static final long DAY_MS = 86_400_000L;
+
+    /**
+     * How many jobs match the query (its cursor aside). Jobs in a final state never change again and
+     * are counted per client, day of submission and status in DAILY_STATS (in the transaction that
+     * ended them): the whole days of the range come from those counters, and only the partial days
+     * at its edges and the active states (few jobs) are counted in the job index, one state at a
+     * time. A count over the job index alone grows with the history (linearly in the matching
+     * jobs on Derby; see docs/BENCHMARKS.md).
+     */
     public long count(JobQuery query) {
-        StringBuilder q = new StringBuilder("SELECT COUNT(j) FROM Job j WHERE 1 = 1");
-        where(q, query);
-        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class);
-        bind(tq, query);
+        java.util.Set<JobState> states = query.states() == null || query.states().isEmpty()
+                ? java.util.EnumSet.allOf(JobState.class) : java.util.EnumSet.copyOf(query.states());
+        long total = 0;
+        List<JobState> ended = new ArrayList<>();
+        for (JobState s : states) {
+            if (s.isFinal()) {
+                ended.add(s);
+            } else {
+                total += countIndexed(query.clientId(), s, query.fromMs(), query.toMs());
+            }
+        }
+        if (ended.isEmpty()) {
+            return total;
+        }
+        // Whole days [firstDay, endDay) from the counters; the rest of [from, to) from the index.
+        long firstDay = query.fromMs() == null ? Long.MIN_VALUE : Math.floorDiv(query.fromMs() + DAY_MS - 1, DAY_MS);
+        long endDay = query.toMs() == null ? Long.MAX_VALUE : Math.floorDiv(query.toMs(), DAY_MS);
+        if (firstDay >= endDay) {
+            for (JobState s : ended) {
+                total += countIndexed(query.clientId(), s, query.fromMs(), query.toMs());
+            }
+            return total;
+        }
+        StringBuilder q = new StringBuilder("SELECT SUM(s.jobs) FROM DailyStats s WHERE s.status IN :statuses");
+        if (query.clientId() != null) {
+            q.append(" AND s.clientId = :client");
+        }
+        if (firstDay != Long.MIN_VALUE) {
+            q.append(" AND s.epochDay >= :first");
+        }
+        if (endDay != Long.MAX_VALUE) {
+            q.append(" AND s.epochDay < :end");
+        }
+        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class)
+                .setParameter("statuses", ended.stream().map(JobState::wire).toList());
+        if (query.clientId() != null) {
+            tq.setParameter("client", query.clientId());
+        }
+        if (firstDay != Long.MIN_VALUE) {
+            tq.setParameter("first", firstDay);
+        }
+        if (endDay != Long.MAX_VALUE) {
+            tq.setParameter("end", endDay);
+        }
+        Long counted = tq.getSingleResult();
+        total += counted == null ? 0 : counted;
+        for (JobState s : ended) {
+            if (firstDay != Long.MIN_VALUE && query.fromMs() < firstDay * DAY_MS) {
+                total += countIndexed(query.clientId(), s, query.fromMs(), firstDay * DAY_MS);
+            }
+            if (endDay != Long.MAX_VALUE && endDay * DAY_MS < query.toMs()) {
+                total += countIndexed(query.clientId(), s, endDay * DAY_MS, query.toMs());
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Jobs of one state created in [from, to): one equality on the state, so that Derby reads a
+     * range of IX_JOB_CLIENT_STATE_NEWEST (with a list of states it scans all the client's jobs).
+     */
+    private long countIndexed(String clientId, JobState state, Long fromMs, Long toMs) {
+        StringBuilder q = new StringBuilder("SELECT COUNT(j) FROM Job j WHERE j.state = :state");
+        if (clientId != null) {
+            q.append(" AND j.clientId = :client");
+        }
+        if (fromMs != null) {
+            q.append(" AND j.createdMs >= :from");
+        }
+        if (toMs != null) {
+            q.append(" AND j.createdMs < :to");
+        }
+        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class).setParameter("state", state);
+        if (clientId != null) {
+            tq.setParameter("client", clientId);
+        }
+        if (fromMs != null) {
+            tq.setParameter("from", fromMs);
+        }
+        if (toMs != null) {
+            tq.setParameter("to", toMs);
+        }
         return tq.getSingleResult();
     }
 
@@ -212,7 +346,9 @@ public class JobRepository {
         if (query.clientId() != null) {
             q.append(" AND j.clientId = :client");
         }
-        if (query.states() != null && !query.states().isEmpty()) {
+        if (query.states() != null && query.states().size() == 1) {
+            q.append(" AND j.state = :state");
+        } else if (query.states() != null && !query.states().isEmpty()) {
             q.append(" AND j.state IN :states");
         }
         if (query.fromMs() != null) {
@@ -227,7 +363,9 @@ public class JobRepository {
         if (query.clientId() != null) {
             tq.setParameter("client", query.clientId());
         }
-        if (query.states() != null && !query.states().isEmpty()) {
+        if (query.states() != null && query.states().size() == 1) {
+            tq.setParameter("state", query.states().iterator().next());
+        } else if (query.states() != null && !query.states().isEmpty()) {
             tq.setParameter("states", query.states());
         }
         if (query.fromMs() != null) {
@@ -249,17 +387,19 @@ public class JobRepository {
         return tq.getResultList();
     }
 
-    /** Jobs not yet ended, by state: few, and counted from the state index. */
+    /**
+     * Jobs not yet ended, by state: few, counted one state at a time from the index (a grouped
+     * count over a list of states made Derby read every job of the client: seconds at 1,000,000).
+     */
     public List<Object[]> activeCounts(String clientId, long fromMs, long toMs) {
-        String q = "SELECT j.state, COUNT(j) FROM Job j WHERE j.state IN :active AND j.createdMs >= :from AND j.createdMs < :to"
-                + (clientId == null ? "" : " AND j.clientId = :client") + " GROUP BY j.state";
-        TypedQuery<Object[]> tq = em.createQuery(q, Object[].class)
-                .setParameter("active", List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
-                .setParameter("from", fromMs).setParameter("to", toMs);
-        if (clientId != null) {
-            tq.setParameter("client", clientId);
+        List<Object[]> out = new ArrayList<>();
+        for (JobState s : List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING)) {
+            long n = countIndexed(clientId, s, fromMs, toMs);
+            if (n > 0) {
+                out.add(new Object[] {s, n});
+            }
         }
-        return tq.getResultList();
+        return out;
     }
 
     /** The filters of a job listing; {@code toMs} is exclusive. */
