@@ -181,6 +181,13 @@ final class Feed {
             for (Sub sub : subs) {
                 sub.ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
             }
+            // Leave nothing running behind (on a shared server, nothing for its sweeper to chase).
+            try (Api api = ctx.api()) {
+                for (String job : jobs) {
+                    api.expect(200, "POST", "/v1/miners/" + job + "/fail", mk, minerId,
+                            "{\"error_code\":\"BENCH_DONE\",\"error_message\":\"benchmark finished\"}");
+                }
+            }
             p99.errors += wrong.get();
             p99.note = n + " WebSocket connections (java.net.http) of " + keys.size() + " client accounts, each "
                     + "subscribed to one of " + n + " running jobs; one miner reports progress on those jobs in turn at "
