@@ -64,6 +64,8 @@ public final class Bench {
               --runs N         runs per figure (default 3, smoke 1)
               --history-jobs N, --purge-jobs N   other sizes for the history and the purge
               --jfr            record the bench server with Java Flight Recorder (target/bench/server.jfr)
+              --derby-no-sync  diagnostic: run the bench server with derby.system.durability=test (no fsync at
+                               commit, not crash-safe) to see what synchronous commits cost
               --project DIR    the project folder (default: the current one)""";
 
     /**
@@ -75,6 +77,7 @@ public final class Bench {
         String adminKey = null;
         boolean smoke = false;
         boolean jfr = false;
+        boolean noSync = false;
         Path out = null;
         Integer runs = null;
         Integer historyJobs = null;
@@ -86,6 +89,7 @@ public final class Bench {
             switch (a) {
                 case "--smoke" -> smoke = true;
                 case "--jfr" -> jfr = true;
+                case "--derby-no-sync" -> noSync = true;
                 case "--url" -> url = URI.create(value(args, ++i, a).replaceAll("/+$", ""));
                 case "--admin-key" -> adminKey = value(args, ++i, a);
                 case "--out" -> out = Path.of(value(args, ++i, a));
@@ -126,6 +130,12 @@ public final class Bench {
             server = new BenchServer(project, work, 9381, 9741);
             Ctx.log("creating and starting %s on %s (database %s)", BenchServer.NAME, server.url(), server.db);
             server.create();
+            if (noSync) {
+                // Diagnostic only: Derby stops forcing its log to disk at each commit (not crash-safe).
+                server.addJvmOption("-Dderby.system.durability=test");
+                report.note("Diagnostic run: the server ran with -Dderby.system.durability=test (no log sync at commit, "
+                        + "not crash-safe): these figures show what the synchronous commit costs, not the product.");
+            }
             server.start();
             url = server.url();
             adminKey = BenchServer.ADMIN_KEY;

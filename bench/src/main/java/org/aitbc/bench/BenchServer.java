@@ -83,6 +83,11 @@ final class BenchServer {
                 + "http.port=" + port + "\nhttps.port=" + httpsPort + "\ndb.dir=" + db + "\n");
     }
 
+    /** Adds a line to the server's jvm.options (a diagnostic run; takes effect at the next start). */
+    void addJvmOption(String option) throws IOException {
+        Files.writeString(jvmOptions(), jvmOptionsText() + "\n" + option + "\n");
+    }
+
     Path jvmOptions() {
         return dir.resolve("jvm.options");
     }
