@@ -27,7 +27,7 @@ final class History {
     private static final double MB = 1_000_000.0;
     private final Ctx ctx;
     private final Ctx.Scale s;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(20)).build();
     /** How long the last server start took: the purge's results expire comfortably after it. */
     private long startupMs = 20_000;
 

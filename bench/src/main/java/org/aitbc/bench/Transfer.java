@@ -24,7 +24,7 @@ final class Transfer {
     private static final double MB = 1_000_000.0;
     private final Ctx ctx;
     private final Ctx.Scale s;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(20)).build();
 
     Transfer(Ctx ctx) {
         this.ctx = ctx;
