@@ -37,7 +37,9 @@ import java.util.List;
                 @Index(name = "IX_JOB_LEASE", columnList = "STATE, LEASE_EXPIRES_MS"),
                 @Index(name = "IX_JOB_DEADLINE", columnList = "STATE, DEADLINE_MS"),
                 @Index(name = "IX_JOB_MINER", columnList = "MINER_ID, STATE"),
-                @Index(name = "IX_JOB_RESULT_EXPIRY", columnList = "RESULT_EXPIRES_MS")},
+                // The retention purge reads results still stored whose expiry passed: availability first,
+                // so that the range holds only stored results, not every result ever purged.
+                @Index(name = "IX_JOB_RESULT_DUE", columnList = "RESULT_AVAILABLE, RESULT_EXPIRES_MS")},
         uniqueConstraints = @UniqueConstraint(name = "UQ_JOB_IDEMPOTENCY", columnNames = {"CLIENT_ID", "IDEMPOTENCY_KEY"}))
 public class Job {
     public static final String ERR_EXPIRED = "EXPIRED";

@@ -63,7 +63,7 @@ public class HealthChecks {
         return () -> {
             Instant next;
             try {
-                next = sweepTimer.nextRun();
+                next = nextSweep();
             } catch (RuntimeException e) {
                 // Timer storage unreachable: that is the database's problem, which readiness reports.
                 return HealthCheckResponse.named("lease-sweeper").up().withData("timer", "unknown").build();
@@ -76,6 +76,28 @@ public class HealthChecks {
                     .withData("last_run_here", String.valueOf(last))
                     .withData("runs_here", sweepStatus.runs()).build();
         };
+    }
+
+    /** The sweeper timer's next run and when it was read. */
+    private record NextSweep(Instant next, long readAtMs) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<NextSweep> lastSweep = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * The timer's next run, read at most once a second: reading it loads every persistent timer from
+     * the database and deserializes its info, which made GET /health/live cost as much as a job read
+     * (docs/BENCHMARKS.md). A stall is measured in minutes; a second's delay changes nothing.
+     */
+    private Instant nextSweep() {
+        NextSweep cached = lastSweep.get();
+        long now = System.currentTimeMillis();
+        if (cached != null && now - cached.readAtMs() < 1_000) {
+            return cached.next();
+        }
+        Instant next = sweepTimer.nextRun();
+        lastSweep.set(new NextSweep(next, now));
+        return next;
     }
 
     @Produces

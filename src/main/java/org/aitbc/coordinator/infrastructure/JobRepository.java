@@ -114,16 +114,46 @@ public class JobRepository {
         return found.isEmpty() ? null : found.get(0);
     }
 
+    @jakarta.annotation.Resource(lookup = "jdbc/aitbc")
+    javax.sql.DataSource dataSource;
+
+    /** Whether the database is Derby (embedded or network); read once. */
+    private volatile Boolean derby;
+
+    private boolean derby() {
+        Boolean d = derby;
+        if (d == null) {
+            try (Connection c = dataSource.getConnection()) {
+                d = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("derby");
+            } catch (SQLException e) {
+                return false;
+            }
+            derby = d;
+        }
+        return d;
+    }
+
     /**
      * Pending jobs this miner can run, best first: higher priority, then older. A short list, so
      * that a miner that loses the race for the first can try the next.
+     *
+     * <p>Only a list of candidates: the claim itself is a version-checked update in its own
+     * transaction ({@code JobClaimer}), so the list may be read without locks. On Derby, which has
+     * no multi-version reads, a locking read waits on every queue-head row that another miner's
+     * claim or a client's submission holds until it commits: miners then claimed one after another
+     * (claim p50 of hundreds of milliseconds with 16 miners, docs/BENCHMARKS.md). There the list is
+     * read with {@code WITH UR} (uncommitted read): a candidate that turns out taken, or never
+     * committed, only costs a failed try. PostgreSQL reads never wait on writers.
      */
     public List<String> claimCandidates(Miner miner, int max) {
+        List<String> types = miner.getGpuTypes();
+        List<String> models = miner.getModels();
+        if (derby()) {
+            return uncommittedCandidates(miner, types, models, max);
+        }
         StringBuilder q = new StringBuilder("SELECT j.id FROM Job j WHERE j.state = :pending")
                 .append(" AND j.gpuCount <= :gpus AND j.minVramGb <= :vram");
-        List<String> types = miner.getGpuTypes();
         q.append(types.isEmpty() ? " AND j.gpuType IS NULL" : " AND (j.gpuType IS NULL OR j.gpuType IN :types)");
-        List<String> models = miner.getModels();
         if (!models.isEmpty()) {
             q.append(" AND (j.model IS NULL OR j.model IN :models)");
         }
@@ -144,6 +174,44 @@ public class JobRepository {
             query.setParameter("region", miner.getRegion());
         }
         return query.getResultList();
+    }
+
+    /** The same query as {@link #claimCandidates} in Derby's SQL, read without locks. */
+    private List<String> uncommittedCandidates(Miner miner, List<String> types, List<String> models, int max) {
+        StringBuilder sql = new StringBuilder("SELECT ID FROM JOB WHERE STATE = ? AND GPU_COUNT <= ? AND MIN_VRAM_GB <= ?");
+        List<Object> args = new ArrayList<>(List.of(JobState.PENDING.name(), Math.max(1, miner.getGpuCount()),
+                miner.getMaxVramGb()));
+        if (types.isEmpty()) {
+            sql.append(" AND GPU_TYPE IS NULL");
+        } else {
+            sql.append(" AND (GPU_TYPE IS NULL OR GPU_TYPE IN (").append(marks(types.size())).append("))");
+            args.addAll(types);
+        }
+        if (!models.isEmpty()) {
+            sql.append(" AND (MODEL IS NULL OR MODEL IN (").append(marks(models.size())).append("))");
+            args.addAll(models);
+        }
+        if (miner.getRegion() == null) {
+            sql.append(" AND REGION IS NULL");
+        } else {
+            sql.append(" AND (REGION IS NULL OR REGION = ?)");
+            args.add(miner.getRegion());
+        }
+        sql.append(" ORDER BY STATE, PRIORITY_RANK DESC, CREATED_MS ASC FETCH FIRST ").append(Math.max(1, max))
+                .append(" ROWS ONLY WITH UR");
+        jakarta.persistence.Query query = em.createNativeQuery(sql.toString());
+        for (int i = 0; i < args.size(); i++) {
+            query.setParameter(i + 1, args.get(i));
+        }
+        List<String> ids = new ArrayList<>();
+        for (Object row : query.getResultList()) {
+            ids.add(row instanceof Object[] a ? (String) a[0] : (String) row);
+        }
+        return ids;
+    }
+
+    private static String marks(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
     public long countLeasedBy(String minerId) {
@@ -226,7 +294,7 @@ public class JobRepository {
                 ? (state == null ? "IX_JOB_NEWEST" : null)
                 : (state == null ? "IX_JOB_CLIENT_NEWEST" : "IX_JOB_CLIENT_STATE_NEWEST");
         StringBuilder sql = new StringBuilder("SELECT ID FROM JOB");
-        if (index != null && isDerby()) {
+        if (index != null && derby()) {
             sql.append(" --DERBY-PROPERTIES index=").append(index).append('\n');
         }
         sql.append(" WHERE 1 = 1");
@@ -269,22 +337,6 @@ public class JobRepository {
                 .setParameter("ids", ids).getResultList());
         found.sort(NEWEST_FIRST);
         return found;
-    }
-
-    private static volatile Boolean derby;
-
-    /** Whether the database is Derby, read once from the connection's metadata. */
-    private boolean isDerby() {
-        Boolean known = derby;
-        if (known == null) {
-            try {
-                known = em.unwrap(Connection.class).getMetaData().getDatabaseProductName().toLowerCase().contains("derby");
-            } catch (SQLException | RuntimeException e) {
-                known = Boolean.FALSE;
-            }
-            derby = known;
-        }
-        return known;
     }
 
     /**

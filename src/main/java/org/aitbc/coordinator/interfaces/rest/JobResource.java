@@ -88,7 +88,9 @@ public class JobResource {
         String hash = Ids.sha256Hex(parsed.toString());
         JobService.Submitted submitted;
         try {
-            submitted = service.submit(caller.get(), spec, key, hash);
+            // A submission that lost a lock race (Derby: a lock wait timeout under load) changed nothing:
+            // run it again, like every other write, instead of answering 503 at once.
+            submitted = Retry.onConflict(() -> service.submit(caller.get(), spec, key, hash));
         } catch (EJBException | PersistenceException e) {
             // Two submissions with one Idempotency-Key raced; the other one's job stands.
             Job first = key == null ? null : service.findIdempotent(caller.get(), key);

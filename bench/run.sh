@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The benchmark harness (bench/src/main/java/org/aitbc/bench, README "Benchmarks").
+#
+#   bench/run.sh                          build, start a server of its own (port 9381, embedded Derby in
+#                                         target/bench/db), run every scenario 3 times, stop it, and write
+#                                         docs/BENCHMARKS.md (about 10-15 minutes on 2 cores)
+#   bench/run.sh --smoke                  the same scaled down (a few hundred jobs, 1 MiB, one run): under a
+#                                         minute after the build; writes target/bench/BENCHMARKS-smoke.md
+#   bench/run.sh --url URL --admin-key K  load a server that is already running (a cluster's load balancer,
+#                                         say) instead of starting one
+#   bench/run.sh --help                   every option
+#
+# BENCH_SKIP_BUILD=true skips the Maven build (the harness and the server from the last build are used).
+# BENCH_JAVA_OPTS sets the harness JVM's options (default: -Xmx1g).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+CP_FILE=target/bench/classpath.txt
+mkdir -p target/bench
+
+own_server=true
+for a in "$@"; do
+  [ "$a" = "--url" ] && own_server=false
+  [ "$a" = "--help" ] || [ "$a" = "-h" ] && own_server=false
+done
+
+if [ "${BENCH_SKIP_BUILD:-false}" != true ]; then
+  goals=(test-compile)
+  # The server is made from the war and the Open Liberty runtime that the build installs.
+  $own_server && goals=(package)
+  echo "[bench] building: mvn -DskipTests ${goals[*]}" >&2
+  mvn -B -ntp -q -DskipTests "${goals[@]}" dependency:build-classpath \
+      -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >&2
+  if $own_server && [ ! -x target/liberty/wlp/bin/server ]; then
+    echo "[bench] installing Open Liberty: mvn liberty:create" >&2
+    mvn -B -ntp -q -DskipTests liberty:create >&2
+  fi
+fi
+[ -f "$CP_FILE" ] || { echo "no $CP_FILE: run once without BENCH_SKIP_BUILD" >&2; exit 1; }
+
+# A JVM of its own, apart from the server's: the load runs in this process over loopback.
+# shellcheck disable=SC2086
+exec java ${BENCH_JAVA_OPTS:--Xmx1g} -cp "target/test-classes:target/classes:$(cat "$CP_FILE")" \
+  org.aitbc.bench.Bench --project "$ROOT" "$@"

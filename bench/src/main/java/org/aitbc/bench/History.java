@@ -1,0 +1,360 @@
+package org.aitbc.bench;
+
+import jakarta.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A large history (listing, a deep page, statistics, CSV export) and the retention purge. With its
+ * own server the harness seeds the database in bulk with the server stopped ({@link Seeder});
+ * against a URL it can only submit through the API (the batch route), at smoke scale, and the
+ * purge, which needs results already past their retention, is not measured there.
+ */
+final class History {
+    private static final double MB = 1_000_000.0;
+    private final Ctx ctx;
+    private final Ctx.Scale s;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(20)).build();
+    /** How long the last server start took: the purge's results expire comfortably after it. */
+    private long startupMs = 20_000;
+
+    History(Ctx ctx) {
+        this.ctx = ctx;
+        this.s = ctx.scale;
+    }
+
+    private record Client(Api.Account account, int jobs, String deepCursor, String status, String days) {
+    }
+
+    static String cursor(long createdMs, String id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((createdMs + ":" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void restart(Runnable whileStopped) throws IOException {
+        ctx.server.stop();
+        whileStopped.run();
+        long t0 = System.currentTimeMillis();
+        ctx.server.start();
+        startupMs = System.currentTimeMillis() - t0;
+        Ctx.log("server restarted in %.1f s", startupMs / 1000.0);
+    }
+
+    void history() throws Exception {
+        String n = String.format(java.util.Locale.ROOT, "%,d", s.historyJobs());
+        String section = n + " jobs in the database";
+        Api.Account big;
+        Api.Account small;
+        try (Api api = ctx.api()) {
+            big = api.account(ctx.adminKey, "client", "pro", "bench-history");
+            small = api.account(ctx.adminKey, "client", "pro", "bench-history-small");
+        }
+        Client bigClient;
+        Client smallClient;
+        int deep = s.historyJobs() / 2;
+        if (ctx.server != null) {
+            Seeder.History[] seeded = new Seeder.History[2];
+            long t0 = System.currentTimeMillis();
+            restart(() -> {
+                try (Seeder seeder = new Seeder(ctx.server.db)) {
+                    long now = System.currentTimeMillis();
+                    seeded[0] = seeder.history(big.id(), "PRO", "gpt2", s.historyJobs(), s.historyDays(), 30, now, deep);
+                    seeded[1] = seeder.history(small.id(), "PRO", "gpt2", s.historySmallJobs(), s.historyDays(), 30, now,
+                            s.historySmallJobs() / 2);
+                    Ctx.log("seeded %d + %d jobs in %.1f s", s.historyJobs(), s.historySmallJobs(),
+                            (System.currentTimeMillis() - t0) / 1000.0);
+                    seeder.updateStatistics("JOB");
+                    seeder.updateStatistics("DAILY_STATS");
+                } catch (Exception e) {
+                    throw new IllegalStateException("seeding failed", e);
+                }
+            });
+            ctx.report.note("History seeding: " + n + " + " + s.historySmallJobs() + " jobs written by JDBC batches into "
+                    + "the stopped server's Derby database (with their DAILY_STATS counters) and index statistics "
+                    + "refreshed, in " + (System.currentTimeMillis() - t0) / 1000 + " s including the restart.");
+            bigClient = new Client(big, s.historyJobs(), cursor(seeded[0].deepCreatedMs(), seeded[0].deepId()),
+                    "completed", "30");
+            smallClient = new Client(small, s.historySmallJobs(), cursor(seeded[1].deepCreatedMs(), seeded[1].deepId()),
+                    "completed", "30");
+        } else {
+            bigClient = submitted(big, s.historyJobs());
+            smallClient = submitted(small, s.historySmallJobs());
+        }
+        Report.Figure list50 = ctx.report.figure("list_p50", section, "First page, status + days filter, p50", "ms")
+                .baseline("same, client with " + s.historySmallJobs() + " jobs");
+        Report.Figure list99 = ctx.report.figure("list_p99", section, "First page, status + days filter, p99", "ms")
+                .baseline("same, client with " + s.historySmallJobs() + " jobs").target("< 50 ms", Report.Check.AT_MOST, 50);
+        Report.Figure deep99 = ctx.report.figure("deep_p99", section, "Deep page by cursor (row "
+                + String.format(java.util.Locale.ROOT, "%,d", deep) + "), p99", "ms")
+                .baseline("same, client with " + s.historySmallJobs() + " jobs (middle row)");
+        Report.Figure stats99 = ctx.report.figure("stats_p99", section, "GET /v1/jobs/stats, p99", "ms")
+                .baseline("same, client with " + s.historySmallJobs() + " jobs").target("< 100 ms", Report.Check.AT_MOST, 100);
+        Report.Figure export = ctx.report.figure("export_seconds", section, "CSV export of all " + n + " rows", "s")
+                .baseline("rows/s of the " + s.historySmallJobs() + "-job export, scaled to " + n + " rows");
+        Report.Figure exportHeap = ctx.report.figure("export_heap_growth", section, "Server live heap growth during the "
+                + "export", "MB").baseline("live heap before").target("< 64 MB", Report.Check.AT_MOST, 64);
+        String filter = "status=" + bigClient.status() + "&days=" + bigClient.days() + "&limit=20";
+        int requests = s.historyRequests();
+        for (int run = 1; run <= s.runs(); run++) {
+            Histogram lb = sequential(bigClient, "/v1/jobs?" + filter, requests);
+            Histogram ls = sequential(smallClient, "/v1/jobs?" + filter, requests);
+            Histogram db = sequential(bigClient, "/v1/jobs?limit=20&cursor=" + bigClient.deepCursor(), requests);
+            Histogram ds = sequential(smallClient, "/v1/jobs?limit=20&cursor=" + smallClient.deepCursor(), requests);
+            Histogram sb = sequential(bigClient, "/v1/jobs/stats", requests);
+            Histogram ss = sequential(smallClient, "/v1/jobs/stats", requests);
+            list50.add(ms(lb, 50));
+            list99.add(ms(lb, 99));
+            list50.addBaseline(ms(ls, 50));
+            list99.addBaseline(ms(ls, 99));
+            deep99.add(ms(db, 99));
+            deep99.addBaseline(ms(ds, 99));
+            stats99.add(ms(sb, 99));
+            stats99.addBaseline(ms(ss, 99));
+            double smallSecs = export(smallClient, null);
+            long before = ctx.probe.liveHeap();
+            double secs;
+            long peak;
+            long peakUsed;
+            try (Probe.HeapWatch w = ctx.probe.watch(s.smoke() ? 500 : 5_000)) {
+                secs = export(bigClient, export);
+                peak = w.peakLive();
+                peakUsed = w.peakUsed();
+            }
+            long after = ctx.probe.liveHeap();
+            export.add(secs);
+            export.addBaseline(smallSecs * bigClient.jobs() / smallClient.jobs());
+            if (before > 0) {
+                exportHeap.add((Math.max(peak, after) - before) / MB);
+                exportHeap.addBaseline(before / MB);
+            } else {
+                exportHeap.skipped = "the server's process is not on this machine (no forced collection possible)";
+            }
+            Ctx.log("history run %d: list p50 %.1f p99 %.1f ms (small %.1f); deep p99 %.1f ms (small %.1f); stats p99 "
+                            + "%.1f ms (small %.1f); export %.1f s (%.0f rows/s), live heap %.0f → peak %.0f → %.0f MB, "
+                            + "peak used %.0f MB", run, ms(lb, 50), ms(lb, 99), ms(ls, 99), ms(db, 99), ms(ds, 99),
+                    ms(sb, 99), ms(ss, 99), secs, bigClient.jobs() / secs, before / MB, peak / MB, after / MB, peakUsed / MB);
+        }
+        list99.note = requests + " requests one after another (one connection) per run for each of: GET /v1/jobs?"
+                + filter + " (first page; the answer includes total, the count of all matching jobs); GET /v1/jobs?"
+                + "limit=20&cursor=… starting at the middle row of the client's history; GET /v1/jobs/stats. Both "
+                + "clients' jobs were submitted evenly over the last " + s.historyDays() + " days: 80 % completed, "
+                + "12 % failed, 8 % canceled.";
+        export.note = "GET /v1/jobs/export?format=csv of all the client's rows, read by the client as a stream; every "
+                + "row is counted against the seeded number. Heap: used heap from /metrics right after jcmd GC.run, "
+                + "every few seconds during the export; growth = highest sample − the value before it.";
+    }
+
+    private static double ms(Histogram h, double p) {
+        return h.getValueAtPercentile(p) / 1000.0;
+    }
+
+    /** Jobs submitted through the API's batch route (URL mode): pending, so the filter is status=pending. */
+    private Client submitted(Api.Account who, int count) {
+        Api.Tag tag = ctx.tag("history");
+        try (Api api = ctx.api()) {
+            for (int done = 0; done < count; ) {
+                int batch = Math.min(1000, count - done);
+                StringBuilder sb = new StringBuilder("[");
+                for (int i = 0; i < batch; i++) {
+                    sb.append(i == 0 ? "" : ",").append(Api.jobBody(tag, "history"));
+                }
+                api.expect(201, "POST", "/v1/jobs/batch", who.key(), null, sb.append(']').toString());
+                done += batch;
+            }
+            // The cursor of the middle row: walk the list from the start, as a client would.
+            String cursor = null;
+            int seen = 0;
+            while (seen < count / 2) {
+                int limit = Math.min(1000, count / 2 - seen);
+                JsonObject page = Api.json(api.expect(200, "GET", "/v1/jobs?limit=" + limit
+                        + (cursor == null ? "" : "&cursor=" + cursor), who.key(), null, null));
+                seen += page.getJsonArray("jobs").size();
+                cursor = page.getString("next_cursor");
+            }
+            ctx.report.note("History (URL mode): " + count + " jobs per client submitted through POST /v1/jobs/batch; they "
+                    + "are pending, so the list filter is status=pending&days=1.");
+            return new Client(who, count, cursor, "pending", "1");
+        }
+    }
+
+    /** {@code n} requests one after another; latencies in µs. */
+    private Histogram sequential(Client c, String path, int n) throws IOException {
+        Histogram h = Load.histogram();
+        String[] headers = {"X-Api-Key: " + c.account().key()};
+        try (RawHttp raw = new RawHttp(ctx.base)) {
+            for (int i = 0; i < n + 5; i++) {
+                long t0 = System.nanoTime();
+                RawHttp.Res r = raw.send("GET", path, headers, null);
+                long us = (System.nanoTime() - t0) / 1000;
+                if (r.status() != 200) {
+                    throw new IllegalStateException(path + " answered " + r.status() + ": " + Api.clip(r.text()));
+                }
+                if (i >= 5) {
+                    h.recordValue(Math.min(Load.MAX_MICROS, us));
+                }
+            }
+        }
+        return h;
+    }
+
+    /** Streams the client's whole CSV export; answers seconds, and checks the row count. */
+    private double export(Client c, Report.Figure f) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(ctx.base + "/v1/jobs/export?format=csv"))
+                .header("X-Api-Key", c.account().key()).timeout(Duration.ofMinutes(20)).GET().build();
+        long t0 = System.nanoTime();
+        HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        long lines = 0;
+        try (InputStream in = r.body()) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        lines++;
+                    }
+                }
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (r.statusCode() != 200 || lines - 1 != c.jobs()) {
+            String problem = "export answered " + r.statusCode() + " with " + (lines - 1) + " rows, expected " + c.jobs();
+            if (f == null) {
+                throw new IllegalStateException(problem);
+            }
+            f.errors++;
+            ctx.report.note(problem);
+        }
+        return secs;
+    }
+
+    // ---- the retention purge ----------------------------------------------------------------------
+
+    void purge(List<String[]> readJobs) throws Exception {
+        String n = String.format(java.util.Locale.ROOT, "%,d", s.purgeJobs());
+        String section = "Retention purge of " + n + " expired results";
+        Report.Figure secs = ctx.report.figure("purge_seconds", section, "Purge duration (first to last deleted)", "s");
+        Report.Figure rate = ctx.report.figure("purge_rate", section, "Purge rate", "results/s");
+        Report.Figure p99 = ctx.report.figure("purge_read_p99", section, "GET /v1/jobs/{id} p99 at " + (int) s.purgeReadRate()
+                + " req/s during the purge", "ms").baseline("same reads after the purge")
+                .target("≤ 1.5 × baseline", Report.Check.RATIO_AT_MOST, 1.5);
+        if (ctx.server == null) {
+            String why = "needs results already past their retention, which only bulk seeding of the harness's own "
+                    + "server can make (run bench/run.sh without --url)";
+            secs.skipped = why;
+            rate.skipped = why;
+            p99.skipped = why;
+            return;
+        }
+        Api.Account owner;
+        try (Api api = ctx.api()) {
+            owner = api.account(ctx.adminKey, "client", "pro", "bench-purge");
+        }
+        String[] ownerHeaders = {"X-Api-Key: " + owner.key()};
+        for (int run = 1; run <= s.runs(); run++) {
+            Seeder.Expired[] seeded = new Seeder.Expired[1];
+            // The results expire a little after the server will be up again (as long as its last start took, + 10 s).
+            long lead = startupMs + 10_000;
+            long[] expiresAt = new long[1];
+            restart(() -> {
+                try (Seeder seeder = new Seeder(ctx.server.db)) {
+                    long t0 = System.currentTimeMillis();
+                    // Seeding takes about 0.2 ms a result: it counts into the lead.
+                    expiresAt[0] = System.currentTimeMillis() + lead + s.purgeJobs() / 5;
+                    seeded[0] = seeder.expired(ctx.server.results, owner.id(), "PRO", "gpt2", s.purgeJobs(),
+                            System.currentTimeMillis() - 86_400_000L, expiresAt[0]);
+                    seeder.updateStatistics("JOB");
+                    Ctx.log("seeded %d expiring results (files too) in %.1f s; they expire in %.1f s", s.purgeJobs(),
+                            (System.currentTimeMillis() - t0) / 1000.0, (expiresAt[0] - System.currentTimeMillis()) / 1000.0);
+                } catch (Exception e) {
+                    throw new IllegalStateException("seeding failed", e);
+                }
+            });
+            Load.Trace trace = new Load.Trace();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread load = Load.openUntil(ctx.base, 16, s.purgeReadRate(), stop, trace,
+                    (http, i) -> Throughput.read(http, readJobs.get((int) (i % readJobs.size()))));
+            long readsFrom = System.nanoTime();
+            long firstGone = 0;
+            long lastGone = 0;
+            boolean startedEarly = false;
+            long giveUp = System.nanoTime() + (lead + 600_000L) * 1_000_000L;
+            try (RawHttp watch = new RawHttp(ctx.base)) {
+                while (System.nanoTime() < giveUp && lastGone == 0) {
+                    long now = System.nanoTime();
+                    if (firstGone == 0 && gone(watch, ownerHeaders, seeded[0].firstId())) {
+                        firstGone = now;
+                        startedEarly = now - readsFrom < 200_000_000L;
+                    }
+                    if (firstGone != 0 && gone(watch, ownerHeaders, seeded[0].lastId())) {
+                        lastGone = now;
+                    }
+                    Thread.sleep(100);
+                }
+            }
+            if (lastGone == 0) {
+                stop.set(true);
+                load.join();
+                throw new IllegalStateException("the purge did not finish within " + (lead / 1000 + 600) + " s");
+            }
+            long baseFrom = lastGone + 1_000_000_000L;
+            Thread.sleep(1_000 + s.purgeBaseline().toMillis());
+            stop.set(true);
+            load.join();
+            // The first deletion happened within the 100 ms before it was seen.
+            Load.Result during = trace.window(firstGone - 100_000_000L, lastGone);
+            Load.Result after = trace.window(baseFrom, baseFrom + s.purgeBaseline().toNanos());
+            // Seen at a resolution of 100 ms: a shorter purge counts as 0.1 s.
+            double d = Math.max(0.1, (lastGone - firstGone) / 1e9);
+            long left = remaining(seeded[0]);
+            secs.add(d);
+            rate.add(s.purgeJobs() / d);
+            p99.add(during.p(99));
+            p99.addBaseline(after.p(99));
+            p99.errors += during.errors() + after.errors() + left;
+            if (startedEarly) {
+                ctx.report.note("Purge run " + run + ": the purge had already begun when the reads started.");
+            }
+            Ctx.log("purge run %d: %d results in %.1f s (%.0f/s), %d result folders left; reads during p50 %.1f p99 %.1f "
+                            + "ms (%d), after p50 %.1f p99 %.1f ms (%d)", run, s.purgeJobs(), d, s.purgeJobs() / d, left,
+                    during.p(50), during.p(99), during.ok(), after.p(50), after.p(99), after.ok());
+        }
+        p99.note = "per run: the server is stopped, " + n + " completed jobs whose results (output.json and result.txt "
+                + "on disk, their RESULT_FILE rows, DAILY_STATS counters) expire shortly after the restart are seeded, "
+                + "and the server started again (retention timer every 2 s, batch size 100 as shipped). Reads of "
+                + "completed jobs run open loop at " + (int) s.purgeReadRate() + " req/s from the restart on; the purge "
+                + "runs from the first to the last seeded result found gone (checked every 100 ms through the API); "
+                + "the baseline is the same reads for " + s.purgeBaseline().toSeconds() + " s after the purge. Every "
+                + "seeded result folder must be gone afterwards.";
+    }
+
+    private static boolean gone(RawHttp http, String[] headers, String jobId) throws IOException {
+        RawHttp.Res r = http.send("GET", "/v1/jobs/" + jobId, headers, null);
+        return r.status() == 200 && r.text().contains("\"available\":false");
+    }
+
+    /** Result folders of the seeded jobs that still hold files. */
+    private long remaining(Seeder.Expired e) {
+        Path root = ctx.server.results;
+        return e.ids().stream().map(root::resolve).filter(Files::isDirectory).filter(History::hasFiles).count();
+    }
+
+    private static boolean hasFiles(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.anyMatch(Files::isRegularFile);
+        } catch (IOException e) {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.aitbc.coordinator.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.aitbc.bench.Bench;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark harness (bench/) end to end in smoke mode against the test server, so that it
+ * does not rot: every scenario runs at a small scale with accounts, model and regions of its own,
+ * and the report it writes must hold every figure, measured, with no failed request.
+ */
+public class BenchSmokeIT {
+    private static final List<String> MEASURED = List.of("lifecycle_rate", "claim_p50", "claim_p99", "ws_p50", "ws_p99",
+            "read_p50", "read_p99", "submit_rate", "upload_rate", "download_rate", "download_zip_rate",
+            "transfer_heap_growth", "list_p50", "list_p99", "deep_p99", "stats_p99", "export_seconds",
+            "export_heap_growth");
+    private static final List<String> WITH_BASELINE = List.of("lifecycle_rate", "ws_p99", "read_p99", "submit_rate",
+            "upload_rate", "download_rate", "list_p99", "stats_p99", "export_seconds");
+
+    @Test
+    void theHarnessRunsEndToEndAndReportsEveryFigure() throws Exception {
+        // On a busy machine the application may still be deploying when the tests start.
+        long until = System.currentTimeMillis() + 180_000;
+        while (Api.get("/health/ready", null).status() != 200 && System.currentTimeMillis() < until) {
+            Api.sleep(500);
+        }
+        Path out = Path.of("target/bench/BENCHMARKS-smoke-it.md");
+        Path json = Bench.run("--smoke", "--url", Api.BASE, "--admin-key", Api.ADMIN_KEY, "--out", out.toString());
+
+        JsonObject report;
+        try (JsonReader r = Json.createReader(new StringReader(Files.readString(json)))) {
+            report = r.readObject();
+        }
+        Map<String, JsonObject> figures = new HashMap<>();
+        for (JsonValue v : report.getJsonArray("figures")) {
+            figures.put(v.asJsonObject().getString("id"), v.asJsonObject());
+        }
+        for (String id : MEASURED) {
+            JsonObject f = figures.get(id);
+            assertNotNull(f, "figure " + id + " is in the report");
+            assertFalse(f.containsKey("skipped"), id + " was measured: " + f);
+            assertEquals(1, f.getJsonArray("values").size(), id + " has one value in smoke mode: " + f);
+            assertTrue(f.getJsonArray("values").getJsonNumber(0) != null, id + " has a number: " + f);
+            assertEquals(0, f.getInt("errors"), id + " had no failed request and no lost event: " + f);
+        }
+        for (String id : WITH_BASELINE) {
+            JsonObject f = figures.get(id);
+            assertEquals(1, f.getJsonArray("baseline").size(), id + " has its baseline: " + f);
+            assertTrue(f.getJsonArray("baseline").getJsonNumber(0).doubleValue() > 0, id + " baseline > 0: " + f);
+            assertTrue(f.getJsonArray("values").getJsonNumber(0).doubleValue() > 0, id + " > 0: " + f);
+        }
+        // Results that are already expired can only be made by seeding the harness's own database.
+        assertTrue(figures.get("purge_read_p99").getString("skipped").contains("own server"));
+        assertTrue(report.getJsonObject("machine").getString("CPU").contains("cores"));
+
+        String md = Files.readString(out);
+        assertTrue(md.contains("| Figure | Measured | Baseline (same run) |"), md);
+        for (String id : MEASURED) {
+            assertTrue(md.contains(figures.get(id).getString("name")), "the report has a row for " + id);
+        }
+    }
+}
