@@ -270,10 +270,12 @@ final class History {
             restart(() -> {
                 try (Seeder seeder = new Seeder(ctx.server.db)) {
                     long t0 = System.currentTimeMillis();
-                    // Seeding takes about 0.2 ms a result: it counts into the lead.
-                    expiresAt[0] = System.currentTimeMillis() + lead + s.purgeJobs() / 5;
+                    // Seeded to expire in ten years, then moved, once seeded, to expire shortly after the restart.
+                    long far = t0 + 10L * 365 * 86_400_000L;
                     seeded[0] = seeder.expired(ctx.server.results, owner.id(), "PRO", "gpt2", s.purgeJobs(),
-                            System.currentTimeMillis() - 86_400_000L, expiresAt[0]);
+                            System.currentTimeMillis() - 86_400_000L, far);
+                    expiresAt[0] = System.currentTimeMillis() + lead;
+                    seeder.expireFrom(far, expiresAt[0]);
                     seeder.updateStatistics("JOB");
                     Ctx.log("seeded %d expiring results (files too) in %.1f s; they expire in %.1f s", s.purgeJobs(),
                             (System.currentTimeMillis() - t0) / 1000.0, (expiresAt[0] - System.currentTimeMillis()) / 1000.0);

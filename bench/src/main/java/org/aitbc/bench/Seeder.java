@@ -203,6 +203,21 @@ final class Seeder implements AutoCloseable {
         return new Expired(count, firstId, lastId, expiresFromMs, expiresFromMs + count - 1, ids);
     }
 
+    /**
+     * Moves the expiry of results seeded by {@link #expired} with expiries from {@code seededFromMs}
+     * (far in the future) to start at {@code expiresFromMs}, in one statement once the seeding is
+     * done: how long the seeding takes no longer decides when the purge begins.
+     */
+    void expireFrom(long seededFromMs, long expiresFromMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE JOB SET RESULT_EXPIRES_MS = RESULT_EXPIRES_MS + ?"
+                + " WHERE RESULT_AVAILABLE = 1 AND RESULT_EXPIRES_MS >= ?")) {
+            ps.setLong(1, expiresFromMs - seededFromMs);
+            ps.setLong(2, seededFromMs);
+            ps.executeUpdate();
+        }
+        c.commit();
+    }
+
     private static void addFile(PreparedStatement ps, String id, String path, byte[] content, String sha, long at)
             throws SQLException {
         CRC32 crc = new CRC32();
