@@ -3,7 +3,7 @@
 #
 #   bench/run.sh                          build, start a server of its own (port 9381, embedded Derby in
 #                                         target/bench/db), run every scenario 3 times, stop it, and write
-#                                         docs/BENCHMARKS.md (about 10-15 minutes on 2 cores)
+#                                         docs/BENCHMARKS.md (about 35 minutes on 2 shared cores)
 #   bench/run.sh --smoke                  the same scaled down (a few hundred jobs, 1 MiB, one run): under a
 #                                         minute after the build; writes target/bench/BENCHMARKS-smoke.md
 #   bench/run.sh --url URL --admin-key K  load a server that is already running (a cluster's load balancer,

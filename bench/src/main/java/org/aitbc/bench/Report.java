@@ -176,8 +176,15 @@ final class Report {
         sb.append("Each value: median of the runs, with (min–max). Ratio: median ÷ baseline median.\n\n");
         sb.append("| Figure | Measured | Baseline (same run) | Baseline value | Ratio | Target | Result |\n");
         sb.append("|---|---|---|---|---|---|---|\n");
-        String section = null;
+        // Grouped by section, sections in the order they first appear (scenarios run in another order).
+        List<Figure> ordered = new ArrayList<>();
         for (Figure f : figures.values()) {
+            if (ordered.stream().noneMatch(o -> o.section.equals(f.section))) {
+                figures.values().stream().filter(g -> g.section.equals(f.section)).forEach(ordered::add);
+            }
+        }
+        String section = null;
+        for (Figure f : ordered) {
             if (!f.section.equals(section)) {
                 section = f.section;
                 sb.append("| **").append(section).append("** | | | | | | |\n");
