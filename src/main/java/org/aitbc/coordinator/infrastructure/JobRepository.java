@@ -199,15 +199,20 @@ public class JobRepository {
         }
         sql.append(" ORDER BY STATE, PRIORITY_RANK DESC, CREATED_MS ASC FETCH FIRST ").append(Math.max(1, max))
                 .append(" ROWS ONLY WITH UR");
-        jakarta.persistence.Query query = em.createNativeQuery(sql.toString());
-        for (int i = 0; i < args.size(); i++) {
-            query.setParameter(i + 1, args.get(i));
-        }
         List<String> ids = new ArrayList<>();
-        for (Object row : query.getResultList()) {
+        for (Object row : nativeQuery(sql.toString(), args).getResultList()) {
             ids.add(row instanceof Object[] a ? (String) a[0] : (String) row);
         }
         return ids;
+    }
+
+    /** A native query with its positional parameters bound in order. */
+    private Query nativeQuery(String sql, List<Object> params) {
+        Query q = em.createNativeQuery(sql);
+        for (int i = 0; i < params.size(); i++) {
+            q.setParameter(i + 1, params.get(i));
+        }
+        return q;
     }
 
     private static String marks(int n) {
@@ -323,12 +328,8 @@ public class JobRepository {
             params.add(query.cursorId());
         }
         sql.append(" ORDER BY CREATED_MS DESC, ID DESC");
-        Query q = em.createNativeQuery(sql.toString());
-        for (int i = 0; i < params.size(); i++) {
-            q.setParameter(i + 1, params.get(i));
-        }
         @SuppressWarnings("unchecked")
-        List<Object> rows = q.setMaxResults(limit).getResultList();
+        List<Object> rows = nativeQuery(sql.toString(), params).setMaxResults(limit).getResultList();
         if (rows.isEmpty()) {
             return new ArrayList<>();
         }
@@ -432,10 +433,9 @@ public class JobRepository {
         if (query.clientId() != null) {
             q.append(" AND j.clientId = :client");
         }
-        if (query.states() != null && query.states().size() == 1) {
+        if (query.states() != null && !query.states().isEmpty()) {
+            // One state at a time (see count): an equality keeps the count to one index range.
             q.append(" AND j.state = :state");
-        } else if (query.states() != null && !query.states().isEmpty()) {
-            q.append(" AND j.state IN :states");
         }
         if (query.fromMs() != null) {
             q.append(" AND j.createdMs >= :from");
@@ -449,10 +449,8 @@ public class JobRepository {
         if (query.clientId() != null) {
             tq.setParameter("client", query.clientId());
         }
-        if (query.states() != null && query.states().size() == 1) {
+        if (query.states() != null && !query.states().isEmpty()) {
             tq.setParameter("state", query.states().iterator().next());
-        } else if (query.states() != null && !query.states().isEmpty()) {
-            tq.setParameter("states", query.states());
         }
         if (query.fromMs() != null) {
             tq.setParameter("from", query.fromMs());
