@@ -7,9 +7,12 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
+COPY wire ./wire
+COPY cli ./cli
 COPY src ./src
-RUN mvn -B -ntp -DskipTests package \
- && mvn -B -ntp dependency:copy-dependencies -DincludeScope=provided \
+COPY bench/pom.xml ./bench/pom.xml
+RUN mvn -B -ntp -DskipTests package -pl src -am \
+ && mvn -B -ntp -pl src dependency:copy-dependencies -DincludeScope=provided \
       -DincludeGroupIds=org.apache.derby,org.postgresql -Dmdep.stripVersion=true \
       -DoutputDirectory=/src/target/jdbc
 

@@ -15,7 +15,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-CP_FILE=target/bench/classpath.txt
+CP_FILE=bench/target/classpath.txt
 mkdir -p target/bench
 
 own_server=true
@@ -25,12 +25,10 @@ for a in "$@"; do
 done
 
 if [ "${BENCH_SKIP_BUILD:-false}" != true ]; then
-  goals=(test-compile)
-  # The server is made from the war and the Open Liberty runtime that the build installs.
-  $own_server && goals=(package)
-  echo "[bench] building: mvn -DskipTests ${goals[*]}" >&2
-  mvn -B -ntp -q -DskipTests "${goals[@]}" dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >&2
+  # Every module: the harness needs the server's classes, and its own server is made from the war and
+  # the Open Liberty runtime that the build installs. The bench module writes its classpath at package.
+  echo "[bench] building: mvn -DskipTests package" >&2
+  mvn -B -ntp -q -DskipTests package >&2
   if $own_server && [ ! -x target/liberty/wlp/bin/server ]; then
     echo "[bench] installing Open Liberty: mvn liberty:create" >&2
     mvn -B -ntp -q -DskipTests liberty:create >&2
@@ -40,5 +38,5 @@ fi
 
 # A JVM of its own, apart from the server's: the load runs in this process over loopback.
 # shellcheck disable=SC2086
-exec java ${BENCH_JAVA_OPTS:--Xmx1g} -cp "target/test-classes:target/classes:$(cat "$CP_FILE")" \
+exec java ${BENCH_JAVA_OPTS:--Xmx1g} -cp "bench/target/classes:$(cat "$CP_FILE")" \
   org.aitbc.bench.Bench --project "$ROOT" "$@"
