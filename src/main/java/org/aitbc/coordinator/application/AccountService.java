@@ -13,8 +13,8 @@ import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.Account;
 import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Role;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.Ids;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.security.Ids;
 
 /**
  * Accounts and their API keys. A key is returned once, at creation, and only its hash is kept.

@@ -13,9 +13,9 @@ import java.time.Instant;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.JobRepository;
-import org.aitbc.coordinator.infrastructure.TransientFailures;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 
 /**
  * Claims one job for one miner. The claim is a single conditional update in the database

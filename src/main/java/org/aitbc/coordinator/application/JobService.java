@@ -17,11 +17,11 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.JobEvent;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.Ids;
-import org.aitbc.coordinator.infrastructure.JobRepository;
-import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
-import org.aitbc.coordinator.infrastructure.Metrics;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
+import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.wire.JobStats;
 
 /** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */

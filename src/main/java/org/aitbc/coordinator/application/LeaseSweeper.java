@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.JobRepository;
-import org.aitbc.coordinator.infrastructure.Metrics;
-import org.aitbc.coordinator.infrastructure.TransientFailures;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.observability.Metrics;
+import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 
 /**
  * Enforces deadlines: leases not renewed in time (requeue, or {@code MINER_LOST} after the last

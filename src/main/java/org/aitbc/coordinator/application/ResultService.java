@@ -32,10 +32,10 @@ import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.domain.Share;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.Ids;
-import org.aitbc.coordinator.infrastructure.JobRepository;
-import org.aitbc.coordinator.infrastructure.Metrics;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**

@@ -1,9 +1,9 @@
 /**
- * Technical services behind the use cases: configuration, JPA repositories, identifiers and key
- * hashing, the persistent EJB timers, and the health checks and metrics operators watch. With
- * several servers on one database, {@link org.aitbc.coordinator.infrastructure.ClusterLocks}
- * serialises start-up work that must happen once, and
- * {@link org.aitbc.coordinator.infrastructure.DatabaseFailures} tells an unreachable database
- * (503) from a lost race (retry) and from a fault (500).
+ * Technical services behind the use cases, one sub-package each: {@code config} (every setting, read
+ * through one class), {@code persistence} (JPA repositories, database dialects, failure
+ * classification), {@code storage} (result files), {@code feed} (the event feed's plumbing: commit
+ * horizon, in-memory log, poll wake-ups), {@code observability} (health checks, metrics) and
+ * {@code security} (identifiers, key hashing, rate limits). Nothing here calls up into
+ * {@code application} or {@code interfaces}.
  */
 package org.aitbc.coordinator.infrastructure;

@@ -18,7 +18,7 @@ import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.domain.Account;
 import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Role;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.wire.AccountView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;

@@ -18,9 +18,9 @@ import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.domain.Role;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.Ids;
-import org.aitbc.coordinator.infrastructure.RateLimiter;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.security.RateLimiter;
 
 /**
  * Authenticates {@code X-Api-Key}, checks the route's roles, and applies the key's rate limit.

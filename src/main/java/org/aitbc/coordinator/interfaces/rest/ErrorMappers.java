@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException;
-import org.aitbc.coordinator.infrastructure.DatabaseFailures;
-import org.aitbc.coordinator.infrastructure.TransientFailures;
+import org.aitbc.coordinator.infrastructure.persistence.DatabaseFailures;
+import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 
 /**
  * Turns every failure into the one error shape. Refusals keep their status and code; an

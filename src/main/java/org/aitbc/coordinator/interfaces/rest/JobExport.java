@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.interfaces.rest;
 
+import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.json.bind.Jsonb;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.BufferedWriter;
@@ -11,7 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.aitbc.coordinator.domain.Job;
-import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 import org.aitbc.coordinator.wire.JobView;
 
 /**

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Priority;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 
 /**
  * Reads a submission in either accepted form into a {@link Job.Spec}:

@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.interfaces.rest;
 
+import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
 import jakarta.ejb.EJBException;
 import jakarta.enterprise.context.RequestScoped;
@@ -28,9 +29,9 @@ import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.Ids;
-import org.aitbc.coordinator.infrastructure.JobRepository.JobQuery;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;

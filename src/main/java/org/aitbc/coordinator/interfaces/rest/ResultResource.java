@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.interfaces.rest;
 
+import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -29,7 +30,7 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.domain.Share;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 import org.eclipse.microprofile.config.inject.ConfigProperty;

@@ -2,7 +2,7 @@ package org.aitbc.coordinator.interfaces.rest;
 
 import jakarta.ejb.EJBException;
 import java.util.function.Supplier;
-import org.aitbc.coordinator.infrastructure.TransientFailures;
+import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 
 /**
  * Runs a use case again when its transaction lost a lock or version race (deadlock victim,

@@ -31,12 +31,12 @@ import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.Role;
-import org.aitbc.coordinator.infrastructure.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.EventFeed;
-import org.aitbc.coordinator.infrastructure.EventLog;
-import org.aitbc.coordinator.infrastructure.FeedSettings;
-import org.aitbc.coordinator.infrastructure.RateLimiter;
-import org.aitbc.coordinator.interfaces.rest.JobViews;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.feed.EventFeed;
+import org.aitbc.coordinator.infrastructure.feed.EventLog;
+import org.aitbc.coordinator.infrastructure.feed.FeedSettings;
+import org.aitbc.coordinator.infrastructure.security.RateLimiter;
+import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.WireJson;
 
 /**

@@ -1,0 +1,69 @@
+package org.aitbc.coordinator.infrastructure.security;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Requests per key per minute and per hour, in fixed windows kept in this server's memory
+ * (keyed by the key's hash, never the key). With several servers each counts its own share.
+ */
+@ApplicationScoped
+public class RateLimiter {
+    private static final long MINUTE = 60_000;
+    private static final long HOUR = 3_600_000;
+
+    private final Map<String, Windows> byKey = new ConcurrentHashMap<>();
+    private volatile long lastCleanup = System.currentTimeMillis();
+
+    private static final class Windows {
+        long minuteStart;
+        int minuteCount;
+        long hourStart;
+        int hourCount;
+    }
+
+    /**
+     * Counts one request; returns 0 when it is allowed, else the seconds until it would be.
+     */
+    public long acquire(String keyHash, int perMinute, int perHour) {
+        long now = System.currentTimeMillis();
+        cleanup(now);
+        Windows w = byKey.computeIfAbsent(keyHash, k -> new Windows());
+        synchronized (w) {
+            if (now - w.minuteStart >= MINUTE) {
+                w.minuteStart = now;
+                w.minuteCount = 0;
+            }
+            if (now - w.hourStart >= HOUR) {
+                w.hourStart = now;
+                w.hourCount = 0;
+            }
+            if (w.hourCount >= perHour) {
+                return Math.max(1, (w.hourStart + HOUR - now + 999) / 1000);
+            }
+            if (w.minuteCount >= perMinute) {
+                return Math.max(1, (w.minuteStart + MINUTE - now + 999) / 1000);
+            }
+            w.minuteCount++;
+            w.hourCount++;
+            return 0;
+        }
+    }
+
+    private void cleanup(long now) {
+        if (now - lastCleanup < MINUTE) {
+            return;
+        }
+        lastCleanup = now;
+        for (Iterator<Windows> it = byKey.values().iterator(); it.hasNext(); ) {
+            Windows w = it.next();
+            synchronized (w) {
+                if (now - w.hourStart >= HOUR) {
+                    it.remove();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,760 @@
+package org.aitbc.coordinator.it.cluster;
+
+import org.aitbc.coordinator.it.support.Api;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.persistence.Index;
+import jakarta.persistence.Table;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobEvent;
+import org.aitbc.coordinator.domain.JobState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Two coordinator servers on one PostgreSQL database behind nginx, started by
+ * {@code scripts/cluster.sh} from this build (PostgreSQL and nginx are installed from Debian when
+ * missing). Clients and miners work through nginx and directly against each server; the server
+ * that runs the sweeper timer is killed with SIGKILL in the middle of the work. Then: every job
+ * ends in exactly one final state, no (job, attempt) was claimed twice, the survivor took the
+ * timer over and swept the dead server's miners' leases, and the survivor serves every event.
+ * Last, the database itself goes away and comes back: readiness and 503s, no restart needed.
+ * Runs in the {@code cluster} Maven profile ({@code mvn verify -Pcluster}, as .ci/run does).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+public class ClusterFailoverIT {
+    private static final Path PROJECT = Path.of(System.getProperty("cluster.project.dir", ".")).toAbsolutePath();
+    private static final Path CLUSTER_DIR = Path.of(System.getProperty("cluster.dir", "target/cluster")).toAbsolutePath();
+    private static final String[] FINAL = {"completed", "failed", "canceled"};
+
+    private static Properties env;
+    private static String lb;
+    private static String[] servers;
+    private static String[] urls;
+    /** Index of the server killed in the failover test; the other one survives. */
+    private static int killed = -1;
+    private static String client;
+
+    @BeforeAll
+    static void up() throws Exception {
+        script(Duration.ofMinutes(8), "down");
+        script(Duration.ofMinutes(8), "up");
+        env = new Properties();
+        try (var in = Files.newBufferedReader(CLUSTER_DIR.resolve("cluster.env"))) {
+            env.load(in);
+        }
+        lb = env.getProperty("CLUSTER_LB_URL");
+        servers = new String[] {env.getProperty("CLUSTER_SERVER_0"), env.getProperty("CLUSTER_SERVER_1")};
+        urls = new String[] {env.getProperty("CLUSTER_URL_0"), env.getProperty("CLUSTER_URL_1")};
+        client = admin("{\"role\":\"client\",\"plan\":\"pro\",\"name\":\"cluster-client\"}");
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        script(Duration.ofMinutes(3), "down");
+    }
+
+    @Test
+    @Order(1)
+    void theSchemaOnPostgresqlHasEveryIndexTheEntitiesDeclare() throws Exception {
+        Map<String, String> defs = new HashMap<>();
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                defs.put(rs.getString(1).toUpperCase(Locale.ROOT), rs.getString(2).toUpperCase(Locale.ROOT));
+            }
+        }
+        int checked = 0;
+        for (Class<?> entity : List.of(Job.class, JobEvent.class)) {
+            for (Index index : entity.getAnnotation(Table.class).indexes()) {
+                String def = defs.get(index.name());
+                assertNotNull(def, "index " + index.name() + " exists on PostgreSQL; found " + defs.keySet());
+                for (String column : index.columnList().split(",")) {
+                    assertTrue(def.contains(column.trim()), index.name() + " covers " + column + ": " + def);
+                }
+                checked++;
+            }
+        }
+        assertTrue(checked >= 10, "every declared index was checked");
+        assertTrue(defs.get("IX_JOB_QUEUE").contains("PRIORITY_RANK DESC"), defs.get("IX_JOB_QUEUE"));
+        assertTrue(defs.containsKey("UQ_JOB_IDEMPOTENCY"), "the idempotency constraint exists");
+    }
+
+    @Test
+    @Order(2)
+    void theServersStartedTogetherShareOneSweeperTimerRunByOneOfThem() throws Exception {
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM WLPTASK WHERE INAME LIKE '%SweepTimer%'");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            assertEquals(1, rs.getInt(1), "one sweeper timer in the database, not one per server");
+        }
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM WLPTASK WHERE INAME LIKE '%RetentionTimer%'");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            assertEquals(1, rs.getInt(1), "one retention timer in the database, not one per server");
+        }
+        int scheduled = 0;
+        for (String server : servers) {
+            String log = serverLog(server);
+            assertTrue(log.contains("timer set-up lock taken"), server + " looked for the timer under the cluster lock");
+            scheduled += count(log, "lease sweeper scheduled");
+        }
+        assertEquals(1, scheduled, "exactly one server created the timer");
+        long[] before = {sweeps(0), sweeps(1)};
+        Api.sleep(4000);
+        long[] after = {sweeps(0), sweeps(1)};
+        int running = (after[0] > before[0] ? 1 : 0) + (after[1] > before[1] ? 1 : 0);
+        assertEquals(1, running, "exactly one server runs the sweeper: " + List.of(before[0], before[1], after[0], after[1]));
+    }
+
+    @Test
+    @Order(3)
+    void killingTheServerThatRunsTheTimerLosesNothing() throws Exception {
+        // The server running the sweeper dies: the hardest case (its timer must fail over).
+        long a = sweeps(0);
+        Api.sleep(2000);
+        killed = sweeps(0) > a ? 0 : 1;
+        int survivor = 1 - killed;
+        String region = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
+        String minerKey = admin("{\"role\":\"miner\",\"name\":\"cluster-miners\"}");
+
+        // A WebSocket subscriber on the survivor, for all of the client's jobs from the start.
+        Subscriber subscriber = new Subscriber(urls[survivor], client);
+        Workload w = new Workload(region, minerKey);
+        // Miners: two on each server directly, two through nginx. Those on the server that dies
+        // stop with it, abandoning what they hold; those on the survivor and nginx carry on.
+        w.miner("m-dead-1", urls[killed], false, 2500);
+        w.miner("m-dead-2", urls[killed], false, 2500);
+        w.miner("m-live-1", urls[survivor], false, 300);
+        w.miner("m-live-2", urls[survivor], false, 300);
+        w.miner("m-lb-1", lb, true, 300);
+        w.miner("m-lb-2", lb, true, 300);
+        // Clients submit through nginx and to each server, and cancel some of their jobs elsewhere.
+        w.submitter(lb, 25);
+        w.submitter(urls[killed], 25);
+        w.submitter(urls[survivor], 25);
+
+        Api.sleep(6000);
+        long sweepsBeforeKill = sweeps(survivor);
+        script(Duration.ofMinutes(1), "kill", servers[killed]);
+        long killedAt = System.nanoTime();
+        Set<String> heldByDeadMiners = w.heldBy("m-dead-");
+
+        w.awaitSubmitters(Duration.ofMinutes(2));
+        // Timers continue on the survivor once the dead server's claim has lapsed (threshold 100 s)
+        // and a survivor's poll of the task table (every 59 s) finds it: at most about 160 s.
+        long tookOver = -1;
+        while (System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(240)) {
+            if (sweeps(survivor) > sweepsBeforeKill) {
+                tookOver = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt);
+                break;
+            }
+            Api.sleep(1000);
+        }
+        assertTrue(tookOver >= 0, "the survivor took the sweeper over");
+        System.out.println("[cluster] the survivor took the sweeper timer over " + tookOver + " s after the kill");
+
+        // Every job ends: the dead server's miners' leases are swept on the survivor, and the
+        // live miners finish the work.
+        List<String> ids = new ArrayList<>(w.jobs.values());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (unfinished(ids) > 0 && System.nanoTime() < until) {
+            Api.sleep(1000);
+        }
+        w.stop();
+        assertEquals(0, unfinished(ids), "every job reached a final state");
+        System.out.println("[cluster] " + ids.size() + " jobs, " + w.completed.get() + " completed by miners, "
+                + heldByDeadMiners.size() + " held by the dead server's miners at the kill");
+
+        // Nothing lost or doubled: one job per idempotency key, all of them known to the clients.
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*), COUNT(DISTINCT IDEMPOTENCY_KEY) FROM JOB WHERE REGION = ?")) {
+            ps.setString(1, region);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(w.jobs.size(), rs.getInt(1), "one job per submission, retried submissions included");
+                assertEquals(w.jobs.size(), rs.getInt(2));
+            }
+        }
+        assertEquals(75, w.jobs.size(), "every submission was accepted, through whichever server");
+
+        // Claims were exactly-once: no (job, attempt) went to two miners.
+        Map<String, String> claimOwner = new HashMap<>();
+        for (String[] claim : w.claims) {
+            String previous = claimOwner.putIfAbsent(claim[0] + "#" + claim[1], claim[2]);
+            assertTrue(previous == null, "job " + claim[0] + " attempt " + claim[1] + " claimed by " + previous
+                    + " and " + claim[2]);
+        }
+
+        Map<String, List<JsonObject>> dbEvents = eventsFromDatabase(region);
+        int sweptAbandoned = 0;
+        for (String id : ids) {
+            JsonObject job = get(urls[survivor], "/v1/jobs/" + id, client).expect(200).json();
+            String status = job.getString("status");
+            assertTrue(List.of(FINAL).contains(status), id + " is final: " + status);
+            assertEquals(status, get(lb, "/v1/jobs/" + id, client).expect(200).json().getString("status"));
+            JsonArray events = get(urls[survivor], "/v1/jobs/" + id + "/events", client).expect(200).array("events");
+            assertEventsAreOneValidHistory(id, events, status);
+            // The survivor serves every event, including those caused through the dead server.
+            assertEquals(dbEvents.get(id).size(), events.size(), "every event of " + id + " is served by the survivor");
+            int assigned = 0;
+            for (int i = 0; i < events.size(); i++) {
+                JsonObject e = events.getJsonObject(i);
+                assertEquals(dbEvents.get(id).get(i).getJsonNumber("event_id").longValue(),
+                        e.getJsonNumber("event_id").longValue());
+                if ("status".equals(e.getString("type")) && "assigned".equals(e.getString("status"))) {
+                    assigned++;
+                    String miner = e.isNull("miner_id") ? null : e.getString("miner_id");
+                    String recorded = claimOwner.get(id + "#" + assigned);
+                    assertTrue(recorded == null || recorded.equals(miner),
+                            "attempt " + assigned + " of " + id + " went to " + miner + ", as its miner was told");
+                }
+            }
+            // Attempts count from 1 at submission; a requeued attempt nobody claimed has no assignment.
+            int attempt = job.getInt("attempt");
+            assertTrue(assigned == attempt || assigned == attempt - 1,
+                    "one assignment per claimed attempt of " + id + ": " + assigned + " for attempt " + attempt);
+            if (heldByDeadMiners.contains(id) && (attempt >= 2 || "MINER_LOST".equals(errorCode(job)))) {
+                // Only the sweeper requeues a lease that ran out, and it runs on the survivor now.
+                sweptAbandoned++;
+            }
+        }
+        assertTrue(sweptAbandoned > 0, "jobs the dead server's miners held at the kill were swept on the survivor ("
+                + heldByDeadMiners.size() + " held)");
+
+        // The subscriber on the survivor saw every event of every job, whichever server caused it,
+        // each once and in order.
+        Map<String, List<Long>> seen = new HashMap<>();
+        long until2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        boolean complete;
+        do {
+            seen = subscriber.eventIdsByJob();
+            complete = true;
+            for (String id : ids) {
+                if (seen.getOrDefault(id, List.of()).size() < dbEvents.get(id).size()) {
+                    complete = false;
+                    break;
+                }
+            }
+            if (!complete) {
+                Api.sleep(500);
+            }
+        } while (!complete && System.nanoTime() < until2);
+        for (String id : ids) {
+            List<Long> expected = dbEvents.get(id).stream().map(e -> e.getJsonNumber("event_id").longValue()).toList();
+            assertEquals(expected, seen.get(id), "the WebSocket subscriber on the survivor saw every event of " + id);
+        }
+        assertTrue(subscriber.inOrder(), "events arrived in event id order");
+        subscriber.close();
+    }
+
+    @Test
+    @Order(4)
+    void withoutTheDatabaseReadinessIsDownAndRequestsAre503UntilItReturns() throws Exception {
+        int survivor = killed < 0 ? 0 : 1 - killed;
+        String server = urls[survivor];
+        assertEquals(200, get(server, "/health/ready", null).status());
+        script(Duration.ofMinutes(1), "db-stop");
+        try {
+            Api.Res ready = awaitStatus(server, "/health/ready", 503, Duration.ofSeconds(30));
+            assertTrue(ready.body().contains("\"DOWN\""), ready.body());
+            for (String base : List.of(server, lb)) {
+                long start = System.nanoTime();
+                Api.Res list = get(base, "/v1/jobs", client);
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                list.expectError(503, "DATABASE_UNAVAILABLE");
+                assertTrue(list.headers().firstValue("Retry-After").isPresent(), "Retry-After is set");
+                assertTrue(ms < 30_000, "answered in " + ms + " ms, not hung");
+                System.out.println("[cluster] GET /v1/jobs without a database: 503 in " + ms + " ms via " + base);
+                call(base, "POST", "/v1/jobs", client, "{\"model\":\"gpt2\",\"input\":\"x\"}", Map.of())
+                        .expectError(503, "DATABASE_UNAVAILABLE");
+            }
+        } finally {
+            script(Duration.ofMinutes(1), "db-start");
+        }
+        long back = System.nanoTime();
+        awaitStatus(server, "/health/ready", 200, Duration.ofSeconds(60));
+        System.out.println("[cluster] ready again " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back)
+                + " ms after the database started");
+        // Working again without a restart: requests succeed and the sweeper timer runs on.
+        Api.Res ok = awaitStatus(server, "/v1/jobs", 200, Duration.ofSeconds(30), client);
+        assertNotNull(ok.json().getJsonArray("jobs"));
+        call(lb, "POST", "/v1/jobs", client, "{\"model\":\"gpt2\",\"input\":\"after the outage\"}", Map.of()).expect(201);
+        // The timer run that failed during the outage still holds its claim; Liberty runs the timer
+        // again once that claim has lapsed (100 s after the failed run) and a poll finds it.
+        long runs = sweeps(survivor);
+        long resumed = -1;
+        while (System.nanoTime() - back < TimeUnit.SECONDS.toNanos(240)) {
+            if (sweeps(survivor) > runs) {
+                resumed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - back);
+                break;
+            }
+            Api.sleep(1000);
+        }
+        assertTrue(resumed >= 0, "the sweeper timer runs again after the outage, without a restart");
+        System.out.println("[cluster] the sweeper ran again " + resumed + " s after the database returned");
+    }
+
+    // ---- the workload -------------------------------------------------------------------------
+
+    /** Submitters and miners on their own threads; what they saw is recorded for the checks. */
+    private final class Workload {
+        final String region;
+        final String minerKey;
+        final AtomicBoolean stopping = new AtomicBoolean();
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        final List<java.util.concurrent.Future<?>> submitters = new ArrayList<>();
+        /** Idempotency key to job id. */
+        final Map<String, String> jobs = new ConcurrentHashMap<>();
+        /** (job id, attempt, miner id) for every claim a miner was told about. */
+        final ConcurrentLinkedQueue<String[]> claims = new ConcurrentLinkedQueue<>();
+        /** Job id to the miner working on it right now. */
+        final Map<String, String> holding = new ConcurrentHashMap<>();
+        final AtomicInteger completed = new AtomicInteger();
+        final AtomicInteger submitted = new AtomicInteger();
+
+        Workload(String region, String minerKey) {
+            this.region = region;
+            this.minerKey = minerKey;
+        }
+
+        void submitter(String base, int count) {
+            submitters.add(threads.submit(() -> {
+                for (int i = 0; i < count; i++) {
+                    String key = UUID.randomUUID().toString();
+                    String body = "{\"model\":\"gpt2\",\"input\":\"job " + i + "\",\"requirements\":{\"region\":\""
+                            + region + "\"},\"priority\":\"" + (i % 3 == 0 ? "high" : "normal") + "\"}";
+                    String id = null;
+                    // A submission whose answer was lost (server killed) is sent again through nginx
+                    // with the same Idempotency-Key: the first job is returned, never a second one.
+                    String target = base;
+                    for (int attempt = 0; attempt < 20 && id == null; attempt++) {
+                        Api.Res r = tryCall(target, "POST", "/v1/jobs", client, body, Map.of("Idempotency-Key", key));
+                        if (r != null && (r.status() == 201 || r.status() == 200)) {
+                            id = r.str("job_id");
+                        } else {
+                            target = lb;
+                            Api.sleep(300);
+                        }
+                    }
+                    assertNotNull(id, "submission " + key + " was accepted");
+                    jobs.put(key, id);
+                    submitted.incrementAndGet();
+                    if (i % 8 == 4) {
+                        // Cancel through another entry point than the one that created it.
+                        tryCall(lb, "DELETE", "/v1/jobs/" + id, client, null, Map.of());
+                    }
+                    Api.sleep(250);
+                }
+                return null;
+            }));
+        }
+
+        void miner(String minerId, String base, boolean retryThroughLb, long workMs) {
+            threads.submit(() -> {
+                String q = "?miner_id=" + minerId;
+                Api.Res reg = null;
+                for (int i = 0; i < 10 && (reg == null || reg.status() != 200); i++) {
+                    reg = tryCall(base, "POST", "/v1/miners/register" + q, minerKey,
+                            "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}],"
+                                    + "\"models\":[]},\"concurrency\":4,\"region\":\"" + region + "\"}", Map.of());
+                }
+                while (!stopping.get()) {
+                    Api.Res poll = tryCall(base, "POST", "/v1/miners/poll" + q, minerKey, "{\"max_wait_seconds\":2}", Map.of());
+                    if (poll == null) {
+                        if (!retryThroughLb) {
+                            return null; // this miner's coordinator is gone, and so is the miner
+                        }
+                        Api.sleep(200);
+                        continue;
+                    }
+                    if (poll.status() != 200) {
+                        Api.sleep(poll.status() == 204 ? 0 : 200);
+                        continue;
+                    }
+                    String job = poll.str("job_id");
+                    int attempt = poll.json().getInt("attempt");
+                    claims.add(new String[] {job, String.valueOf(attempt), minerId});
+                    holding.put(job, minerId);
+                    boolean alive = work(base, q, job, attempt, retryThroughLb, workMs);
+                    holding.remove(job, minerId);
+                    if (!alive) {
+                        return null;
+                    }
+                }
+                return null;
+            });
+        }
+
+        /** Start, progress, result (or fail when the client canceled); false when the miner died. */
+        private boolean work(String base, String q, String job, int attempt, boolean retryThroughLb, long workMs) {
+            String a = "&attempt=" + attempt;
+            Api.Res r = write(base, "/v1/miners/" + job + "/start" + q + a, null, retryThroughLb);
+            if (r == null) {
+                return false;
+            }
+            if (r.status() == 409) {
+                return true; // canceled before it started
+            }
+            Api.sleep(workMs);
+            r = write(base, "/v1/miners/" + job + "/progress" + q + a, "{\"progress\":50,\"message\":\"half\"}", retryThroughLb);
+            if (r == null) {
+                return false;
+            }
+            if (r.status() == 409) {
+                return true;
+            }
+            Api.sleep(workMs);
+            if (r.json().getBoolean("cancel_requested")) {
+                r = write(base, "/v1/miners/" + job + "/fail" + q + a,
+                        "{\"error_code\":\"CANCELED\",\"error_message\":\"stopped on request\"}", retryThroughLb);
+                return r != null;
+            }
+            r = write(base, "/v1/miners/" + job + "/result" + q + a, "{\"result\":{\"output\":\"done\"}}", retryThroughLb);
+            if (r == null) {
+                return false;
+            }
+            if (r.status() == 200) {
+                completed.incrementAndGet();
+            }
+            return true;
+        }
+
+        /** A miner write; through nginx a lost answer is retried (a repeat is fenced: 409 at worst). */
+        private Api.Res write(String base, String path, String body, boolean retry) {
+            for (int i = 0; i < 10; i++) {
+                Api.Res r = tryCall(base, "POST", path, minerKey, body, Map.of());
+                if (r != null && r.status() != 502 && r.status() != 503) {
+                    return r;
+                }
+                if (!retry) {
+                    return null;
+                }
+                Api.sleep(300);
+            }
+            return null;
+        }
+
+        Set<String> heldBy(String minerPrefix) {
+            Set<String> held = new HashSet<>();
+            holding.forEach((job, miner) -> {
+                if (miner.startsWith(minerPrefix)) {
+                    held.add(job);
+                }
+            });
+            return held;
+        }
+
+        void awaitSubmitters(Duration timeout) throws Exception {
+            for (var f : submitters) {
+                f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stopping.set(true);
+            threads.shutdown();
+            assertTrue(threads.awaitTermination(60, TimeUnit.SECONDS), "the workload threads stopped");
+        }
+    }
+
+    /** A WebSocket client of the event feed that keeps every event message it receives. */
+    private static final class Subscriber implements java.net.http.WebSocket.Listener, AutoCloseable {
+        private final ConcurrentLinkedQueue<JsonObject> events = new ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.LinkedBlockingQueue<String> controls = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        private final java.net.http.WebSocket ws;
+
+        Subscriber(String base, String key) {
+            ws = Api.HTTP.newWebSocketBuilder().header("X-Api-Key", key).connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "/v1/jobs/ws"), this).join();
+            // Authenticated, the connection follows all the client's jobs live; the explicit
+            // subscription from event 0 (a replay of nothing yet) replaces that, and the workload
+            // starts only once it has caught up, so that no event can come both ways.
+            awaitControl("authenticated");
+            ws.sendText("{\"action\":\"subscribe\",\"after_event_id\":0}", true).join();
+            awaitControl("caught_up");
+        }
+
+        private void awaitControl(String type) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            try {
+                while (System.nanoTime() < until) {
+                    String t = controls.poll(500, TimeUnit.MILLISECONDS);
+                    if (type.equals(t)) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new AssertionError("no " + type + " message from the event feed");
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try (var r = jakarta.json.Json.createReader(new java.io.StringReader(partial.toString()))) {
+                    JsonObject m = r.readObject();
+                    if (m.containsKey("event_id")) {
+                        events.add(m);
+                    } else {
+                        controls.add(m.getString("type", ""));
+                    }
+                }
+                partial.setLength(0);
+            }
+            socket.request(1);
+            return null;
+        }
+
+        Map<String, List<Long>> eventIdsByJob() {
+            Map<String, List<Long>> byJob = new HashMap<>();
+            for (JsonObject e : events) {
+                byJob.computeIfAbsent(e.getString("job_id"), k -> new ArrayList<>()).add(e.getJsonNumber("event_id").longValue());
+            }
+            return byJob;
+        }
+
+        boolean inOrder() {
+            long last = 0;
+            for (JsonObject e : events) {
+                long id = e.getJsonNumber("event_id").longValue();
+                if (id <= last) {
+                    return false;
+                }
+                last = id;
+            }
+            return true;
+        }
+
+        @Override
+        public void close() {
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+
+    // ---- checks -------------------------------------------------------------------------------
+
+    private static void assertEventsAreOneValidHistory(String id, JsonArray events, String finalStatus) {
+        assertFalse(events.isEmpty(), id + " has events");
+        long lastId = 0;
+        JobState state = null;
+        int finals = 0;
+        for (int i = 0; i < events.size(); i++) {
+            JsonObject e = events.getJsonObject(i);
+            long eventId = e.getJsonNumber("event_id").longValue();
+            assertTrue(eventId > lastId, "event ids of " + id + " increase");
+            lastId = eventId;
+            if (!"status".equals(e.getString("type"))) {
+                continue;
+            }
+            JobState next = JobState.fromWire(e.getString("status"));
+            if (state == null) {
+                assertEquals(JobState.PENDING, next, id + " starts pending");
+            } else {
+                assertTrue(state.canMoveTo(next), id + ": " + state + " -> " + next + " is a valid move in " + events);
+            }
+            state = next;
+            if (next.isFinal()) {
+                finals++;
+            }
+        }
+        assertEquals(1, finals, id + " reached exactly one final state: " + events);
+        assertEquals(finalStatus, state.wire(), id + "'s last status event is its status");
+    }
+
+    private static String errorCode(JsonObject job) {
+        return job.isNull("error") ? null : job.getJsonObject("error").getString("code");
+    }
+
+    private static int unfinished(List<String> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM JOB WHERE ID = ANY (?) AND STATE NOT IN ('COMPLETED', 'FAILED', 'CANCELED')")) {
+            ps.setArray(1, c.createArrayOf("varchar", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private static Map<String, List<JsonObject>> eventsFromDatabase(String region) throws SQLException {
+        Map<String, List<JsonObject>> byJob = new HashMap<>();
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
+                "SELECT e.JOB_ID, e.ID FROM JOB_EVENT e JOIN JOB j ON j.ID = e.JOB_ID WHERE j.REGION = ? ORDER BY e.ID")) {
+            ps.setString(1, region);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byJob.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                            .add(jakarta.json.Json.createObjectBuilder().add("event_id", rs.getLong(2)).build());
+                }
+            }
+        }
+        return byJob;
+    }
+
+    /** How many sweeps server {@code i} ran, from its liveness data. */
+    private static long sweeps(int i) {
+        Api.Res r = get(urls[i], "/health/live", null);
+        JsonArray checks = r.json().getJsonArray("checks");
+        for (int k = 0; k < checks.size(); k++) {
+            JsonObject check = checks.getJsonObject(k);
+            if ("lease-sweeper".equals(check.getString("name"))) {
+                return check.getJsonObject("data").getJsonNumber("runs_here").longValue();
+            }
+        }
+        throw new AssertionError("no lease-sweeper check in " + r.body());
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------------
+
+    private static Connection db() throws SQLException {
+        return DriverManager.getConnection(env.getProperty("CLUSTER_JDBC_URL"), env.getProperty("CLUSTER_DB_USER"),
+                env.getProperty("CLUSTER_DB_PASSWORD"));
+    }
+
+    private static String admin(String body) {
+        return call(lb, "POST", "/v1/admin/accounts", env.getProperty("CLUSTER_ADMIN_KEY"), body, Map.of())
+                .expect(201).str("api_key");
+    }
+
+    private static Api.Res get(String base, String path, String key) {
+        return call(base, "GET", path, key, null, Map.of());
+    }
+
+    private static Api.Res awaitStatus(String base, String path, int status, Duration timeout) {
+        return awaitStatus(base, path, status, timeout, null);
+    }
+
+    private static Api.Res awaitStatus(String base, String path, int status, Duration timeout, String key) {
+        long until = System.nanoTime() + timeout.toNanos();
+        Api.Res r;
+        do {
+            r = tryCall(base, "GET", path, key, null, Map.of());
+            if (r != null && r.status() == status) {
+                return r;
+            }
+            Api.sleep(500);
+        } while (System.nanoTime() < until);
+        throw new AssertionError(base + path + " did not answer " + status + " within " + timeout + "; last: "
+                + (r == null ? "no answer" : r.status() + " " + r.body()));
+    }
+
+    private static Api.Res call(String base, String method, String path, String key, String body,
+                                Map<String, String> headers) {
+        Api.Res r = tryCall(base, method, path, key, body, headers);
+        if (r == null) {
+            throw new AssertionError(method + " " + base + path + ": no answer");
+        }
+        return r;
+    }
+
+    /** One request; null when the server cannot be reached or the connection broke. */
+    private static Api.Res tryCall(String base, String method, String path, String key, String body,
+                                   Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(45))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (key != null) {
+            b.header("X-Api-Key", key);
+        }
+        headers.forEach(b::header);
+        try {
+            HttpResponse<String> r = Api.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Api.Res(r.statusCode(), r.body(), r.headers());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static String serverLog(String server) throws IOException {
+        Path log = Path.of(env.getProperty("CLUSTER_WLP"), "usr", "servers", server, "logs", "messages.log");
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Runs scripts/cluster.sh with the ports and folder the build chose; fails on a non-zero exit. */
+    private static void script(Duration timeout, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("bash");
+        cmd.add(PROJECT.resolve("scripts/cluster.sh").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(PROJECT.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(CLUSTER_DIR.getParent().toFile(), "cluster-script.log")));
+        pb.environment().put("CLUSTER_DIR", CLUSTER_DIR.toString());
+        for (String[] p : new String[][] {{"cluster.ports", "CLUSTER_PORTS"}, {"cluster.lb.port", "CLUSTER_LB_PORT"},
+                {"cluster.pg.port", "CLUSTER_PG_PORT"}}) {
+            String v = System.getProperty(p[0]);
+            if (v != null && !v.isBlank()) {
+                pb.environment().put(p[1], v);
+            }
+        }
+        Process proc = pb.start();
+        if (!proc.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            proc.destroyForcibly();
+            throw new AssertionError("scripts/cluster.sh " + String.join(" ", args) + " took longer than " + timeout);
+        }
+        assertEquals(0, proc.exitValue(), "scripts/cluster.sh " + String.join(" ", args)
+                + " failed; see target/cluster-script.log");
+    }
+}
