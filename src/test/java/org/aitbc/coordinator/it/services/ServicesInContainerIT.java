@@ -57,7 +57,8 @@ public class ServicesInContainerIT {
         return ShrinkWrap.create(WebArchive.class, "aitbc-services-it.war")
                 .addPackages(true, Filters.exclude(".*(DevKeys|JobStateGauges|HealthChecks).*"),
                         "org.aitbc.coordinator.domain", "org.aitbc.coordinator.application",
-                        "org.aitbc.coordinator.infrastructure", "org.aitbc.coordinator.wire")
+                        "org.aitbc.coordinator.infrastructure", "org.aitbc.coordinator.interfaces.timers",
+                        "org.aitbc.coordinator.wire")
                 .addAsResource("META-INF/persistence.xml")
                 .addAsResource("META-INF/microprofile-config.properties")
                 .addClass(ServicesInContainerIT.class);
