@@ -94,7 +94,7 @@ public class FeedHub implements EventFeed.Listener {
     /** Starts with the application, so that the feed runs and the metrics exist before the first client. */
     void start(@Observes @Initialized(ApplicationScoped.class) Object applicationStarted) {
         metrics.sessions(() -> (long) sessions.size());
-        offeredHigh = feed.start(this, metrics);
+        offeredHigh = feed.start(this);
         long tick = Math.max(250, settings.pingIntervalMs() / 2);
         ticker = executor.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
     }
