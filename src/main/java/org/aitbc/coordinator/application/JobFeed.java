@@ -63,7 +63,7 @@ public class JobFeed {
         void late(JobEvent e);
     }
 
-    /** One page of a replay: events in {@code (after, upTo]}; {@code complete} when none up to {@code upTo} was left. */
+    /** One page of a replay: events in {@code (after, upTo]}; {@code complete} when none up to {@code upTo} is left. */
     public record Page(List<JobEvent> events, long upTo, boolean complete) {
     }
 
@@ -88,7 +88,7 @@ public class JobFeed {
     @Inject
     CoordinatorConfig config;
 
-    /** Only grows: set from the feed's start, then from each event (a start racing the first event keeps the higher). */
+    /** Only grows: set at the feed's start, then at each event; a start racing the first event keeps the higher. */
     private final AtomicLong liveAfter = new AtomicLong();
 
     // Authentication.
@@ -109,7 +109,8 @@ public class JobFeed {
         Caller caller = found.orElseThrow(
                 () -> new CoordinatorException(401, "UNAUTHENTICATED", "the API key is not valid"));
         if (caller.role() == Role.MINER) {
-            throw new CoordinatorException(403, "FORBIDDEN", "a miner key may not follow jobs; connect with a client key");
+            throw new CoordinatorException(403, "FORBIDDEN",
+                    "a miner key may not follow jobs; connect with a client key");
         }
         int[] limits = config.rateLimits(caller.role(), caller.plan());
         long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);

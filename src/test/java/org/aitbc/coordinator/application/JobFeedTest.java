@@ -161,7 +161,8 @@ class JobFeedTest {
         feed.authenticate("k");
         CoordinatorException limited = refusal("k");
         assertEquals("RATE_LIMITED", limited.code());
-        assertTrue(limited.getMessage().startsWith("too many requests for this API key; retry in "), limited.getMessage());
+        assertTrue(limited.getMessage().startsWith("too many requests for this API key; retry in "),
+                limited.getMessage());
     }
 
     private CoordinatorException refusal(String key) {

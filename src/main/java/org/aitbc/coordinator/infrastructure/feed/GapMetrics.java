@@ -24,8 +24,10 @@ public class GapMetrics {
 
     @PostConstruct
     void init() {
-        gapIds = counter("aitbc.ws.feed.gap.ids.skipped", "Event ids the feed skipped as never committed (rolled back or unused)");
-        late = counter("aitbc.ws.feed.events.late", "Events that committed after their id had been skipped; delivered out of order");
+        gapIds = counter("aitbc.ws.feed.gap.ids.skipped",
+                "Event ids the feed skipped as never committed (rolled back or unused)");
+        late = counter("aitbc.ws.feed.events.late",
+                "Events that committed after their id had been skipped; delivered out of order");
     }
 
     void atStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
