@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
@@ -192,19 +193,19 @@ public class ResultService {
 
     Job readable(Job job) {
         if (!job.getState().isFinal()) {
-            throw new CoordinatorException(409, "RESULT_NOT_READY",
+            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + job.getId() + " is " + job.getState().wire() + "; its results are not ready");
         }
         if (job.getResultDeletedAt() != null) {
-            throw new CoordinatorException(410, "RESULT_GONE",
+            throw new CoordinatorException(Kind.GONE, "RESULT_GONE",
                     "the results of job " + job.getId() + " were deleted at " + job.getResultDeletedAt());
         }
         if (job.getResultExpiresAt() != null && job.getResultExpiresAt().isBefore(Instant.now())) {
-            throw new CoordinatorException(410, "RESULT_GONE",
+            throw new CoordinatorException(Kind.GONE, "RESULT_GONE",
                     "the results of job " + job.getId() + " expired at " + job.getResultExpiresAt());
         }
         if (!job.isResultAvailable()) {
-            throw new CoordinatorException(409, "RESULT_NOT_READY",
+            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + job.getId() + " ended " + job.getState().wire() + " without results");
         }
         return job;
@@ -242,7 +243,7 @@ public class ResultService {
     public Job deleteResults(Caller caller, String jobId) {
         Job job = jobService.get(caller, jobId);
         if (!job.getState().isFinal()) {
-            throw new CoordinatorException(409, "INVALID_STATE",
+            throw new CoordinatorException(Kind.CONFLICT, "INVALID_STATE",
                     "job " + jobId + " is " + job.getState().wire() + "; results can be deleted once it ends");
         }
         purge(jobs.lock(jobId));
@@ -349,7 +350,8 @@ public class ResultService {
         jobService.get(caller, jobId);
         Share s = em.find(Share.class, shareId);
         if (s == null || !s.getJobId().equals(jobId)) {
-            throw new CoordinatorException(404, "SHARE_NOT_FOUND", "no share " + shareId + " of job " + jobId);
+            throw new CoordinatorException(Kind.NOT_FOUND, "SHARE_NOT_FOUND",
+                    "no share " + shareId + " of job " + jobId);
         }
         s.revoke(Instant.now());
         return s;
@@ -360,14 +362,15 @@ public class ResultService {
         List<Share> found = em.createQuery("SELECT s FROM Share s WHERE s.tokenHash = :h", Share.class)
                 .setParameter("h", Ids.sha256Hex(token)).getResultList();
         if (found.isEmpty()) {
-            throw new CoordinatorException(404, "SHARE_NOT_FOUND", "no such share link");
+            throw new CoordinatorException(Kind.NOT_FOUND, "SHARE_NOT_FOUND", "no such share link");
         }
         Share s = found.get(0);
         if (s.getRevokedAt() != null) {
-            throw new CoordinatorException(410, "SHARE_GONE", "this share link was revoked at " + s.getRevokedAt());
+            throw new CoordinatorException(Kind.GONE, "SHARE_GONE",
+                    "this share link was revoked at " + s.getRevokedAt());
         }
         if (!s.isUsable(Instant.now())) {
-            throw new CoordinatorException(410, "SHARE_GONE", "this share link expired at " + s.getExpiresAt());
+            throw new CoordinatorException(Kind.GONE, "SHARE_GONE", "this share link expired at " + s.getExpiresAt());
         }
         return readable(jobs.find(s.getJobId()));
     }

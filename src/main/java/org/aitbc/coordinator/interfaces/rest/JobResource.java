@@ -26,6 +26,7 @@ import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
@@ -77,7 +78,7 @@ public class JobResource {
         String text = JsonBody.text(body, config.requestMaxBytes());
         JsonValue parsed = JsonBody.parse(text, false);
         if (parsed.getValueType() != JsonValue.ValueType.OBJECT) {
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body must be a JSON object");
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body must be a JSON object");
         }
         JsonBody check = new JsonBody();
         Job.Spec spec = requests.parse(parsed.asJsonObject(), "", check);
@@ -99,7 +100,7 @@ public class JobResource {
                 throw e;
             }
             if (!hash.equals(first.getRequestHash())) {
-                throw new CoordinatorException(422, "IDEMPOTENCY_MISMATCH",
+                throw new CoordinatorException(Kind.INVALID, "IDEMPOTENCY_MISMATCH",
                         "Idempotency-Key " + key + " was used before with a different request body");
             }
             submitted = new JobService.Submitted(first, false);
@@ -118,7 +119,8 @@ public class JobResource {
     public Response batch(InputStream body) {
         JsonValue parsed = JsonBody.parse(JsonBody.text(body, config.requestMaxBytes() * 4), false);
         if (parsed.getValueType() != JsonValue.ValueType.ARRAY) {
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body must be a JSON array of jobs");
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON",
+                    "the request body must be a JSON array of jobs");
         }
         JsonArray array = parsed.asJsonArray();
         JsonBody check = new JsonBody();
@@ -252,7 +254,7 @@ public class JobResource {
     public JsonObject result(@PathParam("id") String id) {
         Job job = service.get(caller.get(), id);
         if (!job.getState().isFinal() || job.getResultJson() == null) {
-            throw new CoordinatorException(409, "RESULT_NOT_READY",
+            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + id + " is " + job.getState().wire() + " and has no result yet");
         }
         return Json.createObjectBuilder()

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.MinerService;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
@@ -243,7 +244,8 @@ public class MinerResource {
         } catch (ResultStore.TooLargeException e) {
             throw tooLarge();
         } catch (IOException e) {
-            throw new CoordinatorException(400, "UPLOAD_INTERRUPTED", "the upload of " + path + " did not complete");
+            throw new CoordinatorException(Kind.MALFORMED, "UPLOAD_INTERRUPTED",
+                    "the upload of " + path + " did not complete");
         }
         try {
             Retry.onConflict(() -> service.storeFile(caller.get(), id, jobId, attempt, path, staged));
@@ -256,7 +258,8 @@ public class MinerResource {
     }
 
     private CoordinatorException tooLarge() {
-        return new CoordinatorException(413, "PAYLOAD_TOO_LARGE", "a result file may be at most " + maxFileBytes + " bytes");
+        return new CoordinatorException(Kind.TOO_LARGE, "PAYLOAD_TOO_LARGE",
+                "a result file may be at most " + maxFileBytes + " bytes");
     }
 
     @POST

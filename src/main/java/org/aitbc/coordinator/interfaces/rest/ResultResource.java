@@ -24,6 +24,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.domain.DurationText;
 import org.aitbc.coordinator.domain.Job;
@@ -124,7 +125,7 @@ public class ResultResource {
             throw CoordinatorException.badParameter("file", problem);
         }
         ResultFile f = results.files(job.getId()).stream().filter(r -> r.getPath().equals(path)).findFirst()
-                .orElseThrow(() -> new CoordinatorException(404, "FILE_NOT_FOUND",
+                .orElseThrow(() -> new CoordinatorException(Kind.NOT_FOUND, "FILE_NOT_FOUND",
                         "job " + job.getId() + " has no result file " + path));
         String name = path.substring(path.lastIndexOf('/') + 1);
         return RangedBody.respond(out -> {

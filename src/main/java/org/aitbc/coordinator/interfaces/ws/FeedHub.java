@@ -28,6 +28,7 @@ import java.util.logging.Logger;
 import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.Role;
@@ -123,7 +124,7 @@ public class FeedHub implements EventFeed.Listener {
         } else {
             executor.schedule(() -> {
                 if (fs.caller() == null && !fs.closing()) {
-                    refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "no API key was sent; "
+                    refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "no API key was sent; "
                             + FeedProtocol.HOW_TO_AUTHENTICATE));
                 }
             }, settings.authTimeoutMs(), TimeUnit.MILLISECONDS);
@@ -154,24 +155,25 @@ public class FeedHub implements EventFeed.Listener {
             found = accounts.authenticate(apiKey);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "authenticating a WebSocket connection failed", e);
-            refuse(fs, new CoordinatorException(503, "UNAVAILABLE", "the API key could not be checked now; try again"));
+            refuse(fs, new CoordinatorException(Kind.UNAVAILABLE, "UNAVAILABLE",
+                    "the API key could not be checked now; try again"));
             return;
         }
         if (found.isEmpty()) {
-            refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "the API key is not valid; "
+            refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid; "
                     + FeedProtocol.HOW_TO_AUTHENTICATE));
             return;
         }
         Caller caller = found.get();
         if (caller.role() == Role.MINER) {
-            refuse(fs, new CoordinatorException(403, "FORBIDDEN",
+            refuse(fs, new CoordinatorException(Kind.FORBIDDEN, "FORBIDDEN",
                     "a miner key may not follow jobs; connect with a client key"));
             return;
         }
         int[] limits = config.rateLimits(caller.role(), caller.plan());
         long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);
         if (retryAfter > 0) {
-            refuse(fs, new CoordinatorException(429, "RATE_LIMITED",
+            refuse(fs, new CoordinatorException(Kind.RATE_LIMITED, "RATE_LIMITED",
                     "too many requests for this API key; retry in " + retryAfter + " s"));
             return;
         }
@@ -187,7 +189,7 @@ public class FeedHub implements EventFeed.Listener {
     }
 
     private void refuse(FeedSession fs, CoordinatorException e) {
-        CloseReason.CloseCode code = e.status() == 503 ? CloseReason.CloseCodes.TRY_AGAIN_LATER
+        CloseReason.CloseCode code = e.kind() == Kind.UNAVAILABLE ? CloseReason.CloseCodes.TRY_AGAIN_LATER
                 : CloseReason.CloseCodes.VIOLATED_POLICY;
         fs.refuse(FeedProtocol.error(e), new CloseReason(code, e.code()));
         fs.pump();
@@ -201,11 +203,12 @@ public class FeedHub implements EventFeed.Listener {
             FeedProtocol.Request request = FeedProtocol.parse(text);
             if (request instanceof FeedProtocol.Auth auth) {
                 if (caller != null) {
-                    throw new CoordinatorException(400, "ALREADY_AUTHENTICATED", "this connection is already authenticated");
+                    throw new CoordinatorException(Kind.MALFORMED, "ALREADY_AUTHENTICATED",
+                            "this connection is already authenticated");
                 }
                 authenticate(fs, auth.apiKey());
             } else if (caller == null) {
-                refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "authenticate first: "
+                refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "authenticate first: "
                         + FeedProtocol.HOW_TO_AUTHENTICATE));
                 return;
             } else if (request instanceof FeedProtocol.Subscribe sub) {
@@ -232,7 +235,8 @@ public class FeedHub implements EventFeed.Listener {
                 answer(fs, caller, ce);
             } else {
                 LOG.log(Level.WARNING, "a WebSocket message could not be handled", e);
-                answer(fs, caller, new CoordinatorException(500, "INTERNAL_ERROR", "the message could not be handled"));
+                answer(fs, caller, new CoordinatorException(Kind.INTERNAL, "INTERNAL_ERROR",
+                        "the message could not be handled"));
             }
         }
         fs.pump();
@@ -243,7 +247,7 @@ public class FeedHub implements EventFeed.Listener {
             // Before authentication a bad message ends the connection, with the way to authenticate.
             String message = "UNAUTHENTICATED".equals(e.code()) ? e.getMessage()
                     : e.getMessage() + "; then authenticate: " + FeedProtocol.HOW_TO_AUTHENTICATE;
-            refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", message));
+            refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", message));
         } else {
             fs.control(FeedProtocol.error(e));
         }
@@ -282,7 +286,7 @@ public class FeedHub implements EventFeed.Listener {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "replaying events failed; closing the connection so that the client resumes", e);
-            refuse(fs, new CoordinatorException(503, "UNAVAILABLE",
+            refuse(fs, new CoordinatorException(Kind.UNAVAILABLE, "UNAVAILABLE",
                     "replaying events failed; reconnect and subscribe again with your last event id"));
         }
     }
@@ -398,7 +402,8 @@ public class FeedHub implements EventFeed.Listener {
                     Set<FeedSession> set = byAccount.get(revoked);
                     if (set != null) {
                         for (FeedSession fs : set) {
-                            refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "the API key was revoked"));
+                            refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
+                                    "the API key was revoked"));
                         }
                     }
                 }
