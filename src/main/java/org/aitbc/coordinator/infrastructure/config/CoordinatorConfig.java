@@ -57,6 +57,7 @@ public class CoordinatorConfig {
     @Inject @ConfigProperty(name = "aitbc.retention.pro") String retentionPro;
     @Inject @ConfigProperty(name = "aitbc.retention.enterprise") String retentionEnterprise;
     @Inject @ConfigProperty(name = "aitbc.health.sweeper.stale.seconds") int sweeperStaleSeconds;
+    @Inject @ConfigProperty(name = "aitbc.results.max.file.bytes") long resultsMaxFileBytes;
 
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
@@ -120,6 +121,7 @@ public class CoordinatorConfig {
     public BigDecimal storagePerGbDay() { return storagePerGbDay; }
     public RetentionPolicy retention() { return retention; }
     public int sweeperStaleSeconds() { return sweeperStaleSeconds; }
+    public long resultsMaxFileBytes() { return resultsMaxFileBytes; }
 
     public BigDecimal multiplier(Priority p) {
         return switch (p) {

@@ -2,7 +2,6 @@ package org.aitbc.coordinator.interfaces.rest;
 
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
-import jakarta.ejb.EJBException;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -10,7 +9,6 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
-import jakarta.persistence.PersistenceException;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -27,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.application.JobCommands;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
@@ -54,6 +53,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class JobResource {
     @EJB
     JobService service;
+
+    @Inject
+    JobCommands commands;
 
     @Inject
     JobRequests requests;
@@ -87,24 +89,7 @@ public class JobResource {
             check.problem("Idempotency-Key", "must be at most 200 characters");
         }
         check.check();
-        String hash = Ids.sha256Hex(parsed.toString());
-        JobService.Submitted submitted;
-        try {
-            // A submission that lost a lock race (Derby: a lock wait timeout under load) changed nothing:
-            // run it again, like every other write, instead of answering 503 at once.
-            submitted = Retry.onConflict(() -> service.submit(caller.get(), spec, key, hash));
-        } catch (EJBException | PersistenceException e) {
-            // Two submissions with one Idempotency-Key raced; the other one's job stands.
-            Job first = key == null ? null : service.findIdempotent(caller.get(), key);
-            if (first == null) {
-                throw e;
-            }
-            if (!hash.equals(first.getRequestHash())) {
-                throw new CoordinatorException(Kind.INVALID, "IDEMPOTENCY_MISMATCH",
-                        "Idempotency-Key " + key + " was used before with a different request body");
-            }
-            submitted = new JobService.Submitted(first, false);
-        }
+        JobService.Submitted submitted = commands.submit(caller.get(), spec, key, Ids.sha256Hex(parsed.toString()));
         return Response.status(submitted.created() ? 201 : 200).entity(JobViews.of(submitted.job())).build();
     }
 
@@ -275,7 +260,7 @@ public class JobResource {
     @APIResponse(responseCode = "409", description = "INVALID_STATE: the job already ended; the message names its state")
     @APIResponse(responseCode = "200", description = "OK")
     public JobView cancel(@PathParam("id") String id) {
-        JobService.Canceled c = Retry.onConflict(() -> service.cancel(caller.get(), id));
+        JobService.Canceled c = commands.cancel(caller.get(), id);
         return JobViews.of(c.job()).withCancellation(c.outcome() == Job.CancelOutcome.CANCELED ? "canceled" : "canceling");
     }
 
