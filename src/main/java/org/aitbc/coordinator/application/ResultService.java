@@ -22,7 +22,6 @@ import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -33,7 +32,6 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.ResultFile;
-import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
@@ -43,9 +41,9 @@ import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**
  * A job's result package: sealing it when the job ends (output.json, result.txt, and the size
- * and SHA-256 of every file recorded), serving, verifying and deleting it, share links, and the
- * retention purge. The package is what the guide shows: {@code job_<ID>/output.json,
- * result.txt, logs/..., artifacts/...}.
+ * and SHA-256 of every file recorded), serving, verifying and deleting it, and the retention
+ * purge; its share links are {@link ShareService}'s. The package is what the guide shows:
+ * {@code job_<ID>/output.json, result.txt, logs/..., artifacts/...}.
  */
 @Stateless
 public class ResultService {
@@ -193,7 +191,7 @@ public class ResultService {
         return jobService.get(caller, jobId);
     }
 
-    Job readable(Job job) {
+    static Job readable(Job job) {
         if (!job.getState().isFinal()) {
             throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + job.getId() + " is " + job.getState().wire() + "; its results are not ready");
@@ -355,60 +353,5 @@ public class ResultService {
             }
         }
         return purged;
-    }
-
-    // ---- share links ------------------------------------------------------------------------
-
-    /** A new share and its token, in the clear for this one answer. */
-    public record Shared(Share share, String token) {
-    }
-
-    public Shared share(Caller caller, String jobId, Duration validFor) {
-        Job job = readable(caller, jobId);
-        Instant now = Instant.now();
-        Instant expires = now.plus(validFor);
-        if (job.getResultExpiresAt() != null && expires.isAfter(job.getResultExpiresAt())) {
-            expires = job.getResultExpiresAt();
-        }
-        String token = Ids.random("", 43);
-        Share share = new Share(Ids.random("shr_", 16), jobId, Ids.sha256Hex(token), now, expires);
-        em.persist(share);
-        LOG.info(() -> "job " + jobId + " shared as " + share.getId() + " until " + share.getExpiresAt());
-        return new Shared(share, token);
-    }
-
-    public List<Share> shares(Caller caller, String jobId) {
-        jobService.get(caller, jobId);
-        return em.createQuery("SELECT s FROM Share s WHERE s.jobId = :j ORDER BY s.createdMs", Share.class)
-                .setParameter("j", jobId).getResultList();
-    }
-
-    public Share revoke(Caller caller, String jobId, String shareId) {
-        jobService.get(caller, jobId);
-        Share s = em.find(Share.class, shareId);
-        if (s == null || !s.getJobId().equals(jobId)) {
-            throw new CoordinatorException(Kind.NOT_FOUND, "SHARE_NOT_FOUND",
-                    "no share " + shareId + " of job " + jobId);
-        }
-        s.revoke(Instant.now());
-        return s;
-    }
-
-    /** The job a share token opens: 404 for an unknown token, 410 once expired, revoked or gone. */
-    public Job openShare(String token) {
-        List<Share> found = em.createQuery("SELECT s FROM Share s WHERE s.tokenHash = :h", Share.class)
-                .setParameter("h", Ids.sha256Hex(token)).getResultList();
-        if (found.isEmpty()) {
-            throw new CoordinatorException(Kind.NOT_FOUND, "SHARE_NOT_FOUND", "no such share link");
-        }
-        Share s = found.get(0);
-        if (s.getRevokedAt() != null) {
-            throw new CoordinatorException(Kind.GONE, "SHARE_GONE",
-                    "this share link was revoked at " + s.getRevokedAt());
-        }
-        if (!s.isUsable(Instant.now())) {
-            throw new CoordinatorException(Kind.GONE, "SHARE_GONE", "this share link expired at " + s.getExpiresAt());
-        }
-        return readable(jobs.find(s.getJobId()));
     }
 }

@@ -24,9 +24,9 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import org.aitbc.coordinator.application.ResultService;
+import org.aitbc.coordinator.application.ShareService;
 import org.aitbc.coordinator.domain.DurationText;
 import org.aitbc.coordinator.domain.Job;
-import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
@@ -53,6 +53,9 @@ public class ResultResource {
 
     @EJB
     ResultService results;
+
+    @EJB
+    ShareService shares;
 
     @Inject
     ResultStore store;
@@ -108,11 +111,8 @@ public class ResultResource {
                 .header("Content-Disposition", "attachment; filename=\"" + ResultService.CHECKSUMS + "\"").build();
     }
 
-    Response zip(Job job, String ifNoneMatch, String range) {
-        List<ResultFile> files = results.files(job.getId());
-        ZipPackage pkg = new ZipPackage(job.getId(), files, ResultService.manifest(files), job.getEndedAt().toEpochMilli());
-        return RangedBody.respond(out -> pkg.write(store, out), pkg.length(), job.getResultSha256(), "application/zip",
-                job.getId() + ".zip", ifNoneMatch, range);
+    private Response zip(Job job, String ifNoneMatch, String range) {
+        return ZipPackage.respond(job, results.files(job.getId()), store, ifNoneMatch, range);
     }
 
     private Response oneFile(ResultService.StoredFile f, String ifNoneMatch, String range) {
@@ -188,7 +188,7 @@ public class ResultResource {
             check.problem("expires", "must be a number and a unit m, h or d, from 1m to 90d (e.g. 7d, 12h, 30m)");
             check.check();
         }
-        ResultService.Shared s = results.share(caller.get(), id, d);
+        ShareService.Shared s = shares.share(caller.get(), id, d);
         return Response.status(201).entity(Json.createObjectBuilder()
                 .add("share_id", s.share().getId())
                 .add("url", uri.getBaseUriBuilder().path("v1/shares").path(s.token()).build().toString())
@@ -202,7 +202,7 @@ public class ResultResource {
     @APIResponse(responseCode = "200", description = "{shares: [{share_id, created_at, expires_at, revoked_at}]}")
     public JsonObject shares(@PathParam("id") String id) {
         JsonArrayBuilder list = Json.createArrayBuilder();
-        for (Share s : results.shares(caller.get(), id)) {
+        for (Share s : shares.shares(caller.get(), id)) {
             JsonObjectBuilder b = Json.createObjectBuilder().add("share_id", s.getId())
                     .add("created_at", s.getCreatedAt().toString()).add("expires_at", s.getExpiresAt().toString());
             if (s.getRevokedAt() == null) {
@@ -221,7 +221,7 @@ public class ResultResource {
     @APIResponse(responseCode = "200", description = "{share_id, revoked_at}")
     @APIResponse(responseCode = "404", description = "SHARE_NOT_FOUND")
     public JsonObject revoke(@PathParam("id") String id, @PathParam("share_id") String shareId) {
-        Share s = results.revoke(caller.get(), id, shareId);
+        Share s = shares.revoke(caller.get(), id, shareId);
         return Json.createObjectBuilder().add("share_id", s.getId()).add("revoked_at", s.getRevokedAt().toString()).build();
     }
 }
