@@ -6,7 +6,6 @@ import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.DELETE;
@@ -35,6 +34,7 @@ import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;
+import org.aitbc.coordinator.wire.JobResult;
 import org.aitbc.coordinator.wire.JobStats;
 import org.aitbc.coordinator.wire.JobView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -236,18 +236,13 @@ public class JobResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
     @APIResponse(responseCode = "200", description = "OK")
-    public JsonObject result(@PathParam("id") String id) {
+    public JobResult result(@PathParam("id") String id) {
         Job job = service.get(caller.get(), id);
         if (!job.getState().isFinal() || job.getResultJson() == null) {
             throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + id + " is " + job.getState().wire() + " and has no result yet");
         }
-        return Json.createObjectBuilder()
-                .add("job_id", job.getId())
-                .add("status", job.getState().wire())
-                .add("result", json(job.getResultJson()))
-                .add("metrics", json(job.getMetricsJson()))
-                .build();
+        return new JobResult(job.getId(), job.getState().wire(), json(job.getResultJson()), json(job.getMetricsJson()));
     }
 
     @DELETE

@@ -3,7 +3,6 @@ package org.aitbc.coordinator.interfaces.rest;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -236,7 +235,7 @@ public class MinerResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.results.max.file.bytes")
-    public Response upload(@PathParam("job_id") String jobId, @PathParam("path") String path,
+    public MinerAnswers.Stored upload(@PathParam("job_id") String jobId, @PathParam("path") String path,
                            @HeaderParam("Content-Length") String contentLength, InputStream body) {
         String problem = ResultUploads.pathProblem(path);
         if (problem != null) {
@@ -247,8 +246,7 @@ public class MinerResource {
         }
         Writer w = writer();
         ResultStore.Written stored = uploads.upload(w.caller(), w.minerId(), jobId, w.attempt(), path, body);
-        return Response.ok(Json.createObjectBuilder().add("path", path).add("size_bytes", stored.sizeBytes())
-                .add("sha256", stored.sha256()).build()).build();
+        return new MinerAnswers.Stored(path, stored.sizeBytes(), stored.sha256());
     }
 
     @POST

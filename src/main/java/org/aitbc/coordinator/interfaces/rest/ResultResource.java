@@ -4,10 +4,7 @@ import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -31,6 +28,7 @@ import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
+import org.aitbc.coordinator.wire.ResultAnswers;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -141,22 +139,10 @@ public class ResultResource {
     @APIResponse(responseCode = "200", description = "{verified, files: [{path, size_bytes, sha256, ok}]}")
     @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
     @APIResponse(responseCode = "410", description = "RESULT_GONE")
-    public JsonObject verify(@PathParam("id") String id) {
-        List<ResultService.Check> checks = results.verify(caller.get(), id);
-        JsonArrayBuilder files = Json.createArrayBuilder();
-        boolean all = true;
-        for (ResultService.Check c : checks) {
-            JsonObjectBuilder f = Json.createObjectBuilder().add("path", c.path()).add("size_bytes", c.sizeBytes())
-                    .add("ok", c.ok());
-            if (c.sha256() == null) {
-                f.addNull("sha256");
-            } else {
-                f.add("sha256", c.sha256());
-            }
-            files.add(f);
-            all &= c.ok();
-        }
-        return Json.createObjectBuilder().add("job_id", id).add("verified", all).add("files", files).build();
+    public ResultAnswers.Verification verify(@PathParam("id") String id) {
+        List<ResultAnswers.FileCheck> files = results.verify(caller.get(), id).stream()
+                .map(c -> new ResultAnswers.FileCheck(c.path(), c.sizeBytes(), c.ok(), c.sha256())).toList();
+        return new ResultAnswers.Verification(id, files.stream().allMatch(ResultAnswers.FileCheck::ok), files);
     }
 
     @DELETE
@@ -189,30 +175,19 @@ public class ResultResource {
             check.check();
         }
         ShareService.Shared s = shares.share(caller.get(), id, d);
-        return Response.status(201).entity(Json.createObjectBuilder()
-                .add("share_id", s.share().getId())
-                .add("url", uri.getBaseUriBuilder().path("v1/shares").path(s.token()).build().toString())
-                .add("expires_at", s.share().getExpiresAt().toString())
-                .build()).build();
+        return Response.status(201).entity(new ResultAnswers.ShareLink(s.share().getId(),
+                uri.getBaseUriBuilder().path("v1/shares").path(s.token()).build().toString(),
+                s.share().getExpiresAt())).build();
     }
 
     @GET
     @Path("shares")
     @Operation(summary = "The job's share links (never their tokens)")
     @APIResponse(responseCode = "200", description = "{shares: [{share_id, created_at, expires_at, revoked_at}]}")
-    public JsonObject shares(@PathParam("id") String id) {
-        JsonArrayBuilder list = Json.createArrayBuilder();
-        for (Share s : shares.shares(caller.get(), id)) {
-            JsonObjectBuilder b = Json.createObjectBuilder().add("share_id", s.getId())
-                    .add("created_at", s.getCreatedAt().toString()).add("expires_at", s.getExpiresAt().toString());
-            if (s.getRevokedAt() == null) {
-                b.addNull("revoked_at");
-            } else {
-                b.add("revoked_at", s.getRevokedAt().toString());
-            }
-            list.add(b);
-        }
-        return Json.createObjectBuilder().add("shares", list).build();
+    public ResultAnswers.ShareList shares(@PathParam("id") String id) {
+        return new ResultAnswers.ShareList(shares.shares(caller.get(), id).stream()
+                .map(s -> new ResultAnswers.ShareView(s.getId(), s.getCreatedAt(), s.getExpiresAt(), s.getRevokedAt()))
+                .toList());
     }
 
     @DELETE
@@ -220,8 +195,8 @@ public class ResultResource {
     @Operation(summary = "Revoke a share link")
     @APIResponse(responseCode = "200", description = "{share_id, revoked_at}")
     @APIResponse(responseCode = "404", description = "SHARE_NOT_FOUND")
-    public JsonObject revoke(@PathParam("id") String id, @PathParam("share_id") String shareId) {
+    public ResultAnswers.ShareRevoked revoke(@PathParam("id") String id, @PathParam("share_id") String shareId) {
         Share s = shares.revoke(caller.get(), id, shareId);
-        return Json.createObjectBuilder().add("share_id", s.getId()).add("revoked_at", s.getRevokedAt().toString()).build();
+        return new ResultAnswers.ShareRevoked(s.getId(), s.getRevokedAt());
     }
 }
