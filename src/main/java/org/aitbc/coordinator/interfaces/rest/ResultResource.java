@@ -29,7 +29,6 @@ import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 import org.aitbc.coordinator.wire.ResultAnswers;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -63,10 +62,6 @@ public class ResultResource {
 
     @Inject
     CoordinatorConfig config;
-
-    @Inject
-    @ConfigProperty(name = "aitbc.share.default.expiry")
-    String defaultShareExpiry;
 
     @Context
     UriInfo uri;
@@ -169,7 +164,7 @@ public class ResultResource {
         JsonBody check = new JsonBody();
         String text = check.string(o, "expires", "expires", 1, 16);
         check.check();
-        Duration d = DurationText.parse(text == null ? defaultShareExpiry : text);
+        Duration d = DurationText.parse(text == null ? config.shareDefaultExpiry() : text);
         if (d == null || (text != null && text.trim().endsWith("s")) || d.compareTo(MIN_SHARE) < 0 || d.compareTo(MAX_SHARE) > 0) {
             check.problem("expires", "must be a number and a unit m, h or d, from 1m to 90d (e.g. 7d, 12h, 30m)");
             check.check();
