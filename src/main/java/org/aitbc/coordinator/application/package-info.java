@@ -1,6 +1,11 @@
 /**
  * Use cases, each one transaction in an EJB: submitting and canceling jobs, the miner protocol,
- * accounts, and the sweeps the timers run. Services load aggregates, call their rules, and
- * persist the aggregate with the events it recorded.
+ * results and their share links, accounts, and the sweeps the timers run. Services load
+ * aggregates, call their rules, and persist the aggregate with the events it recorded. A few
+ * use cases run outside a transaction and call those EJBs: the writes that race
+ * ({@code JobCommands}, {@code MinerCommands}), each try in a new transaction and run again on a
+ * lost race ({@code @RetryOnConflict}), and an upload ({@code ResultUploads}), so that no lock is
+ * held while its body streams. Refusals are {@code CoordinatorException}s of an application
+ * kind; the inbound drivers choose their protocol's status from it.
  */
 package org.aitbc.coordinator.application;
