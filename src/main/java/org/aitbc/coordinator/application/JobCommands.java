@@ -20,7 +20,9 @@ public class JobCommands {
 
     /**
      * Submits a job, or answers the job an earlier submission with the same Idempotency-Key
-     * created. Two such submissions may race: both miss the key, both insert, and the loser's
+     * created. A submission that lost a lock race (on Derby, a lock wait timeout under load)
+     * changed nothing and runs again, like every other write, instead of answering 503 at once.
+     * Two submissions with one key may race too: both miss the key, both insert, and the loser's
      * transaction fails (on the unique key, or on a lock). Once it has rolled back, the winner's
      * job is visible, and it stands.
      */
