@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.Account;
 import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Role;
@@ -52,7 +53,7 @@ public class AccountService {
     public Account revoke(String id) {
         Account account = em.find(Account.class, id);
         if (account == null) {
-            throw new CoordinatorException(404, "ACCOUNT_NOT_FOUND", "no account " + id);
+            throw new CoordinatorException(Kind.NOT_FOUND, "ACCOUNT_NOT_FOUND", "no account " + id);
         }
         account.revoke(Instant.now());
         LOG.info(() -> "revoked account " + id);

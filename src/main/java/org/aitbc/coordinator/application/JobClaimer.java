@@ -10,6 +10,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.PersistenceException;
 import java.time.Instant;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
@@ -74,7 +75,8 @@ public class JobClaimer {
             return miner;
         }
         if (!miner.getAccountId().equals(caller.accountId())) {
-            throw new CoordinatorException(403, "FORBIDDEN", "miner id " + minerId + " belongs to another account");
+            throw new CoordinatorException(Kind.FORBIDDEN, "FORBIDDEN",
+                    "miner id " + minerId + " belongs to another account");
         }
         return miner;
     }

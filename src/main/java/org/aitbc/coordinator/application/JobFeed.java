@@ -104,18 +104,18 @@ public class JobFeed {
             found = accounts.authenticate(apiKey);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "authenticating a feed connection failed", e);
-            throw new CoordinatorException(503, "UNAVAILABLE", "the API key could not be checked now; try again");
+            throw new CoordinatorException(CoordinatorException.Kind.UNAVAILABLE, "UNAVAILABLE", "the API key could not be checked now; try again");
         }
         Caller caller = found.orElseThrow(
-                () -> new CoordinatorException(401, "UNAUTHENTICATED", "the API key is not valid"));
+                () -> new CoordinatorException(CoordinatorException.Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid"));
         if (caller.role() == Role.MINER) {
-            throw new CoordinatorException(403, "FORBIDDEN",
+            throw new CoordinatorException(CoordinatorException.Kind.FORBIDDEN, "FORBIDDEN",
                     "a miner key may not follow jobs; connect with a client key");
         }
         int[] limits = config.rateLimits(caller.role(), caller.plan());
         long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);
         if (retryAfter > 0) {
-            throw new CoordinatorException(429, "RATE_LIMITED",
+            throw new CoordinatorException(CoordinatorException.Kind.RATE_LIMITED, "RATE_LIMITED",
                     "too many requests for this API key; retry in " + retryAfter + " s");
         }
         return caller;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.time.LocalDate;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.IllegalTransitionException;
 import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Job;
@@ -47,7 +48,7 @@ public class JobService {
             Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
             if (existing != null) {
                 if (!existing.getRequestHash().equals(requestHash)) {
-                    throw new CoordinatorException(422, "IDEMPOTENCY_MISMATCH",
+                    throw new CoordinatorException(Kind.INVALID, "IDEMPOTENCY_MISMATCH",
                             "Idempotency-Key " + idempotencyKey + " was used before with a different request body");
                 }
                 return new Submitted(existing, false);
@@ -165,7 +166,7 @@ public class JobService {
             LOG.info(() -> "job " + jobId + " cancel requested by " + caller.accountId() + ": " + job.getState().wire());
             return new Canceled(job, outcome);
         } catch (IllegalTransitionException e) {
-            throw new CoordinatorException(409, "INVALID_STATE",
+            throw new CoordinatorException(Kind.CONFLICT, "INVALID_STATE",
                     "job " + jobId + " is already " + job.getState().wire() + " and cannot be canceled");
         }
     }

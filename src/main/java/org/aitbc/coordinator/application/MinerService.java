@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
@@ -197,7 +198,7 @@ public class MinerService {
     }
 
     private static CoordinatorException leaseLost(String jobId, String why) {
-        return new CoordinatorException(409, "LEASE_LOST", "lease on job " + jobId + " lost: " + why);
+        return new CoordinatorException(Kind.CONFLICT, "LEASE_LOST", "lease on job " + jobId + " lost: " + why);
     }
 
     private Miner own(Caller caller, String minerId) {

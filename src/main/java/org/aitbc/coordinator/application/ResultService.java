@@ -17,32 +17,33 @@ import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.ResultFile;
-import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
+import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**
  * A job's result package: sealing it when the job ends (output.json, result.txt, and the size
- * and SHA-256 of every file recorded), serving, verifying and deleting it, share links, and the
- * retention purge. The package is what the guide shows: {@code job_<ID>/output.json,
- * result.txt, logs/..., artifacts/...}.
+ * and SHA-256 of every file recorded), serving, verifying and deleting it, and the retention
+ * purge; its share links are {@link ShareService}'s. The package is what the guide shows:
+ * {@code job_<ID>/output.json, result.txt, logs/..., artifacts/...}.
  */
 @Stateless
 public class ResultService {
@@ -190,24 +191,59 @@ public class ResultService {
         return jobService.get(caller, jobId);
     }
 
-    Job readable(Job job) {
+    static Job readable(Job job) {
         if (!job.getState().isFinal()) {
-            throw new CoordinatorException(409, "RESULT_NOT_READY",
+            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + job.getId() + " is " + job.getState().wire() + "; its results are not ready");
         }
         if (job.getResultDeletedAt() != null) {
-            throw new CoordinatorException(410, "RESULT_GONE",
+            throw new CoordinatorException(Kind.GONE, "RESULT_GONE",
                     "the results of job " + job.getId() + " were deleted at " + job.getResultDeletedAt());
         }
         if (job.getResultExpiresAt() != null && job.getResultExpiresAt().isBefore(Instant.now())) {
-            throw new CoordinatorException(410, "RESULT_GONE",
+            throw new CoordinatorException(Kind.GONE, "RESULT_GONE",
                     "the results of job " + job.getId() + " expired at " + job.getResultExpiresAt());
         }
         if (!job.isResultAvailable()) {
-            throw new CoordinatorException(409, "RESULT_NOT_READY",
+            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + job.getId() + " ended " + job.getState().wire() + " without results");
         }
         return job;
+    }
+
+    /** One stored file of a job's results: what a download announces, and its bytes on demand. */
+    public record StoredFile(String path, long sizeBytes, String sha256, Bytes bytes) {
+    }
+
+    /** Writes a file's bytes; called while the answer streams, after the transaction that found the file. */
+    public interface Bytes {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * The file at {@code path} of the caller's readable job (see {@link #readable(Caller, String)}):
+     * 400 for a path no result file can have, 404 {@code FILE_NOT_FOUND} for one the job has not.
+     */
+    public StoredFile file(Caller caller, String jobId, String path) {
+        Job job = readable(caller, jobId);
+        String problem = ResultPaths.problem(path);
+        if (problem != null) {
+            throw CoordinatorException.badParameter("file", problem);
+        }
+        ResultFile f = files(job.getId()).stream().filter(r -> r.getPath().equals(path)).findFirst()
+                .orElseThrow(() -> new CoordinatorException(Kind.NOT_FOUND, "FILE_NOT_FOUND",
+                        "job " + job.getId() + " has no result file " + path));
+        return new StoredFile(path, f.getSizeBytes(), f.getSha256(), out -> {
+            // 64 KiB at a time, as the zip package is written: InputStream.transferTo's 8 KiB writes
+            // made a 1 GiB file download at about half the zip's speed (docs/BENCHMARKS.md).
+            try (InputStream in = store.open(job.getId(), path)) {
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                }
+            }
+        });
     }
 
     /** One file's verification. */
@@ -242,7 +278,7 @@ public class ResultService {
     public Job deleteResults(Caller caller, String jobId) {
         Job job = jobService.get(caller, jobId);
         if (!job.getState().isFinal()) {
-            throw new CoordinatorException(409, "INVALID_STATE",
+            throw new CoordinatorException(Kind.CONFLICT, "INVALID_STATE",
                     "job " + jobId + " is " + job.getState().wire() + "; results can be deleted once it ends");
         }
         purge(jobs.lock(jobId));
@@ -317,58 +353,5 @@ public class ResultService {
             }
         }
         return purged;
-    }
-
-    // ---- share links ------------------------------------------------------------------------
-
-    /** A new share and its token, in the clear for this one answer. */
-    public record Shared(Share share, String token) {
-    }
-
-    public Shared share(Caller caller, String jobId, Duration validFor) {
-        Job job = readable(caller, jobId);
-        Instant now = Instant.now();
-        Instant expires = now.plus(validFor);
-        if (job.getResultExpiresAt() != null && expires.isAfter(job.getResultExpiresAt())) {
-            expires = job.getResultExpiresAt();
-        }
-        String token = Ids.random("", 43);
-        Share share = new Share(Ids.random("shr_", 16), jobId, Ids.sha256Hex(token), now, expires);
-        em.persist(share);
-        LOG.info(() -> "job " + jobId + " shared as " + share.getId() + " until " + share.getExpiresAt());
-        return new Shared(share, token);
-    }
-
-    public List<Share> shares(Caller caller, String jobId) {
-        jobService.get(caller, jobId);
-        return em.createQuery("SELECT s FROM Share s WHERE s.jobId = :j ORDER BY s.createdMs", Share.class)
-                .setParameter("j", jobId).getResultList();
-    }
-
-    public Share revoke(Caller caller, String jobId, String shareId) {
-        jobService.get(caller, jobId);
-        Share s = em.find(Share.class, shareId);
-        if (s == null || !s.getJobId().equals(jobId)) {
-            throw new CoordinatorException(404, "SHARE_NOT_FOUND", "no share " + shareId + " of job " + jobId);
-        }
-        s.revoke(Instant.now());
-        return s;
-    }
-
-    /** The job a share token opens: 404 for an unknown token, 410 once expired, revoked or gone. */
-    public Job openShare(String token) {
-        List<Share> found = em.createQuery("SELECT s FROM Share s WHERE s.tokenHash = :h", Share.class)
-                .setParameter("h", Ids.sha256Hex(token)).getResultList();
-        if (found.isEmpty()) {
-            throw new CoordinatorException(404, "SHARE_NOT_FOUND", "no such share link");
-        }
-        Share s = found.get(0);
-        if (s.getRevokedAt() != null) {
-            throw new CoordinatorException(410, "SHARE_GONE", "this share link was revoked at " + s.getRevokedAt());
-        }
-        if (!s.isUsable(Instant.now())) {
-            throw new CoordinatorException(410, "SHARE_GONE", "this share link expired at " + s.getExpiresAt());
-        }
-        return readable(jobs.find(s.getJobId()));
     }
 }

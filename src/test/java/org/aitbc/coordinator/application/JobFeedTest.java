@@ -150,7 +150,7 @@ class JobFeedTest {
         accountsDown = new IllegalStateException("database down");
         CoordinatorException down = refusal("k");
         assertEquals("UNAVAILABLE", down.code());
-        assertEquals(503, down.status());
+        assertEquals(CoordinatorException.Kind.UNAVAILABLE, down.kind());
     }
 
     @Test

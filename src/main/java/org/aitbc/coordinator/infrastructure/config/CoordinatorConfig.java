@@ -57,6 +57,11 @@ public class CoordinatorConfig {
     @Inject @ConfigProperty(name = "aitbc.retention.pro") String retentionPro;
     @Inject @ConfigProperty(name = "aitbc.retention.enterprise") String retentionEnterprise;
     @Inject @ConfigProperty(name = "aitbc.health.sweeper.stale.seconds") int sweeperStaleSeconds;
+    @Inject @ConfigProperty(name = "aitbc.results.dir") Optional<String> resultsDir;
+    @Inject @ConfigProperty(name = "aitbc.results.max.file.bytes") long resultsMaxFileBytes;
+    @Inject @ConfigProperty(name = "aitbc.retention.sweep.interval.seconds") int retentionSweepIntervalSeconds;
+    @Inject @ConfigProperty(name = "aitbc.retention.batch.size") int retentionBatchSize;
+    @Inject @ConfigProperty(name = "aitbc.share.default.expiry") String shareDefaultExpiry;
 
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
@@ -120,6 +125,13 @@ public class CoordinatorConfig {
     public BigDecimal storagePerGbDay() { return storagePerGbDay; }
     public RetentionPolicy retention() { return retention; }
     public int sweeperStaleSeconds() { return sweeperStaleSeconds; }
+    /** Where result files live, when configured; else the store picks its default. */
+    public Optional<String> resultsDir() { return resultsDir.filter(s -> !s.isBlank()); }
+    public long resultsMaxFileBytes() { return resultsMaxFileBytes; }
+    public int retentionSweepIntervalSeconds() { return retentionSweepIntervalSeconds; }
+    public int retentionBatchSize() { return retentionBatchSize; }
+    /** The validity of a share link whose request names none, as text ({@code 7d}); checked like a requested one. */
+    public String shareDefaultExpiry() { return shareDefaultExpiry; }
 
     public BigDecimal multiplier(Priority p) {
         return switch (p) {

@@ -21,8 +21,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import java.util.Optional;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 
 /**
  * Result files in a directory: {@code <root>/<job id>/<path>}, staging files in
@@ -36,14 +35,13 @@ public class FileResultStore implements ResultStore {
     private static final int BUFFER = 64 * 1024;
 
     @Inject
-    @ConfigProperty(name = "aitbc.results.dir")
-    Optional<String> configuredRoot;
+    CoordinatorConfig config;
 
     private Path root;
 
     @PostConstruct
     void init() {
-        String dir = configuredRoot.filter(s -> !s.isBlank()).orElseGet(() ->
+        String dir = config.resultsDir().orElseGet(() ->
                 Paths.get(System.getProperty("server.output.dir", System.getProperty("user.dir")), "data", "results")
                         .toString());
         root = Paths.get(dir).toAbsolutePath().normalize();

@@ -1,2 +1,5 @@
-/** Maps aggregates to the wire types for every inbound driver (REST and the WebSocket feed). */
+/**
+ * Maps aggregates to the wire types, and application error kinds to HTTP statuses, for every
+ * inbound driver (REST and the WebSocket feed).
+ */
 package org.aitbc.coordinator.interfaces.mapping;

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
@@ -71,19 +72,21 @@ public class AuthFilter implements ContainerRequestFilter {
         }
         String key = request.getHeaderString(HEADER);
         if (key == null || key.isBlank()) {
-            throw new CoordinatorException(401, "UNAUTHENTICATED", "send your API key in the X-Api-Key header");
+            throw new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
+                    "send your API key in the X-Api-Key header");
         }
         Caller caller = authenticate(key.trim())
-                .orElseThrow(() -> new CoordinatorException(401, "UNAUTHENTICATED", "the API key is not valid"));
+                .orElseThrow(() -> new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
+                        "the API key is not valid"));
         if (Arrays.stream(allowed.value()).noneMatch(r -> r == caller.role())) {
-            throw new CoordinatorException(403, "FORBIDDEN",
+            throw new CoordinatorException(Kind.FORBIDDEN, "FORBIDDEN",
                     "a " + caller.role().wire() + " key may not call this route");
         }
         int[] limits = config.rateLimits(caller.role(), caller.plan());
         long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);
         if (retryAfter > 0) {
-            throw new CoordinatorException(429, "RATE_LIMITED", "too many requests for this API key; retry in "
-                    + retryAfter + " s", null, retryAfter);
+            throw new CoordinatorException(Kind.RATE_LIMITED, "RATE_LIMITED",
+                    "too many requests for this API key; retry in " + retryAfter + " s", null, retryAfter);
         }
         current.set(caller);
     }

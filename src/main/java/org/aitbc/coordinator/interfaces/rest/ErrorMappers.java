@@ -15,9 +15,10 @@ import org.aitbc.coordinator.infrastructure.persistence.DatabaseFailures;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 
 /**
- * Turns every failure into the one error shape. Refusals keep their status and code; an
- * unreachable database is 503 {@code DATABASE_UNAVAILABLE} with Retry-After; anything unexpected
- * is logged with a reference and answered 500 without internals.
+ * Turns every failure into the one error shape. Refusals keep their code, with the status of their
+ * kind ({@link org.aitbc.coordinator.interfaces.mapping.ErrorStatus}); an unreachable database is
+ * 503 {@code DATABASE_UNAVAILABLE} with Retry-After; anything unexpected is logged with a reference
+ * and answered 500 without internals.
  */
 final class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class.getName());

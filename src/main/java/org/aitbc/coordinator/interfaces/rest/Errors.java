@@ -4,9 +4,13 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.interfaces.mapping.ErrorStatus;
 import org.aitbc.coordinator.wire.ErrorBody;
 
-/** Builds the one error answer: {@code {"error": {status, code, message, fields?}}} as JSON. */
+/**
+ * Builds the one error answer: {@code {"error": {status, code, message, fields?}}} as JSON; a refusal's
+ * status is the one {@link ErrorStatus} gives its kind.
+ */
 final class Errors {
     private Errors() {
     }
@@ -21,7 +25,7 @@ final class Errors {
     static Response response(CoordinatorException e) {
         List<ErrorBody.FieldError> fields = e.fields() == null ? null
                 : e.fields().stream().map(f -> new ErrorBody.FieldError(f.field(), f.message())).toList();
-        Response r = response(e.status(), e.code(), e.getMessage(), fields);
+        Response r = response(ErrorStatus.of(e), e.code(), e.getMessage(), fields);
         if (e.retryAfterSeconds() != null) {
             return Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build();
         }

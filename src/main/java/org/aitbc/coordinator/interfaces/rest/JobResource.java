@@ -2,15 +2,12 @@ package org.aitbc.coordinator.interfaces.rest;
 
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
-import jakarta.ejb.EJBException;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
-import jakarta.persistence.PersistenceException;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -26,6 +23,8 @@ import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.application.JobCommands;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
@@ -35,6 +34,7 @@ import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;
+import org.aitbc.coordinator.wire.JobResult;
 import org.aitbc.coordinator.wire.JobStats;
 import org.aitbc.coordinator.wire.JobView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -53,6 +53,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class JobResource {
     @EJB
     JobService service;
+
+    @Inject
+    JobCommands commands;
 
     @Inject
     JobRequests requests;
@@ -77,7 +80,7 @@ public class JobResource {
         String text = JsonBody.text(body, config.requestMaxBytes());
         JsonValue parsed = JsonBody.parse(text, false);
         if (parsed.getValueType() != JsonValue.ValueType.OBJECT) {
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body must be a JSON object");
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body must be a JSON object");
         }
         JsonBody check = new JsonBody();
         Job.Spec spec = requests.parse(parsed.asJsonObject(), "", check);
@@ -86,24 +89,7 @@ public class JobResource {
             check.problem("Idempotency-Key", "must be at most 200 characters");
         }
         check.check();
-        String hash = Ids.sha256Hex(parsed.toString());
-        JobService.Submitted submitted;
-        try {
-            // A submission that lost a lock race (Derby: a lock wait timeout under load) changed nothing:
-            // run it again, like every other write, instead of answering 503 at once.
-            submitted = Retry.onConflict(() -> service.submit(caller.get(), spec, key, hash));
-        } catch (EJBException | PersistenceException e) {
-            // Two submissions with one Idempotency-Key raced; the other one's job stands.
-            Job first = key == null ? null : service.findIdempotent(caller.get(), key);
-            if (first == null) {
-                throw e;
-            }
-            if (!hash.equals(first.getRequestHash())) {
-                throw new CoordinatorException(422, "IDEMPOTENCY_MISMATCH",
-                        "Idempotency-Key " + key + " was used before with a different request body");
-            }
-            submitted = new JobService.Submitted(first, false);
-        }
+        JobService.Submitted submitted = commands.submit(caller.get(), spec, key, Ids.sha256Hex(parsed.toString()));
         return Response.status(submitted.created() ? 201 : 200).entity(JobViews.of(submitted.job())).build();
     }
 
@@ -118,7 +104,8 @@ public class JobResource {
     public Response batch(InputStream body) {
         JsonValue parsed = JsonBody.parse(JsonBody.text(body, config.requestMaxBytes() * 4), false);
         if (parsed.getValueType() != JsonValue.ValueType.ARRAY) {
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body must be a JSON array of jobs");
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON",
+                    "the request body must be a JSON array of jobs");
         }
         JsonArray array = parsed.asJsonArray();
         JsonBody check = new JsonBody();
@@ -249,18 +236,13 @@ public class JobResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
     @APIResponse(responseCode = "200", description = "OK")
-    public JsonObject result(@PathParam("id") String id) {
+    public JobResult result(@PathParam("id") String id) {
         Job job = service.get(caller.get(), id);
         if (!job.getState().isFinal() || job.getResultJson() == null) {
-            throw new CoordinatorException(409, "RESULT_NOT_READY",
+            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
                     "job " + id + " is " + job.getState().wire() + " and has no result yet");
         }
-        return Json.createObjectBuilder()
-                .add("job_id", job.getId())
-                .add("status", job.getState().wire())
-                .add("result", json(job.getResultJson()))
-                .add("metrics", json(job.getMetricsJson()))
-                .build();
+        return new JobResult(job.getId(), job.getState().wire(), json(job.getResultJson()), json(job.getMetricsJson()));
     }
 
     @DELETE
@@ -273,7 +255,7 @@ public class JobResource {
     @APIResponse(responseCode = "409", description = "INVALID_STATE: the job already ended; the message names its state")
     @APIResponse(responseCode = "200", description = "OK")
     public JobView cancel(@PathParam("id") String id) {
-        JobService.Canceled c = Retry.onConflict(() -> service.cancel(caller.get(), id));
+        JobService.Canceled c = commands.cancel(caller.get(), id);
         return JobViews.of(c.job()).withCancellation(c.outcome() == Job.CancelOutcome.CANCELED ? "canceled" : "canceling");
     }
 

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
 
 /**
@@ -38,13 +39,13 @@ final class JsonBody {
             int n;
             while ((n = in.read(buf)) > 0) {
                 if (out.size() + n > max) {
-                    throw new CoordinatorException(413, "PAYLOAD_TOO_LARGE",
+                    throw new CoordinatorException(Kind.TOO_LARGE, "PAYLOAD_TOO_LARGE",
                             "the request body is larger than " + max + " bytes; upload large inputs through /v1/files");
                 }
                 out.write(buf, 0, n);
             }
         } catch (IOException e) {
-            throw new CoordinatorException(400, "BAD_REQUEST", "the request body could not be read");
+            throw new CoordinatorException(Kind.MALFORMED, "BAD_REQUEST", "the request body could not be read");
         }
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -54,15 +55,16 @@ final class JsonBody {
             if (emptyIsObject) {
                 return JsonValue.EMPTY_JSON_OBJECT;
             }
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body is empty; send a JSON object");
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON",
+                    "the request body is empty; send a JSON object");
         }
         try (JsonReader reader = Json.createReader(new StringReader(text))) {
             return reader.readValue();
         } catch (JsonParsingException e) {
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body is not valid JSON (line "
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body is not valid JSON (line "
                     + e.getLocation().getLineNumber() + ", column " + e.getLocation().getColumnNumber() + ")");
         } catch (JsonException e) {
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body is not valid JSON");
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body is not valid JSON");
         }
     }
 
@@ -70,7 +72,7 @@ final class JsonBody {
     static JsonObject object(InputStream in, int max, boolean emptyIsObject) {
         JsonValue v = parse(text(in, max), emptyIsObject);
         if (v.getValueType() != JsonValue.ValueType.OBJECT) {
-            throw new CoordinatorException(400, "MALFORMED_JSON", "the request body must be a JSON object");
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body must be a JSON object");
         }
         return v.asJsonObject();
     }

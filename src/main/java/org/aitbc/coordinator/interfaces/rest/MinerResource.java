@@ -8,14 +8,8 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
-import jakarta.ws.rs.PUT;
-import jakarta.json.Json;
-import java.io.IOException;
-import org.aitbc.coordinator.application.ResultService;
-import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
-import org.aitbc.coordinator.infrastructure.storage.ResultStore;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -30,12 +24,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.MinerCommands;
 import org.aitbc.coordinator.application.MinerService;
+import org.aitbc.coordinator.application.ResultUploads;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.feed.PollNotifier;
+import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 import org.aitbc.coordinator.wire.MinerAnswers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -62,6 +60,12 @@ public class MinerResource {
     MinerService service;
 
     @Inject
+    MinerCommands commands;
+
+    @Inject
+    ResultUploads uploads;
+
+    @Inject
     CurrentCaller caller;
 
     @Inject
@@ -79,13 +83,6 @@ public class MinerResource {
     @HeaderParam("X-Job-Attempt")
     String attemptHeader;
 
-    @Inject
-    ResultStore store;
-
-    @Inject
-    @ConfigProperty(name = "aitbc.results.max.file.bytes")
-    long maxFileBytes;
-
     private String minerId() {
         String id = minerHeader != null && !minerHeader.isBlank() ? minerHeader.trim()
                 : minerQuery != null && !minerQuery.isBlank() ? minerQuery.trim() : caller.get().accountId();
@@ -101,6 +98,23 @@ public class MinerResource {
                 : ListFilters.intParam("X-Job-Attempt", attemptHeader, 1, Integer.MAX_VALUE);
     }
 
+    /** Who writes about a job: the caller, the miner it acts as, and the attempt it names (if it does). */
+    private record Writer(Caller caller, String minerId, Integer attempt) {
+    }
+
+    /** Read after the body was checked, so that a bad body is answered before a bad miner id or attempt. */
+    private Writer writer() {
+        return new Writer(caller.get(), minerId(), attempt());
+    }
+
+    private JsonObject object(InputStream in, boolean emptyIsObject) {
+        return JsonBody.object(in, config.requestMaxBytes(), emptyIsObject);
+    }
+
+    private static MinerAnswers.Done done(Job job) {
+        return new MinerAnswers.Done("ok", job.getId(), job.getState().wire());
+    }
+
     @POST
     @Path("register")
     @Operation(summary = "Register or update a miner", description = "{capabilities: {gpus: [{name, memory_mb}], "
@@ -109,7 +123,7 @@ public class MinerResource {
     @APIResponse(responseCode = "403", description = "FORBIDDEN: the miner id belongs to another account")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public MinerAnswers.Registered register(InputStream body) {
-        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), true);
+        JsonObject o = object(body, true);
         JsonBody check = new JsonBody();
         JsonObject caps = check.object(o, "capabilities", "capabilities");
         if (caps == null) {
@@ -171,14 +185,13 @@ public class MinerResource {
             + "answers the ids of the miner's jobs that the client canceled.")
     @APIResponse(responseCode = "200", description = "{\"status\": \"ok\", \"cancel_job_ids\": [...]}")
     public MinerAnswers.Heartbeat heartbeat(InputStream body) {
-        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), true);
+        JsonObject o = object(body, true);
         JsonBody check = new JsonBody();
         check.integer(o, "inflight", "inflight", 0, 1_000_000);
         String status = check.string(o, "status", "status", 0, 64);
         check.object(o, "metadata", "metadata");
         check.check();
-        String id = minerId();
-        return new MinerAnswers.Heartbeat("ok", Retry.onConflict(() -> service.heartbeat(caller.get(), id, status)));
+        return new MinerAnswers.Heartbeat("ok", commands.heartbeat(caller.get(), minerId(), status));
     }
 
     @POST
@@ -189,7 +202,7 @@ public class MinerResource {
     @APIResponse(responseCode = "204", description = "No matching job within the wait")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public Response poll(InputStream body) throws InterruptedException {
-        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), true);
+        JsonObject o = object(body, true);
         JsonBody check = new JsonBody();
         Integer wait = check.integer(o, "max_wait_seconds", "max_wait_seconds", 0, config.pollMaxWaitSeconds());
         check.check();
@@ -222,41 +235,18 @@ public class MinerResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.results.max.file.bytes")
-    public Response upload(@PathParam("job_id") String jobId, @PathParam("path") String path,
+    public MinerAnswers.Stored upload(@PathParam("job_id") String jobId, @PathParam("path") String path,
                            @HeaderParam("Content-Length") String contentLength, InputStream body) {
-        String problem = ResultPaths.problem(path);
+        String problem = ResultUploads.pathProblem(path);
         if (problem != null) {
             throw CoordinatorException.badParameter("path", problem);
         }
-        if (ResultService.OUTPUT_JSON.equals(path) || ResultService.CHECKSUMS.equals(path)) {
-            throw CoordinatorException.badParameter("path", "names a file the coordinator writes itself");
+        if (contentLength != null && contentLength.matches("\\d{1,19}")) {
+            uploads.checkDeclaredLength(Long.parseLong(contentLength));
         }
-        if (contentLength != null && contentLength.matches("\\d{1,19}") && Long.parseLong(contentLength) > maxFileBytes) {
-            throw tooLarge();
-        }
-        String id = minerId();
-        Integer attempt = attempt();
-        service.checkLease(caller.get(), id, jobId, attempt);
-        ResultStore.Written staged;
-        try {
-            staged = store.stage(jobId, body, maxFileBytes);
-        } catch (ResultStore.TooLargeException e) {
-            throw tooLarge();
-        } catch (IOException e) {
-            throw new CoordinatorException(400, "UPLOAD_INTERRUPTED", "the upload of " + path + " did not complete");
-        }
-        try {
-            Retry.onConflict(() -> service.storeFile(caller.get(), id, jobId, attempt, path, staged));
-        } catch (RuntimeException e) {
-            store.discard(jobId, staged.stagingId());
-            throw e;
-        }
-        return Response.ok(Json.createObjectBuilder().add("path", path).add("size_bytes", staged.sizeBytes())
-                .add("sha256", staged.sha256()).build()).build();
-    }
-
-    private CoordinatorException tooLarge() {
-        return new CoordinatorException(413, "PAYLOAD_TOO_LARGE", "a result file may be at most " + maxFileBytes + " bytes");
+        Writer w = writer();
+        ResultStore.Written stored = uploads.upload(w.caller(), w.minerId(), jobId, w.attempt(), path, body);
+        return new MinerAnswers.Stored(path, stored.sizeBytes(), stored.sha256());
     }
 
     @POST
@@ -266,10 +256,8 @@ public class MinerResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST: this miner no longer holds the job")
     public MinerAnswers.Done start(@PathParam("job_id") String jobId) {
-        String id = minerId();
-        Integer attempt = attempt();
-        Job job = Retry.onConflict(() -> service.start(caller.get(), id, jobId, attempt));
-        return new MinerAnswers.Done("ok", job.getId(), job.getState().wire());
+        Writer w = writer();
+        return done(commands.start(w.caller(), w.minerId(), jobId, w.attempt()));
     }
 
     @POST
@@ -281,7 +269,7 @@ public class MinerResource {
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public MinerAnswers.Progress progress(@PathParam("job_id") String jobId, InputStream body) {
-        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), false);
+        JsonObject o = object(body, false);
         JsonBody check = new JsonBody();
         Integer progress = check.integer(o, "progress", "progress", 0, 100);
         if (progress == null && !o.containsKey("progress")) {
@@ -298,12 +286,9 @@ public class MinerResource {
             }
         }
         check.check();
-        String id = minerId();
-        Integer attempt = attempt();
-        Instant estimated = eta;
-        boolean cancel = Retry.onConflict(() -> service.progress(caller.get(), id, jobId, attempt, progress, message,
-                estimated));
-        return new MinerAnswers.Progress("ok", cancel);
+        Writer w = writer();
+        return new MinerAnswers.Progress("ok", commands.progress(w.caller(), w.minerId(), jobId, w.attempt(), progress,
+                message, eta));
     }
 
     @POST
@@ -314,17 +299,14 @@ public class MinerResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
     public MinerAnswers.Done result(@PathParam("job_id") String jobId, InputStream body) {
-        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), false);
+        JsonObject o = object(body, false);
         JsonBody check = new JsonBody();
         JsonValue result = o.get("result");
         JsonObject metrics = check.object(o, "metrics", "metrics");
         check.check();
-        String id = minerId();
-        Integer attempt = attempt();
-        String resultText = result == null ? "null" : result.toString();
-        String metricsText = metrics == null ? null : metrics.toString();
-        Job job = Retry.onConflict(() -> service.complete(caller.get(), id, jobId, attempt, resultText, metricsText));
-        return new MinerAnswers.Done("ok", job.getId(), job.getState().wire());
+        Writer w = writer();
+        return done(commands.complete(w.caller(), w.minerId(), jobId, w.attempt(),
+                result == null ? "null" : result.toString(), metrics == null ? null : metrics.toString()));
     }
 
     @POST
@@ -334,15 +316,13 @@ public class MinerResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
     public MinerAnswers.Done fail(@PathParam("job_id") String jobId, InputStream body) {
-        JsonObject o = JsonBody.object(body, config.requestMaxBytes(), true);
+        JsonObject o = object(body, true);
         JsonBody check = new JsonBody();
         String code = check.string(o, "error_code", "error_code", 1, 64);
         String message = check.string(o, "error_message", "error_message", 0, 2000);
         check.check();
-        String id = minerId();
-        Integer attempt = attempt();
-        Job job = Retry.onConflict(() -> service.fail(caller.get(), id, jobId, attempt, code, message));
-        return new MinerAnswers.Done("ok", job.getId(), job.getState().wire());
+        Writer w = writer();
+        return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, message));
     }
 
 }

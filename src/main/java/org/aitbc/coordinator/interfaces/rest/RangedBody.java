@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 
 /**
  * HTTP caching and ranges for generated downloads whose bytes are deterministic: an ETag,
@@ -48,7 +49,7 @@ final class RangedBody {
                 end = m.group(2).isEmpty() ? length - 1 : Math.min(Long.parseLong(m.group(2)), length - 1);
             }
             if (start >= length || end < start) {
-                throw new CoordinatorException(416, "RANGE_NOT_SATISFIABLE",
+                throw new CoordinatorException(Kind.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE",
                         "the range " + range + " is outside the " + length + " bytes of this download");
             }
             long from = start;

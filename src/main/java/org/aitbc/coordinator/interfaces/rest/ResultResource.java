@@ -4,10 +4,7 @@ import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -23,17 +20,15 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
-import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.ResultService;
+import org.aitbc.coordinator.application.ShareService;
 import org.aitbc.coordinator.domain.DurationText;
 import org.aitbc.coordinator.domain.Job;
-import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.aitbc.coordinator.wire.ResultAnswers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -56,6 +51,9 @@ public class ResultResource {
     @EJB
     ResultService results;
 
+    @EJB
+    ShareService shares;
+
     @Inject
     ResultStore store;
 
@@ -64,10 +62,6 @@ public class ResultResource {
 
     @Inject
     CoordinatorConfig config;
-
-    @Inject
-    @ConfigProperty(name = "aitbc.share.default.expiry")
-    String defaultShareExpiry;
 
     @Context
     UriInfo uri;
@@ -85,14 +79,13 @@ public class ResultResource {
     public Response download(@PathParam("id") String id, @QueryParam("file") String file,
                              @QueryParam("checksum") String checksum, @HeaderParam("If-None-Match") String ifNoneMatch,
                              @HeaderParam("Range") String range) {
-        Job job = results.readable(caller.get(), id);
         if ("true".equalsIgnoreCase(checksum)) {
-            return checksums(job);
+            return checksums(results.readable(caller.get(), id));
         }
         if (file != null) {
-            return oneFile(job, file, ifNoneMatch, range);
+            return oneFile(results.file(caller.get(), id, file), ifNoneMatch, range);
         }
-        return zip(job, ifNoneMatch, range);
+        return zip(results.readable(caller.get(), id), ifNoneMatch, range);
     }
 
     @GET
@@ -111,33 +104,14 @@ public class ResultResource {
                 .header("Content-Disposition", "attachment; filename=\"" + ResultService.CHECKSUMS + "\"").build();
     }
 
-    Response zip(Job job, String ifNoneMatch, String range) {
-        List<ResultFile> files = results.files(job.getId());
-        ZipPackage pkg = new ZipPackage(job.getId(), files, ResultService.manifest(files), job.getEndedAt().toEpochMilli());
-        return RangedBody.respond(out -> pkg.write(store, out), pkg.length(), job.getResultSha256(), "application/zip",
-                job.getId() + ".zip", ifNoneMatch, range);
+    private Response zip(Job job, String ifNoneMatch, String range) {
+        return ZipPackage.respond(job, results.files(job.getId()), store, ifNoneMatch, range);
     }
 
-    private Response oneFile(Job job, String path, String ifNoneMatch, String range) {
-        String problem = ResultPaths.problem(path);
-        if (problem != null) {
-            throw CoordinatorException.badParameter("file", problem);
-        }
-        ResultFile f = results.files(job.getId()).stream().filter(r -> r.getPath().equals(path)).findFirst()
-                .orElseThrow(() -> new CoordinatorException(404, "FILE_NOT_FOUND",
-                        "job " + job.getId() + " has no result file " + path));
-        String name = path.substring(path.lastIndexOf('/') + 1);
-        return RangedBody.respond(out -> {
-            // 64 KiB at a time, as the zip package is written: InputStream.transferTo's 8 KiB writes
-            // made a 1 GiB file download at about half the zip's speed (docs/BENCHMARKS.md).
-            try (InputStream in = store.open(job.getId(), path)) {
-                byte[] buf = new byte[64 * 1024];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                }
-            }
-        }, f.getSizeBytes(), f.getSha256(), contentType(name), name, ifNoneMatch, range);
+    private Response oneFile(ResultService.StoredFile f, String ifNoneMatch, String range) {
+        String name = f.path().substring(f.path().lastIndexOf('/') + 1);
+        return RangedBody.respond(f.bytes()::writeTo, f.sizeBytes(), f.sha256(), contentType(name), name, ifNoneMatch,
+                range);
     }
 
     static String contentType(String name) {
@@ -160,22 +134,10 @@ public class ResultResource {
     @APIResponse(responseCode = "200", description = "{verified, files: [{path, size_bytes, sha256, ok}]}")
     @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
     @APIResponse(responseCode = "410", description = "RESULT_GONE")
-    public JsonObject verify(@PathParam("id") String id) {
-        List<ResultService.Check> checks = results.verify(caller.get(), id);
-        JsonArrayBuilder files = Json.createArrayBuilder();
-        boolean all = true;
-        for (ResultService.Check c : checks) {
-            JsonObjectBuilder f = Json.createObjectBuilder().add("path", c.path()).add("size_bytes", c.sizeBytes())
-                    .add("ok", c.ok());
-            if (c.sha256() == null) {
-                f.addNull("sha256");
-            } else {
-                f.add("sha256", c.sha256());
-            }
-            files.add(f);
-            all &= c.ok();
-        }
-        return Json.createObjectBuilder().add("job_id", id).add("verified", all).add("files", files).build();
+    public ResultAnswers.Verification verify(@PathParam("id") String id) {
+        List<ResultAnswers.FileCheck> files = results.verify(caller.get(), id).stream()
+                .map(c -> new ResultAnswers.FileCheck(c.path(), c.sizeBytes(), c.ok(), c.sha256())).toList();
+        return new ResultAnswers.Verification(id, files.stream().allMatch(ResultAnswers.FileCheck::ok), files);
     }
 
     @DELETE
@@ -202,36 +164,25 @@ public class ResultResource {
         JsonBody check = new JsonBody();
         String text = check.string(o, "expires", "expires", 1, 16);
         check.check();
-        Duration d = DurationText.parse(text == null ? defaultShareExpiry : text);
+        Duration d = DurationText.parse(text == null ? config.shareDefaultExpiry() : text);
         if (d == null || (text != null && text.trim().endsWith("s")) || d.compareTo(MIN_SHARE) < 0 || d.compareTo(MAX_SHARE) > 0) {
             check.problem("expires", "must be a number and a unit m, h or d, from 1m to 90d (e.g. 7d, 12h, 30m)");
             check.check();
         }
-        ResultService.Shared s = results.share(caller.get(), id, d);
-        return Response.status(201).entity(Json.createObjectBuilder()
-                .add("share_id", s.share().getId())
-                .add("url", uri.getBaseUriBuilder().path("v1/shares").path(s.token()).build().toString())
-                .add("expires_at", s.share().getExpiresAt().toString())
-                .build()).build();
+        ShareService.Shared s = shares.share(caller.get(), id, d);
+        return Response.status(201).entity(new ResultAnswers.ShareLink(s.share().getId(),
+                uri.getBaseUriBuilder().path("v1/shares").path(s.token()).build().toString(),
+                s.share().getExpiresAt())).build();
     }
 
     @GET
     @Path("shares")
     @Operation(summary = "The job's share links (never their tokens)")
     @APIResponse(responseCode = "200", description = "{shares: [{share_id, created_at, expires_at, revoked_at}]}")
-    public JsonObject shares(@PathParam("id") String id) {
-        JsonArrayBuilder list = Json.createArrayBuilder();
-        for (Share s : results.shares(caller.get(), id)) {
-            JsonObjectBuilder b = Json.createObjectBuilder().add("share_id", s.getId())
-                    .add("created_at", s.getCreatedAt().toString()).add("expires_at", s.getExpiresAt().toString());
-            if (s.getRevokedAt() == null) {
-                b.addNull("revoked_at");
-            } else {
-                b.add("revoked_at", s.getRevokedAt().toString());
-            }
-            list.add(b);
-        }
-        return Json.createObjectBuilder().add("shares", list).build();
+    public ResultAnswers.ShareList shares(@PathParam("id") String id) {
+        return new ResultAnswers.ShareList(shares.shares(caller.get(), id).stream()
+                .map(s -> new ResultAnswers.ShareView(s.getId(), s.getCreatedAt(), s.getExpiresAt(), s.getRevokedAt()))
+                .toList());
     }
 
     @DELETE
@@ -239,8 +190,8 @@ public class ResultResource {
     @Operation(summary = "Revoke a share link")
     @APIResponse(responseCode = "200", description = "{share_id, revoked_at}")
     @APIResponse(responseCode = "404", description = "SHARE_NOT_FOUND")
-    public JsonObject revoke(@PathParam("id") String id, @PathParam("share_id") String shareId) {
-        Share s = results.revoke(caller.get(), id, shareId);
-        return Json.createObjectBuilder().add("share_id", s.getId()).add("revoked_at", s.getRevokedAt().toString()).build();
+    public ResultAnswers.ShareRevoked revoke(@PathParam("id") String id, @PathParam("share_id") String shareId) {
+        Share s = shares.revoke(caller.get(), id, shareId);
+        return new ResultAnswers.ShareRevoked(s.getId(), s.getRevokedAt());
     }
 }

@@ -9,10 +9,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Response;
-import java.util.List;
 import org.aitbc.coordinator.application.ResultService;
+import org.aitbc.coordinator.application.ShareService;
 import org.aitbc.coordinator.domain.Job;
-import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -24,6 +23,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Public
 @Tag(name = "results")
 public class ShareResource {
+    @EJB
+    ShareService shares;
+
     @EJB
     ResultService results;
 
@@ -40,10 +42,7 @@ public class ShareResource {
     @APIResponse(responseCode = "410", description = "SHARE_GONE or RESULT_GONE, saying when")
     public Response download(@PathParam("token") String token, @HeaderParam("If-None-Match") String ifNoneMatch,
                              @HeaderParam("Range") String range) {
-        Job job = results.openShare(token);
-        List<ResultFile> files = results.files(job.getId());
-        ZipPackage pkg = new ZipPackage(job.getId(), files, ResultService.manifest(files), job.getEndedAt().toEpochMilli());
-        return RangedBody.respond(out -> pkg.write(store, out), pkg.length(), job.getResultSha256(), "application/zip",
-                job.getId() + ".zip", ifNoneMatch, range);
+        Job job = shares.open(token);
+        return ZipPackage.respond(job, results.files(job.getId()), store, ifNoneMatch, range);
     }
 }

@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import jakarta.ws.rs.core.Response;
+import org.aitbc.coordinator.application.ResultService;
+import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
@@ -29,6 +32,13 @@ final class ZipPackage {
         this.time = time;
     }
 
+    /** The package of an ended job as a download: its ETag is the job's result digest, ranges as {@link RangedBody}. */
+    static Response respond(Job job, List<ResultFile> files, ResultStore store, String ifNoneMatch, String range) {
+        ZipPackage pkg = new ZipPackage(job.getId(), files, ResultService.manifest(files), job.getEndedAt().toEpochMilli());
+        return RangedBody.respond(out -> pkg.write(store, out), pkg.length(), job.getResultSha256(), "application/zip",
+                job.getId() + ".zip", ifNoneMatch, range);
+    }
+
     private String name(String path) {
         return jobId + "/" + path;
     }
@@ -43,7 +53,7 @@ final class ZipPackage {
             int n = name(f.getPath()).getBytes(StandardCharsets.UTF_8).length;
             total += 30 + n + f.getSizeBytes() + 46 + n;
         }
-        int n = name(ResultServiceNames.CHECKSUMS).getBytes(StandardCharsets.UTF_8).length;
+        int n = name(ResultService.CHECKSUMS).getBytes(StandardCharsets.UTF_8).length;
         total += 30 + n + checksums.length + 46 + n;
         return total;
     }
@@ -64,7 +74,7 @@ final class ZipPackage {
         }
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(checksums);
-        zip.putNextEntry(entry(ResultServiceNames.CHECKSUMS, checksums.length, crc.getValue()));
+        zip.putNextEntry(entry(ResultService.CHECKSUMS, checksums.length, crc.getValue()));
         zip.write(checksums);
         zip.closeEntry();
         zip.finish();
@@ -79,13 +89,5 @@ final class ZipPackage {
         e.setCrc(crc);
         e.setTime(time);
         return e;
-    }
-
-    /** File names the package always has. */
-    static final class ResultServiceNames {
-        static final String CHECKSUMS = org.aitbc.coordinator.application.ResultService.CHECKSUMS;
-
-        private ResultServiceNames() {
-        }
     }
 }

@@ -18,7 +18,7 @@ import jakarta.inject.Inject;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.ResultService;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 
 /**
  * Deletes results past their plan's retention, on a persistent EJB interval timer
@@ -41,12 +41,7 @@ public class RetentionTimer {
     ResultService results;
 
     @Inject
-    @ConfigProperty(name = "aitbc.retention.sweep.interval.seconds")
-    int intervalSeconds;
-
-    @Inject
-    @ConfigProperty(name = "aitbc.retention.batch.size")
-    int batchSize;
+    CoordinatorConfig config;
 
     @EJB
     ClusterLocks locks;
@@ -56,7 +51,7 @@ public class RetentionTimer {
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     void schedule() {
         locks.hold(NAME);
-        long interval = intervalSeconds * 1000L;
+        long interval = config.retentionSweepIntervalSeconds() * 1000L;
         boolean found = false;
         for (Timer t : timerService.getTimers()) {
             if (t.getInfo() instanceof SweepTimer.Info info && NAME.equals(info.name())) {
@@ -80,9 +75,9 @@ public class RetentionTimer {
         int total = 0;
         try {
             for (int i = 0; i < MAX_BATCHES_PER_RUN; i++) {
-                int n = results.purgeExpiredBatch(batchSize);
+                int n = results.purgeExpiredBatch(config.retentionBatchSize());
                 total += n;
-                if (n < batchSize) {
+                if (n < config.retentionBatchSize()) {
                     break;
                 }
             }

@@ -25,6 +25,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.JobFeed;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.infrastructure.feed.FeedSettings;
@@ -99,7 +100,7 @@ public class FeedHub implements JobFeed.Live {
         } else {
             executor.schedule(() -> {
                 if (fs.caller() == null && !fs.closing()) {
-                    refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "no API key was sent; "
+                    refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "no API key was sent; "
                             + FeedProtocol.HOW_TO_AUTHENTICATE));
                 }
             }, settings.authTimeoutMs(), TimeUnit.MILLISECONDS);
@@ -129,7 +130,7 @@ public class FeedHub implements JobFeed.Live {
             caller = feed.authenticate(apiKey);
         } catch (CoordinatorException e) {
             // On this protocol a refused key is told how to authenticate.
-            refuse(fs, !"UNAUTHENTICATED".equals(e.code()) ? e : new CoordinatorException(401, "UNAUTHENTICATED",
+            refuse(fs, !"UNAUTHENTICATED".equals(e.code()) ? e : new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
                     e.getMessage() + "; " + FeedProtocol.HOW_TO_AUTHENTICATE));
             return;
         }
@@ -141,7 +142,7 @@ public class FeedHub implements JobFeed.Live {
     }
 
     private void refuse(FeedSession fs, CoordinatorException e) {
-        CloseReason.CloseCode code = e.status() == 503 ? CloseReason.CloseCodes.TRY_AGAIN_LATER
+        CloseReason.CloseCode code = e.kind() == Kind.UNAVAILABLE ? CloseReason.CloseCodes.TRY_AGAIN_LATER
                 : CloseReason.CloseCodes.VIOLATED_POLICY;
         fs.refuse(FeedProtocol.error(e), new CloseReason(code, e.code()));
         fs.pump();
@@ -155,11 +156,12 @@ public class FeedHub implements JobFeed.Live {
             FeedProtocol.Request request = FeedProtocol.parse(text);
             if (request instanceof FeedProtocol.Auth auth) {
                 if (caller != null) {
-                    throw new CoordinatorException(400, "ALREADY_AUTHENTICATED", "this connection is already authenticated");
+                    throw new CoordinatorException(Kind.MALFORMED, "ALREADY_AUTHENTICATED",
+                            "this connection is already authenticated");
                 }
                 authenticate(fs, auth.apiKey());
             } else if (caller == null) {
-                refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "authenticate first: "
+                refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "authenticate first: "
                         + FeedProtocol.HOW_TO_AUTHENTICATE));
                 return;
             } else if (request instanceof FeedProtocol.Subscribe sub) {
@@ -186,7 +188,8 @@ public class FeedHub implements JobFeed.Live {
                 answer(fs, caller, ce);
             } else {
                 LOG.log(Level.WARNING, "a WebSocket message could not be handled", e);
-                answer(fs, caller, new CoordinatorException(500, "INTERNAL_ERROR", "the message could not be handled"));
+                answer(fs, caller, new CoordinatorException(Kind.INTERNAL, "INTERNAL_ERROR",
+                        "the message could not be handled"));
             }
         }
         fs.pump();
@@ -197,7 +200,7 @@ public class FeedHub implements JobFeed.Live {
             // Before authentication a bad message ends the connection, with the way to authenticate.
             String message = "UNAUTHENTICATED".equals(e.code()) ? e.getMessage()
                     : e.getMessage() + "; then authenticate: " + FeedProtocol.HOW_TO_AUTHENTICATE;
-            refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", message));
+            refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", message));
         } else {
             fs.control(FeedProtocol.error(e));
         }
@@ -231,7 +234,7 @@ public class FeedHub implements JobFeed.Live {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "replaying events failed; closing the connection so that the client resumes", e);
-            refuse(fs, new CoordinatorException(503, "UNAVAILABLE",
+            refuse(fs, new CoordinatorException(Kind.UNAVAILABLE, "UNAVAILABLE",
                     "replaying events failed; reconnect and subscribe again with your last event id"));
         }
     }
@@ -338,7 +341,7 @@ public class FeedHub implements JobFeed.Live {
                 Set<FeedSession> set = byAudience.get(revoked);
                 if (set != null) {
                     for (FeedSession fs : set) {
-                        refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "the API key was revoked"));
+                        refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key was revoked"));
                     }
                 }
             }

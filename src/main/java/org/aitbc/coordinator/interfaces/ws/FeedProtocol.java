@@ -13,7 +13,9 @@ import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
+import org.aitbc.coordinator.interfaces.mapping.ErrorStatus;
 
 /**
  * The feed's messages. Clients send {@code {"action": "auth" | "subscribe" | "unsubscribe" |
@@ -78,7 +80,7 @@ final class FeedProtocol {
             case "subscribe" -> new Subscribe(jobId(o, problems), afterEventId(o, problems));
             case "unsubscribe" -> new Unsubscribe(jobId(o, problems));
             case "ping" -> new Ping();
-            default -> throw new CoordinatorException(400, "UNKNOWN_ACTION",
+            default -> throw new CoordinatorException(Kind.MALFORMED, "UNKNOWN_ACTION",
                     "unknown action \"" + clip(s.getString()) + "\"; use one of " + ACTIONS);
         };
         if (!problems.isEmpty()) {
@@ -88,7 +90,7 @@ final class FeedProtocol {
     }
 
     private static CoordinatorException malformed() {
-        return new CoordinatorException(400, "MALFORMED_JSON", "messages must be JSON objects such as "
+        return new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "messages must be JSON objects such as "
                 + "{\"action\":\"subscribe\",\"job_id\":\"job_...\",\"after_event_id\":0}");
     }
 
@@ -139,7 +141,7 @@ final class FeedProtocol {
     // Messages the server sends.
 
     static String error(CoordinatorException e) {
-        JsonObjectBuilder error = Json.createObjectBuilder().add("status", e.status()).add("code", e.code())
+        JsonObjectBuilder error = Json.createObjectBuilder().add("status", ErrorStatus.of(e)).add("code", e.code())
                 .add("message", e.getMessage());
         if (e.fields() != null && !e.fields().isEmpty()) {
             JsonArrayBuilder fields = Json.createArrayBuilder();

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.JobFeed;
 import org.aitbc.coordinator.domain.JobEvent;
 
@@ -145,14 +146,15 @@ final class FeedSession {
         if (jobId != null) {
             Subscription all = subscriptions.get(ALL);
             if (all != null && !implicitAll) {
-                throw new CoordinatorException(409, "ALREADY_SUBSCRIBED", "this connection follows all of your jobs; "
-                        + "send {\"action\":\"unsubscribe\"} first to follow single jobs");
+                throw new CoordinatorException(Kind.CONFLICT, "ALREADY_SUBSCRIBED",
+                        "this connection follows all of your jobs; send {\"action\":\"unsubscribe\"} first "
+                        + "to follow single jobs");
             }
             if (all != null) {
                 subscriptions.remove(ALL);
             }
             if (!subscriptions.containsKey(jobId) && subscriptions.size() >= maxSubscriptions) {
-                throw new CoordinatorException(409, "TOO_MANY_SUBSCRIPTIONS",
+                throw new CoordinatorException(Kind.CONFLICT, "TOO_MANY_SUBSCRIPTIONS",
                         "a connection may follow at most " + maxSubscriptions + " jobs; unsubscribe from one first");
             }
         } else {
@@ -174,7 +176,8 @@ final class FeedSession {
         if (jobId == null) {
             subscriptions.clear();
         } else if (subscriptions.remove(jobId) == null) {
-            throw new CoordinatorException(404, "NOT_SUBSCRIBED", "this connection does not follow job " + jobId);
+            throw new CoordinatorException(Kind.NOT_FOUND, "NOT_SUBSCRIBED",
+                    "this connection does not follow job " + jobId);
         }
         implicitAll = false;
         outbox.add(Out.control(FeedProtocol.unsubscribed(jobId)));

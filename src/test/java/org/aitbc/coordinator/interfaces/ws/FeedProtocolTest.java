@@ -10,6 +10,8 @@ import jakarta.json.JsonObject;
 import java.io.StringReader;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.interfaces.mapping.ErrorStatus;
 import org.junit.jupiter.api.Test;
 
 /** The feed's client messages: what is accepted, and how each bad message is answered. */
@@ -31,7 +33,7 @@ class FeedProtocolTest {
     void malformedJsonAndNonObjects() {
         for (String bad : List.of("{not json", "", "[1,2]", "\"subscribe\"", "42", "{\"action\":\"subscribe\"} trailing")) {
             CoordinatorException e = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse(bad), bad);
-            assertEquals(400, e.status());
+            assertEquals(400, ErrorStatus.of(e));
             assertEquals("MALFORMED_JSON", e.code(), bad);
         }
     }
@@ -42,7 +44,7 @@ class FeedProtocolTest {
         assertEquals("VALIDATION_FAILED", missing.code());
         assertEquals("action", missing.fields().get(0).field());
         CoordinatorException unknown = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"dance\"}"));
-        assertEquals(400, unknown.status());
+        assertEquals(400, ErrorStatus.of(unknown));
         assertEquals("UNKNOWN_ACTION", unknown.code());
         assertTrue(unknown.getMessage().contains("dance") && unknown.getMessage().contains("subscribe"), unknown.getMessage());
     }
@@ -51,7 +53,7 @@ class FeedProtocolTest {
     void badFieldsAreNamedTogether() {
         CoordinatorException e = assertThrows(CoordinatorException.class,
                 () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":7,\"after_event_id\":-1}"));
-        assertEquals(422, e.status());
+        assertEquals(422, ErrorStatus.of(e));
         assertEquals(List.of("job_id", "after_event_id"), e.fields().stream().map(CoordinatorException.FieldProblem::field).toList());
         for (String after : List.of("1.5", "\"3\"", "true", "99999999999999999999999")) {
             CoordinatorException a = assertThrows(CoordinatorException.class,
@@ -75,7 +77,7 @@ class FeedProtocolTest {
         assertEquals("VALIDATION_FAILED", error.getString("code"));
         assertEquals("after_event_id", error.getJsonArray("fields").getJsonObject(0).getString("field"));
         JsonObject plain = Json.createReader(new StringReader(FeedProtocol.error(
-                new CoordinatorException(404, "JOB_NOT_FOUND", "no job j")))).readObject();
+                new CoordinatorException(Kind.NOT_FOUND, "JOB_NOT_FOUND", "no job j")))).readObject();
         assertEquals(null, plain.getJsonObject("error").get("fields"), "fields only for validation errors");
     }
 

@@ -12,6 +12,10 @@ import java.util.Comparator;
 import java.math.BigDecimal;
 import jakarta.transaction.UserTransaction;
 import jakarta.inject.Inject;
+import jakarta.enterprise.inject.spi.Bean;
+import jakarta.enterprise.inject.spi.BeanManager;
+import jakarta.enterprise.inject.spi.InterceptionType;
+import jakarta.enterprise.util.AnnotationLiteral;
 import java.time.Instant;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -24,7 +28,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.application.Caller;
+import org.aitbc.coordinator.application.ConflictRetry;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.RetryOnConflict;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.application.LeaseSweeper;
 import org.aitbc.coordinator.application.MinerService;
@@ -46,8 +52,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * In-container tests of the EJB services and the sweeper timer: this class runs inside the
  * integration-test server, with the real transactions, persistence context and timer service.
- * The archive carries the domain, application and infrastructure layers (not the REST layer,
- * and not the development-key and gauge singletons that belong to the deployed application).
+ * The archive carries the domain, application and infrastructure layers and the timers (not the
+ * REST layer, and not the development-key and gauge singletons that belong to the deployed
+ * application).
  */
 @ExtendWith(ArquillianExtension.class)
 public class ServicesInContainerIT {
@@ -82,6 +89,9 @@ public class ServicesInContainerIT {
     @Inject
     SweepStatus sweepStatus;
 
+    @Inject
+    BeanManager beans;
+
     private Caller caller(Role role) {
         AccountService.Created c = accounts.create(role, role == Role.CLIENT ? Plan.ENTERPRISE : null, "in-container");
         return accounts.authenticate(c.apiKey()).orElseThrow();
@@ -93,6 +103,13 @@ public class ServicesInContainerIT {
 
     private static MinerService.Profile profile(String region) {
         return new MinerService.Profile("{}", List.of(), 1, 0, List.of(), region, 100);
+    }
+
+    @Test
+    void theConflictRetryIsEnabledByItsPriority() {
+        List<Class<?>> found = beans.resolveInterceptors(InterceptionType.AROUND_INVOKE,
+                new AnnotationLiteral<RetryOnConflict>() { }).stream().map(Bean::getBeanClass).toList();
+        assertEquals(List.of(ConflictRetry.class), found);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.wire;
 
 import jakarta.json.JsonValue;
+import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import java.time.Instant;
 import java.util.List;
 
@@ -24,5 +25,10 @@ public final class MinerAnswers {
     }
 
     public record Done(String status, String jobId, String jobStatus) {
+    }
+
+    /** A result file put in place: its size and SHA-256 as stored. */
+    @JsonbPropertyOrder({"path", "sizeBytes", "sha256"})
+    public record Stored(String path, long sizeBytes, String sha256) {
     }
 }
