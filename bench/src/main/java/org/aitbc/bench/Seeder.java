@@ -34,7 +34,7 @@ import java.util.zip.CRC32;
  *     a result summary.</li>
  * <li>DAILY_STATS: the counters the statistics route adds up, per client, day of submission
  *     and final status (jobs, spent, run seconds), added to any row already there, exactly as
- *     {@code JobRepository.countEnded} does in the transaction that ends a job.</li>
+ *     {@code DailyCounters.countEnded} does in the transaction that ends a job.</li>
  * <li>For results that are still stored: output.json and result.txt on disk under
  *     {@code <results>/<job id>/}, their RESULT_FILE rows (size, SHA-256, CRC-32) and the job's
  *     RESULT_SHA256 over the {@code output.sha256} manifest, as {@code ResultService.seal} does.</li>

@@ -19,6 +19,8 @@ import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
+import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
@@ -31,6 +33,12 @@ public class JobService {
 
     @Inject
     JobRepository jobs;
+
+    @Inject
+    JobEventStore events;
+
+    @Inject
+    DailyCounters counters;
 
     @Inject
     CoordinatorConfig config;
@@ -99,7 +107,7 @@ public class JobService {
 
     public List<JobEvent> events(Caller caller, String jobId, long after, int max) {
         get(caller, jobId);
-        return jobs.events(jobId, after, max);
+        return events.events(jobId, after, max);
     }
 
     /** One page and the total; the caller sees its own jobs, an admin everyone's. */
@@ -111,7 +119,7 @@ public class JobService {
                 query.toMs(), query.cursorCreatedMs(), query.cursorId());
         List<Job> page = jobs.page(scoped, limit + 1);
         boolean more = page.size() > limit;
-        return new Page(more ? page.subList(0, limit) : page, jobs.count(scoped), more);
+        return new Page(more ? page.subList(0, limit) : page, counters.count(scoped), more);
     }
 
     /**
@@ -126,14 +134,14 @@ public class JobService {
         }
         BigDecimal spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
         long completedRunSeconds = 0;
-        for (DailyStats row : jobs.dailyStats(client, fromDay, toDay)) {
+        for (DailyStats row : counters.dailyStats(client, fromDay, toDay)) {
             byStatus.merge(row.getStatus(), row.getJobs(), Long::sum);
             spent = spent.add(row.getSpent());
             if (JobState.COMPLETED.wire().equals(row.getStatus())) {
                 completedRunSeconds += row.getRunSeconds();
             }
         }
-        jobs.activeCounts(client, fromDay * 86_400_000L, (toDay + 1) * 86_400_000L)
+        counters.activeCounts(client, fromDay * 86_400_000L, (toDay + 1) * 86_400_000L)
                 .forEach((state, n) -> byStatus.merge(state.wire(), n, Long::sum));
         long completed = byStatus.get(JobState.COMPLETED.wire());
         long finished = completed + byStatus.get(JobState.FAILED.wire()) + byStatus.get(JobState.CANCELED.wire());

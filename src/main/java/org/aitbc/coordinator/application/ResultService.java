@@ -34,6 +34,7 @@ import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
@@ -56,6 +57,9 @@ public class ResultService {
 
     @Inject
     JobRepository jobs;
+
+    @Inject
+    DailyCounters counters;
 
     @Inject
     ResultStore store;
@@ -269,7 +273,7 @@ public class ResultService {
                     keptUntil - job.getEndedAt().toEpochMilli());
             if (charge.signum() > 0 && job.getStorageCost() == null) {
                 job.chargeStorage(charge);
-                jobs.addSpent(job, charge);
+                counters.addSpent(job, charge);
             }
         }
         job.markResultDeleted(now);
