@@ -17,12 +17,12 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.JobEvent;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.wire.JobStats;
 
@@ -115,8 +115,7 @@ public class JobService {
     }
 
     public Page list(Caller caller, JobQuery query, int limit) {
-        JobQuery scoped = new JobQuery(caller.isAdmin() ? null : caller.accountId(), query.states(), query.fromMs(),
-                query.toMs(), query.cursorCreatedMs(), query.cursorId());
+        JobQuery scoped = scoped(caller, query);
         List<Job> page = jobs.page(scoped, limit + 1);
         boolean more = page.size() > limit;
         return new Page(more ? page.subList(0, limit) : page, counters.count(scoped), more);
@@ -153,8 +152,12 @@ public class JobService {
 
     /** One page of an export: like {@link #list} without the total, for streaming every row. */
     public List<Job> exportPage(Caller caller, JobQuery query, int limit) {
-        return jobs.page(new JobQuery(caller.isAdmin() ? null : caller.accountId(), query.states(), query.fromMs(),
-                query.toMs(), query.cursorCreatedMs(), query.cursorId()), limit);
+        return jobs.page(scoped(caller, query), limit);
+    }
+
+    /** The query over the caller's own jobs; an admin's covers everyone's. */
+    private static JobQuery scoped(Caller caller, JobQuery query) {
+        return query.forClient(caller.isAdmin() ? null : caller.accountId());
     }
 
     /** What a cancel did, and the job afterwards. */

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 
 /**
  * The {@code DAILY_STATS} counters (ended jobs per client, UTC day of submission and final

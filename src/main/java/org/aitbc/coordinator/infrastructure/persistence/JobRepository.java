@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
 
@@ -232,13 +233,5 @@ public class JobRepository {
                 .setParameter("ids", ids).getResultList());
         found.sort(NEWEST_FIRST);
         return found;
-    }
-
-    /** The filters of a job listing; {@code toMs} is exclusive. */
-    public record JobQuery(String clientId, Collection<JobState> states, Long fromMs, Long toMs,
-                           Long cursorCreatedMs, String cursorId) {
-        JobQuery withStates(Collection<JobState> only) {
-            return new JobQuery(clientId, only, fromMs, toMs, cursorCreatedMs, cursorId);
-        }
     }
 }

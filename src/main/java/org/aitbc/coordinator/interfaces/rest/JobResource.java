@@ -31,7 +31,7 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;

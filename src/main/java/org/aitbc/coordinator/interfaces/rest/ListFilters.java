@@ -9,7 +9,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.domain.JobState;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
+import org.aitbc.coordinator.domain.JobQuery;
 
 /**
  * The filters shared by the list, history, export and statistics routes: {@code status} (one or

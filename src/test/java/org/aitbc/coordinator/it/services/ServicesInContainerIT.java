@@ -30,6 +30,7 @@ import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.application.LeaseSweeper;
 import org.aitbc.coordinator.application.MinerService;
 import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Priority;
@@ -225,11 +226,11 @@ public class ServicesInContainerIT {
                 tx.begin();
                 try {
                     assertEquals(expected.size(), counters.count(
-                            new JobRepository.JobQuery(client, states, from, to, null, null)), "total of " + what);
+                            new JobQuery(client, states, from, to, null, null)), "total of " + what);
                     List<String> walked = new ArrayList<>();
                     Job last = null;
                     while (true) {
-                        List<Job> page = repository.page(new JobRepository.JobQuery(client, states, from, to,
+                        List<Job> page = repository.page(new JobQuery(client, states, from, to,
                                 last == null ? null : last.getCreatedMs(), last == null ? null : last.getId()), 7);
                         page.forEach(j -> walked.add(j.getId()));
                         if (page.size() < 7) {
