@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32;
+import org.aitbc.coordinator.domain.Days;
 
 /**
  * Bulk seeding of the bench server's embedded Derby database, with the server stopped (Derby
@@ -110,7 +111,7 @@ final class Seeder implements AutoCloseable {
      */
     History history(String clientId, String plan, String model, int count, int days, int retentionDays, long nowMs,
                     int deepPosition) throws SQLException {
-        long span = days * 86_400_000L;
+        long span = Days.toMs(days);
         long first = nowMs - span;
         long step = Math.max(1, span / count);
         long deepCreated = 0;
@@ -129,8 +130,8 @@ final class Seeder implements AutoCloseable {
                     long started = assigned + 200 + random.nextInt(2_000);
                     long ended = started + 1_000L * (30 + random.nextInt(600));
                     r.ran(assigned, started, ended, state.equals("FAILED"));
-                    long expires = ended + retentionDays * 86_400_000L;
-                    r.resultDeleted(300 + random.nextInt(200), expires, expires < nowMs ? expires : ended + 86_400_000L);
+                    long expires = ended + Days.toMs(retentionDays);
+                    r.resultDeleted(300 + random.nextInt(200), expires, expires < nowMs ? expires : ended + Days.MS);
                 }
                 r.bind(ps);
                 ps.addBatch();
@@ -242,7 +243,7 @@ final class Seeder implements AutoCloseable {
 
     /** Adds an ended job to its day's counters (written at the end, added to existing rows). */
     private void count(Row r) {
-        String key = r.clientId + "|" + Math.floorDiv(r.created, 86_400_000L) + "|" + r.state.toLowerCase();
+        String key = r.clientId + "|" + Days.epochDay(r.created) + "|" + r.state.toLowerCase();
         long[] v = counters.computeIfAbsent(key, k -> new long[2]);
         v[0]++;
         if (r.started != null && r.ended != null) {

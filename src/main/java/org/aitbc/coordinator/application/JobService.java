@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.IllegalTransitionException;
 import org.aitbc.coordinator.domain.DailyStats;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
@@ -140,7 +141,7 @@ public class JobService {
                 completedRunSeconds += row.getRunSeconds();
             }
         }
-        counters.activeCounts(client, fromDay * 86_400_000L, (toDay + 1) * 86_400_000L)
+        counters.activeCounts(client, Days.startMs(fromDay), Days.startMs(toDay + 1))
                 .forEach((state, n) -> byStatus.merge(state.wire(), n, Long::sum));
         long completed = byStatus.get(JobState.COMPLETED.wire());
         long finished = completed + byStatus.get(JobState.FAILED.wire()) + byStatus.get(JobState.CANCELED.wire());

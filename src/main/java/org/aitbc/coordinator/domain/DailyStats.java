@@ -22,7 +22,7 @@ public class DailyStats {
     @Column(name = "CLIENT_ID", length = 40)
     private String clientId;
 
-    /** Days since 1970-01-01 (UTC) of the jobs' submission. */
+    /** Days since 1970-01-01 (UTC) of the jobs' submission ({@link Days#epochDay}). */
     @Id
     @Column(name = "EPOCH_DAY")
     private long epochDay;
@@ -65,10 +65,6 @@ public class DailyStats {
     /** A later charge of an already counted job (storage, when its results are deleted). */
     public void addSpent(BigDecimal amount) {
         spent = spent.add(amount);
-    }
-
-    public static long epochDay(long epochMillis) {
-        return Math.floorDiv(epochMillis, 86_400_000L);
     }
 
     /** The composite key: client, day, status. */

@@ -13,6 +13,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.aitbc.coordinator.domain.DailyStats;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
@@ -26,8 +27,6 @@ import org.aitbc.coordinator.domain.JobState;
  */
 @ApplicationScoped
 public class DailyCounters {
-    private static final long DAY_MS = 86_400_000L;
-
     @PersistenceContext(unitName = "aitbc")
     EntityManager em;
 
@@ -42,7 +41,7 @@ public class DailyCounters {
     }
 
     private DailyStats row(Job job) {
-        DailyStats.Key key = new DailyStats.Key(job.getClientId(), DailyStats.epochDay(job.getCreatedMs()),
+        DailyStats.Key key = new DailyStats.Key(job.getClientId(), Days.epochDay(job.getCreatedMs()),
                 job.getState().wire());
         DailyStats row = em.find(DailyStats.class, key, LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
@@ -106,8 +105,8 @@ public class DailyCounters {
     }
 
     private long endedCount(String clientId, List<JobState> ended, Long fromMs, Long toMs) {
-        Long firstDay = fromMs == null ? null : Math.floorDiv(fromMs + DAY_MS - 1, DAY_MS);
-        Long endDay = toMs == null ? null : Math.floorDiv(toMs, DAY_MS);
+        Long firstDay = fromMs == null ? null : Days.firstWholeDay(fromMs);
+        Long endDay = toMs == null ? null : Days.epochDay(toMs);
         long n = 0;
         if (firstDay != null && endDay != null && firstDay >= endDay) {
             // No whole day inside: the range spans at most parts of two days.
@@ -118,11 +117,11 @@ public class DailyCounters {
         }
         n += endedFromCounters(clientId, ended, firstDay, endDay);
         for (JobState s : ended) {
-            if (fromMs != null && fromMs < firstDay * DAY_MS) {
-                n += countRows(clientId, s, fromMs, firstDay * DAY_MS);
+            if (fromMs != null && fromMs < Days.startMs(firstDay)) {
+                n += countRows(clientId, s, fromMs, Days.startMs(firstDay));
             }
-            if (toMs != null && endDay * DAY_MS < toMs) {
-                n += countRows(clientId, s, endDay * DAY_MS, toMs);
+            if (toMs != null && Days.startMs(endDay) < toMs) {
+                n += countRows(clientId, s, Days.startMs(endDay), toMs);
             }
         }
         return n;

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.JobService;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
@@ -205,9 +206,9 @@ public class JobResource {
     public JobStats stats(@QueryParam("from") String from, @QueryParam("to") String to,
                           @QueryParam("days") String days) {
         JobQuery q = ListFilters.parse(null, days, from, to, null);
-        long fromDay = q.fromMs() == null ? 0 : Math.floorDiv(q.fromMs(), 86_400_000L);
-        long today = Math.floorDiv(System.currentTimeMillis(), 86_400_000L);
-        long toDay = q.toMs() == null ? today : Math.floorDiv(q.toMs() - 1, 86_400_000L);
+        long fromDay = q.fromMs() == null ? 0 : Days.epochDay(q.fromMs());
+        long today = Days.epochDay(System.currentTimeMillis());
+        long toDay = q.toMs() == null ? today : Days.epochDay(q.toMs() - 1);
         JobStats s = service.stats(caller.get(), fromDay, toDay);
         return new JobStats(s.totalJobs(), s.byStatus(), s.successRate(), s.averageCompletionSeconds(), s.totalSpent(),
                 q.fromMs() == null ? null : s.from(), q.toMs() == null ? null : s.to());

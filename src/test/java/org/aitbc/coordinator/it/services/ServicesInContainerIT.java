@@ -29,6 +29,7 @@ import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.application.LeaseSweeper;
 import org.aitbc.coordinator.application.MinerService;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
@@ -179,7 +180,7 @@ public class ServicesInContainerIT {
      */
     @Test
     void totalsAndPagesAgreeWithTheRowsAcrossDayBoundaries() throws Exception {
-        long day = 86_400_000L;
+        long day = Days.MS;
         String client = "ic-count-" + UUID.randomUUID().toString().substring(0, 8);
         long base = (System.currentTimeMillis() / day - 12) * day;
         UserTransaction tx = transaction();
