@@ -309,8 +309,8 @@ public class ResultService {
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public int purgeExpiredBatch(int batch) {
         long now = System.currentTimeMillis();
-        List<String> due = em.createQuery("SELECT j.id FROM Job j WHERE j.resultExpiresMs < :now"
-                        + " AND j.resultAvailable = TRUE ORDER BY j.resultExpiresMs", String.class)
+        List<String> due = em.createQuery("SELECT j.id FROM Job j WHERE j.storedResult.expiresMs < :now"
+                        + " AND j.storedResult.available = TRUE ORDER BY j.storedResult.expiresMs", String.class)
                 .setParameter("now", now).setMaxResults(batch).getResultList();
         int purged = 0;
         for (String id : due) {

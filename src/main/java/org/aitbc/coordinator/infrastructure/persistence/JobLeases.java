@@ -23,14 +23,15 @@ public class JobLeases {
     EntityManager em;
 
     public long countLeasedBy(String minerId) {
-        return em.createQuery("SELECT COUNT(j) FROM Job j WHERE j.minerId = :m AND j.state IN :leased", Long.class)
+        return em.createQuery("SELECT COUNT(j) FROM Job j WHERE j.lease.minerId = :m AND j.state IN :leased",
+                        Long.class)
                 .setParameter("m", minerId).setParameter("leased", LEASED).getSingleResult();
     }
 
     /** Extends the leases of all jobs a miner holds; one statement. */
     public int renewLeases(String minerId, long untilMs) {
-        return em.createQuery("UPDATE Job j SET j.leaseExpiresMs = :until, j.version = j.version + 1"
-                        + " WHERE j.minerId = :m AND j.state IN :leased")
+        return em.createQuery("UPDATE Job j SET j.lease.expiresMs = :until, j.version = j.version + 1"
+                        + " WHERE j.lease.minerId = :m AND j.state IN :leased")
                 .setParameter("until", untilMs).setParameter("m", minerId).setParameter("leased", LEASED)
                 .executeUpdate();
     }
@@ -40,14 +41,15 @@ public class JobLeases {
      * miners could not renew while it was down, and that is no reason to take their work away.
      */
     public int extendAllLeases(long untilMs) {
-        return em.createQuery("UPDATE Job j SET j.leaseExpiresMs = :until, j.version = j.version + 1"
-                        + " WHERE j.state IN :leased AND j.leaseExpiresMs < :until")
+        return em.createQuery("UPDATE Job j SET j.lease.expiresMs = :until, j.version = j.version + 1"
+                        + " WHERE j.state IN :leased AND j.lease.expiresMs < :until")
                 .setParameter("until", untilMs).setParameter("leased", LEASED).executeUpdate();
     }
 
     /** The miner's jobs whose client asked to cancel: the heartbeat tells the miner to stop them. */
     public List<String> cancelingJobsOf(String minerId) {
-        return em.createQuery("SELECT j.id FROM Job j WHERE j.minerId = :m AND j.state = :s ORDER BY j.id", String.class)
+        return em.createQuery("SELECT j.id FROM Job j WHERE j.lease.minerId = :m AND j.state = :s ORDER BY j.id",
+                        String.class)
                 .setParameter("m", minerId).setParameter("s", JobState.CANCELING).setMaxResults(1000)
                 .getResultList();
     }
@@ -55,10 +57,13 @@ public class JobLeases {
     /** Ids of jobs whose lease ran out, whose run deadline passed, or that nobody claimed in time. */
     public List<String> overdue(long nowMs, int max) {
         List<String> ids = new ArrayList<>();
-        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :leased AND j.leaseExpiresMs < :now", String.class)
+        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :leased AND j.lease.expiresMs < :now",
+                        String.class)
                 .setParameter("leased", LEASED).setParameter("now", nowMs).setMaxResults(max).getResultList());
-        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :states AND j.deadlineMs < :now", String.class)
-                .setParameter("states", List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
+        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :states AND j.deadlineMs < :now",
+                        String.class)
+                .setParameter("states",
+                        List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
                 .setParameter("now", nowMs).setMaxResults(max).getResultList());
         return ids.stream().distinct().toList();
     }
