@@ -41,8 +41,7 @@ public class DailyCounters {
     }
 
     private DailyStats row(Job job) {
-        DailyStats.Key key = new DailyStats.Key(job.getClientId(), Days.epochDay(job.getCreatedMs()),
-                job.getState().wire());
+        DailyStats.Key key = DailyStats.keyOf(job.getClientId(), job.getCreatedMs(), job.getState());
         DailyStats row = em.find(DailyStats.class, key, LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
             // Two first endings of a day may race to insert this row: the loser's transaction
@@ -57,7 +56,8 @@ public class DailyCounters {
     public List<DailyStats> dailyStats(String clientId, long fromDay, long toDay) {
         String q = "SELECT s FROM DailyStats s WHERE s.epochDay >= :from AND s.epochDay <= :to"
                 + (clientId == null ? "" : " AND s.clientId = :client");
-        TypedQuery<DailyStats> tq = em.createQuery(q, DailyStats.class).setParameter("from", fromDay).setParameter("to", toDay);
+        TypedQuery<DailyStats> tq = em.createQuery(q, DailyStats.class)
+                .setParameter("from", fromDay).setParameter("to", toDay);
         if (clientId != null) {
             tq.setParameter("client", clientId);
         }
@@ -88,7 +88,8 @@ public class DailyCounters {
     public Map<JobState, Long> countByState() {
         Map<JobState, Long> counts = new EnumMap<>(JobState.class);
         for (JobState s : JobState.values()) {
-            counts.put(s, s.isFinal() ? endedFromCounters(null, List.of(s), null, null) : countRows(null, s, null, null));
+            counts.put(s, s.isFinal() ? endedFromCounters(null, List.of(s), null, null)
+                    : countRows(null, s, null, null));
         }
         return counts;
     }
