@@ -23,9 +23,10 @@ import org.aitbc.coordinator.domain.JobEvent;
 /**
  * The one dispatcher of job events on this server: a managed thread that reads the event table
  * by id ({@code id > watermark}) and hands each committed event, in id order and exactly once, to
- * the listener (the WebSocket hub). Nothing lives only in memory: every server sharing the
- * database runs its own dispatcher over the same table and so delivers every event, whichever
- * server wrote it.
+ * the listener (the application's feed, which passes it on to the WebSocket connections). Nothing
+ * lives only in memory: every server sharing the database runs its own dispatcher over the same
+ * table and so delivers every event, whichever server wrote it. Gaps it skips and events it
+ * delivers late are counted in {@link GapMetrics}.
  *
  * <p>A commit on this server wakes the thread at once (the {@code AFTER_SUCCESS} observer only
  * signals; it never slows the request that made the change); otherwise it reads every
@@ -52,13 +53,6 @@ public class EventFeed {
         void late(List<JobEvent> events);
     }
 
-    /** What the feed counts, for the metrics. */
-    public interface Counters {
-        void gapsSkipped(long ids);
-
-        void late(int events);
-    }
-
     @EJB
     EventLog log;
 
@@ -67,6 +61,9 @@ public class EventFeed {
 
     @Inject
     FeedSettings settings;
+
+    @Inject
+    GapMetrics gaps;
 
     @Resource(lookup = "java:comp/DefaultManagedThreadFactory")
     ManagedThreadFactory threads;
@@ -100,7 +97,7 @@ public class EventFeed {
      * Starts the dispatcher from the current end of the table; returns that event id: every event
      * after it will be handed to the listener.
      */
-    public synchronized long start(Listener listener, Counters counters) {
+    public synchronized long start(Listener listener) {
         if (thread != null) {
             throw new IllegalStateException("the event feed is already running");
         }
@@ -108,7 +105,7 @@ public class EventFeed {
         long start = log.maxId();
         horizon = new CommitHorizon(start, TimeUnit.MILLISECONDS.toNanos(grace));
         running = true;
-        thread = threads.newThread(() -> run(listener, counters));
+        thread = threads.newThread(() -> run(listener));
         thread.setName("aitbc-event-feed");
         thread.setDaemon(true);
         thread.start();
@@ -128,11 +125,11 @@ public class EventFeed {
         }
     }
 
-    private void run(Listener listener, Counters counters) {
+    private void run(Listener listener) {
         long failures = 0;
         while (running) {
             try {
-                boolean more = readOnce(listener, counters);
+                boolean more = readOnce(listener);
                 failures = 0;
                 if (!more) {
                     await(horizon.holding() ? HOLD_POLL_MS : settings.pollIntervalMs());
@@ -160,7 +157,7 @@ public class EventFeed {
     }
 
     /** One read and its hand-over; true when the read was full and more may wait. */
-    private boolean readOnce(Listener listener, Counters counters) {
+    private boolean readOnce(Listener listener) {
         long closedBelow = writers.closedBelow();
         List<JobEvent> rows = log.after(horizon.watermark(), BATCH);
         long issued = writers.issued();
@@ -171,7 +168,7 @@ public class EventFeed {
         }
         CommitHorizon.Advance advance = horizon.advance(ids, closedBelow, issued, now);
         for (CommitHorizon.Range r : advance.skipped()) {
-            counters.gapsSkipped(r.size());
+            gaps.gapsSkipped(r.size());
             if (r.size() <= RECHECK_MAX_RANGE && skipped.size() < RECHECK_MAX_RANGES) {
                 skipped.add(new Skipped(r, now + TimeUnit.MILLISECONDS.toNanos(settings.gapRecheckMs()), new HashSet<>()));
             }
@@ -181,12 +178,12 @@ public class EventFeed {
         }
         if (!skipped.isEmpty() && now - lastRecheckNanos > TimeUnit.MILLISECONDS.toNanos(RECHECK_EVERY_MS)) {
             lastRecheckNanos = now;
-            recheck(listener, counters, now);
+            recheck(listener, now);
         }
         return rows.size() == BATCH && advance.released() == rows.size();
     }
 
-    private void recheck(Listener listener, Counters counters, long now) {
+    private void recheck(Listener listener, long now) {
         for (Iterator<Skipped> it = skipped.iterator(); it.hasNext(); ) {
             Skipped s = it.next();
             if (now > s.untilNanos()) {
@@ -202,7 +199,7 @@ public class EventFeed {
             if (!late.isEmpty()) {
                 LOG.warning(() -> late.size() + " event(s) committed after their ids had been skipped as never coming ("
                         + s.range() + "); delivered late. Raise aitbc.ws.gap.grace.ms if this repeats.");
-                counters.late(late.size());
+                gaps.late(late.size());
                 listener.late(late);
             }
         }

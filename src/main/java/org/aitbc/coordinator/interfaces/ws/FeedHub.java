@@ -2,7 +2,6 @@ package org.aitbc.coordinator.interfaces.ws;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
-import jakarta.ejb.EJB;
 import jakarta.ejb.EJBException;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,41 +17,34 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
-import org.aitbc.coordinator.application.JobService;
+import org.aitbc.coordinator.application.JobFeed;
 import org.aitbc.coordinator.domain.JobEvent;
-import org.aitbc.coordinator.domain.Role;
-import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.feed.EventFeed;
-import org.aitbc.coordinator.infrastructure.feed.EventLog;
 import org.aitbc.coordinator.infrastructure.feed.FeedSettings;
-import org.aitbc.coordinator.infrastructure.security.RateLimiter;
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.WireJson;
 
 /**
- * The feed's side of this server: every open connection, indexed by account, and the work done
- * for them. It starts with the application, takes the {@link EventFeed}'s events in id order on
- * the dispatcher thread and offers each to the connections of the job's owner and of admins (the
- * event is serialised once), answers the clients' messages, runs replays on managed threads,
- * pings idle connections, closes those whose account was revoked, and closes connections that
- * never authenticated.
+ * The WebSocket side of the feed: every open connection, indexed by the {@linkplain JobFeed#audience
+ * audience} it follows, and the protocol work done for them. It subscribes to the {@link JobFeed}
+ * when the application starts, takes its events in id order on the dispatcher thread and offers
+ * each to the connections of the event's {@linkplain JobFeed#audiences audiences} (the event is
+ * serialised once), answers the clients' messages with the feed's use cases, runs replay pages on
+ * managed threads as the connections' queues allow, pings idle connections, closes those whose
+ * account was revoked, and closes connections that never authenticated.
  *
- * <p>{@link #offeredHigh()} is the highest event id the hub has started to offer: every event up
- * to it is committed, and every event above it will be offered to every connection. Replays read
- * the table up to it and hand over to live delivery there (see {@link FeedSession}).
+ * <p>{@link #liveAfter()} is the feed's live position: replays read the table up to it and hand
+ * over to live delivery there (see {@link FeedSession}).
  */
 @ApplicationScoped
-public class FeedHub implements EventFeed.Listener {
+public class FeedHub implements JobFeed.Live {
     private static final Logger LOG = Logger.getLogger(FeedHub.class.getName());
     private static final long REVOCATION_CHECK_MS = 30_000;
     private static final Jsonb JSONB = JsonbBuilder.create(WireJson.config());
@@ -64,37 +56,21 @@ public class FeedHub implements EventFeed.Listener {
     FeedMetrics metrics;
 
     @Inject
-    EventFeed feed;
-
-    @EJB
-    EventLog log;
-
-    @EJB
-    AccountService accounts;
-
-    @EJB
-    JobService jobs;
-
-    @Inject
-    RateLimiter limiter;
-
-    @Inject
-    CoordinatorConfig config;
+    JobFeed feed;
 
     @Resource(lookup = "java:comp/DefaultManagedScheduledExecutorService")
     ManagedScheduledExecutorService executor;
 
     private final Set<FeedSession> sessions = ConcurrentHashMap.newKeySet();
-    private final Map<String, Set<FeedSession>> byAccount = new ConcurrentHashMap<>();
-    private final Set<FeedSession> admins = ConcurrentHashMap.newKeySet();
-    private volatile long offeredHigh;
+    /** Authenticated connections by audience: an account id, or {@link JobFeed#EVERYONE} for admins. */
+    private final Map<String, Set<FeedSession>> byAudience = new ConcurrentHashMap<>();
     private volatile long lastRevocationCheck = System.currentTimeMillis();
     private ScheduledFuture<?> ticker;
 
     /** Starts with the application, so that the feed runs and the metrics exist before the first client. */
     void start(@Observes @Initialized(ApplicationScoped.class) Object applicationStarted) {
         metrics.sessions(() -> (long) sessions.size());
-        offeredHigh = feed.start(this, metrics);
+        feed.subscribe(this);
         long tick = Math.max(250, settings.pingIntervalMs() / 2);
         ticker = executor.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
     }
@@ -106,8 +82,8 @@ public class FeedHub implements EventFeed.Listener {
         }
     }
 
-    long offeredHigh() {
-        return offeredHigh;
+    long liveAfter() {
+        return feed.liveAfter();
     }
 
     // Connections.
@@ -138,10 +114,9 @@ public class FeedHub implements EventFeed.Listener {
         }
         fs.ended();
         sessions.remove(fs);
-        admins.remove(fs);
         Caller c = fs.caller();
         if (c != null) {
-            byAccount.computeIfPresent(c.accountId(), (k, set) -> {
+            byAudience.computeIfPresent(JobFeed.audience(c), (k, set) -> {
                 set.remove(fs);
                 return set.isEmpty() ? null : set;
             });
@@ -149,38 +124,17 @@ public class FeedHub implements EventFeed.Listener {
     }
 
     private void authenticate(FeedSession fs, String apiKey) {
-        Optional<Caller> found;
+        Caller caller;
         try {
-            found = accounts.authenticate(apiKey);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "authenticating a WebSocket connection failed", e);
-            refuse(fs, new CoordinatorException(503, "UNAVAILABLE", "the API key could not be checked now; try again"));
-            return;
-        }
-        if (found.isEmpty()) {
-            refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "the API key is not valid; "
-                    + FeedProtocol.HOW_TO_AUTHENTICATE));
-            return;
-        }
-        Caller caller = found.get();
-        if (caller.role() == Role.MINER) {
-            refuse(fs, new CoordinatorException(403, "FORBIDDEN",
-                    "a miner key may not follow jobs; connect with a client key"));
-            return;
-        }
-        int[] limits = config.rateLimits(caller.role(), caller.plan());
-        long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);
-        if (retryAfter > 0) {
-            refuse(fs, new CoordinatorException(429, "RATE_LIMITED",
-                    "too many requests for this API key; retry in " + retryAfter + " s"));
+            caller = feed.authenticate(apiKey);
+        } catch (CoordinatorException e) {
+            // On this protocol a refused key is told how to authenticate.
+            refuse(fs, !"UNAUTHENTICATED".equals(e.code()) ? e : new CoordinatorException(401, "UNAUTHENTICATED",
+                    e.getMessage() + "; " + FeedProtocol.HOW_TO_AUTHENTICATE));
             return;
         }
         // Indexed before it follows anything, so that no event offered after its start point passes it by.
-        if (caller.isAdmin()) {
-            admins.add(fs);
-        } else {
-            byAccount.computeIfAbsent(caller.accountId(), k -> ConcurrentHashMap.newKeySet()).add(fs);
-        }
+        byAudience.computeIfAbsent(JobFeed.audience(caller), k -> ConcurrentHashMap.newKeySet()).add(fs);
         if (!fs.authenticated(caller)) {
             closed(fs);
         }
@@ -210,7 +164,7 @@ public class FeedHub implements EventFeed.Listener {
                 return;
             } else if (request instanceof FeedProtocol.Subscribe sub) {
                 if (sub.jobId() != null) {
-                    jobs.get(caller, sub.jobId()); // another client's job answers exactly as a missing one
+                    feed.checkMayFollow(caller, sub.jobId());
                 }
                 FeedSession.Subscription s = fs.subscribe(sub.jobId(), sub.afterEventId(), settings.maxSubscriptions());
                 if (s.replaying) {
@@ -257,7 +211,6 @@ public class FeedHub implements EventFeed.Listener {
     }
 
     private void replayNow(FeedSession fs, FeedSession.Subscription s) {
-        int page = settings.replayPageSize();
         Caller caller = fs.caller();
         try {
             while (true) {
@@ -265,16 +218,12 @@ public class FeedHub implements EventFeed.Listener {
                 if (from == null || caller == null) {
                     return;
                 }
-                long upTo = offeredHigh;
-                List<JobEvent> events = from >= upTo ? List.of()
-                        : s.jobId != null ? log.ofJob(s.jobId, from, upTo, page)
-                        : caller.isAdmin() ? log.ofAll(from, upTo, page)
-                        : log.ofClient(caller.accountId(), from, upTo, page);
-                List<String> json = new ArrayList<>(events.size());
-                for (JobEvent e : events) {
+                JobFeed.Page page = feed.replay(caller, s.jobId, from);
+                List<String> json = new ArrayList<>(page.events().size());
+                for (JobEvent e : page.events()) {
                     json.add(toJson(e));
                 }
-                boolean more = fs.replayed(s, events, json, upTo, events.size() < page);
+                boolean more = fs.replayed(s, page.events(), json, page.upTo(), page.complete());
                 fs.pump();
                 if (!more) {
                     return;
@@ -290,20 +239,14 @@ public class FeedHub implements EventFeed.Listener {
     // Events from the feed (dispatcher thread, id order).
 
     @Override
-    public void released(List<JobEvent> events) {
-        for (JobEvent e : events) {
-            offeredHigh = e.getId();
-            String json = null;
-            Set<FeedSession> owners = byAccount.get(e.getClientId());
-            if (owners != null) {
-                for (FeedSession fs : owners) {
-                    json = json != null ? json : toJson(e);
-                    if (fs.offerLive(e, json)) {
-                        fs.pump();
-                    }
-                }
+    public void event(JobEvent e) {
+        String json = null;
+        for (String audience : JobFeed.audiences(e)) {
+            Set<FeedSession> followers = byAudience.get(audience);
+            if (followers == null) {
+                continue;
             }
-            for (FeedSession fs : admins) {
+            for (FeedSession fs : followers) {
                 json = json != null ? json : toJson(e);
                 if (fs.offerLive(e, json)) {
                     fs.pump();
@@ -313,15 +256,14 @@ public class FeedHub implements EventFeed.Listener {
     }
 
     @Override
-    public void late(List<JobEvent> events) {
-        for (JobEvent e : events) {
-            String json = toJson(e);
-            List<FeedSession> targets = new ArrayList<>(admins);
-            Set<FeedSession> owners = byAccount.get(e.getClientId());
-            if (owners != null) {
-                targets.addAll(owners);
+    public void late(JobEvent e) {
+        String json = toJson(e);
+        for (String audience : JobFeed.audiences(e)) {
+            Set<FeedSession> followers = byAudience.get(audience);
+            if (followers == null) {
+                continue;
             }
-            for (FeedSession fs : targets) {
+            for (FeedSession fs : followers) {
                 if (fs.offerLate(e, json)) {
                     fs.pump();
                 }
@@ -391,15 +333,12 @@ public class FeedHub implements EventFeed.Listener {
 
     /** Connections whose account was revoked (on any server) are closed within the check period. */
     private void closeRevoked() {
-        List<String> ids = new ArrayList<>(byAccount.keySet());
         try {
-            for (int i = 0; i < ids.size(); i += 500) {
-                for (String revoked : log.revoked(ids.subList(i, Math.min(ids.size(), i + 500)))) {
-                    Set<FeedSession> set = byAccount.get(revoked);
-                    if (set != null) {
-                        for (FeedSession fs : set) {
-                            refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "the API key was revoked"));
-                        }
+            for (String revoked : feed.revoked(byAudience.keySet())) {
+                Set<FeedSession> set = byAudience.get(revoked);
+                if (set != null) {
+                    for (FeedSession fs : set) {
+                        refuse(fs, new CoordinatorException(401, "UNAUTHENTICATED", "the API key was revoked"));
                     }
                 }
             }

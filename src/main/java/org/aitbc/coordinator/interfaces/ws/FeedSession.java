@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.JobFeed;
 import org.aitbc.coordinator.domain.JobEvent;
 
 /**
@@ -17,11 +18,12 @@ import org.aitbc.coordinator.domain.JobEvent;
  * the messages waiting to be sent to it.
  *
  * <p><b>Subscriptions.</b> Once authenticated, a connection follows all of its caller's jobs
- * (live, from the moment it authenticated) until it subscribes. A connection follows either all
+ * (live, from the moment it authenticated) until it subscribes; what a subscription may follow
+ * and where its replay starts are the {@link JobFeed}'s rules. A connection follows either all
  * of its jobs (one subscription) or a set of single jobs, so that an event matches at most one
  * subscription. Each subscription has a cursor: the last event id queued for it. While it
  * replays (reads the event table after {@code after_event_id}) the hub's live events pass it by;
- * once the replay has read everything up to the highest event the hub has started to hand out,
+ * once the replay has read everything up to the feed's live position ({@link JobFeed#liveAfter()}),
  * it turns live and takes only events above its cursor. The switch is made under this object's
  * lock, the same lock live events are offered under, so nothing falls between replay and live
  * and nothing comes twice.
@@ -105,7 +107,7 @@ final class FeedSession {
             return false;
         }
         caller = who;
-        Subscription all = new Subscription(null, hub.offeredHigh(), false);
+        Subscription all = new Subscription(null, hub.liveAfter(), false);
         subscriptions.put(ALL, all);
         implicitAll = true;
         outbox.add(Out.control(FeedProtocol.authenticated(who.accountId(), who.role().wire(), true, all.cursor)));
@@ -157,13 +159,9 @@ final class FeedSession {
             subscriptions.clear();
         }
         implicitAll = false;
-        Subscription s;
-        if (jobId == null && after == null) {
-            s = new Subscription(null, hub.offeredHigh(), false);
-        } else {
-            // A single job replays its whole history unless told otherwise: it is short, and it says where the job is.
-            s = new Subscription(jobId, after == null ? 0 : after, true);
-        }
+        Long start = JobFeed.replayStart(jobId, after);
+        Subscription s = start == null ? new Subscription(jobId, hub.liveAfter(), false)
+                : new Subscription(jobId, start, true);
         subscriptions.put(s.key(), s);
         outbox.add(Out.control(FeedProtocol.subscribed(jobId, s.cursor)));
         if (!s.replaying) {
@@ -231,7 +229,7 @@ final class FeedSession {
     }
 
     /**
-     * Queues one replayed page. {@code complete}: the page held everything up to {@code upTo}. If the hub
+     * Queues one replayed page. {@code complete}: the page held everything up to {@code upTo}. If the feed
      * has not started handing out anything above {@code upTo}, the subscription turns live. Returns
      * whether the replay goes on.
      */
@@ -246,7 +244,7 @@ final class FeedSession {
                 outbox.add(new Out(json.get(i), s, e.getId(), e.getAt().toEpochMilli(), false, null));
             }
         }
-        if (complete && hub.offeredHigh() == upTo) {
+        if (complete && hub.liveAfter() == upTo) {
             s.replaying = false;
             s.cursor = Math.max(s.cursor, upTo);
             outbox.add(Out.control(FeedProtocol.caughtUp(s.jobId, s.cursor)));
