@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
+import org.aitbc.coordinator.domain.Days;
 
 /**
  * A large history (listing, a deep page, statistics, CSV export) and the retention purge. With its
@@ -271,9 +272,9 @@ final class History {
                 try (Seeder seeder = new Seeder(ctx.server.db)) {
                     long t0 = System.currentTimeMillis();
                     // Seeded to expire in ten years, then moved, once seeded, to expire shortly after the restart.
-                    long far = t0 + 10L * 365 * 86_400_000L;
+                    long far = t0 + Days.toMs(10L * 365);
                     seeded[0] = seeder.expired(ctx.server.results, owner.id(), "PRO", "gpt2", s.purgeJobs(),
-                            System.currentTimeMillis() - 86_400_000L, far);
+                            System.currentTimeMillis() - Days.MS, far);
                     expiresAt[0] = System.currentTimeMillis() + lead;
                     seeder.expireFrom(far, expiresAt[0]);
                     seeder.updateStatistics("JOB");

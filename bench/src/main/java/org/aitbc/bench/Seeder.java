@@ -2,12 +2,9 @@ package org.aitbc.bench;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,29 +12,39 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32;
+import org.aitbc.coordinator.application.ResultService;
+import org.aitbc.coordinator.domain.DailyStats;
+import org.aitbc.coordinator.domain.Days;
+import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.domain.Pricing;
+import org.aitbc.coordinator.domain.ResultFile;
+import org.aitbc.coordinator.infrastructure.security.Ids;
 
 /**
  * Bulk seeding of the bench server's embedded Derby database, with the server stopped (Derby
  * lets one process open it): JDBC batches through the embedded driver, row by row what the
  * coordinator itself writes for a job that went through its life (see {@code Job},
  * {@code DailyStats}, {@code ResultFile} and the seal/purge code in {@code ResultService}).
+ * Where the server computes a value, the seeder calls the server's own code (its classes are on
+ * the bench's class path), so that the two cannot drift apart:
  *
  * <ul>
- * <li>The JOB row of an ended job: times, miner, attempt, cost from the same formula as
- *     {@code Pricing.compute} (rate × GPUs × seconds × multiplier ÷ 3600, 6 places, half up),
- *     a result summary.</li>
+ * <li>The JOB row of an ended job: times, miner, attempt, a result summary, and the estimate
+ *     and cost from {@link Pricing#compute}.</li>
  * <li>DAILY_STATS: the counters the statistics route adds up, per client, day of submission
- *     and final status (jobs, spent, run seconds), added to any row already there, exactly as
- *     {@code JobRepository.countEnded} does in the transaction that ends a job.</li>
+ *     and final status (jobs, spent, run seconds), keyed and added up by {@link DailyStats} as
+ *     {@code DailyCounters.countEnded} does in the transaction that ends a job; the SQL here
+ *     adds them to any row already there.</li>
  * <li>For results that are still stored: output.json and result.txt on disk under
  *     {@code <results>/<job id>/}, their RESULT_FILE rows (size, SHA-256, CRC-32) and the job's
- *     RESULT_SHA256 over the {@code output.sha256} manifest, as {@code ResultService.seal} does.</li>
+ *     RESULT_SHA256 over the {@code output.sha256} manifest that {@link ResultService#manifest}
+ *     writes, as {@code ResultService.seal} does.</li>
  * </ul>
  * History jobs whose results were already deleted (past retention, or by the client) carry no
  * files. No JOB_EVENT rows are written: none of the seeded scenarios reads events, and the
@@ -63,8 +70,7 @@ final class Seeder implements AutoCloseable {
 
     private final Connection c;
     private final Random random = new Random(System.nanoTime());
-    private final Map<String, long[]> counters = new HashMap<>();
-    private final Map<String, BigDecimal> spent = new HashMap<>();
+    private final Map<DailyStats.Key, DailyStats> counters = new HashMap<>();
     private final Path dbDir;
 
     Seeder(Path dbDir) throws SQLException {
@@ -93,12 +99,9 @@ final class Seeder implements AutoCloseable {
         return sb.toString();
     }
 
+    /** What {@code seconds} of run time cost on one GPU at the seeded rate and multiplier. */
     static BigDecimal cost(long seconds) {
-        if (seconds <= 0) {
-            return BigDecimal.ZERO.setScale(6);
-        }
-        return RATE.multiply(BigDecimal.valueOf(seconds)).multiply(MULT)
-                .divide(BigDecimal.valueOf(3600), 6, RoundingMode.HALF_UP);
+        return Pricing.compute(RATE, 1, seconds, MULT);
     }
 
     /**
@@ -110,7 +113,7 @@ final class Seeder implements AutoCloseable {
      */
     History history(String clientId, String plan, String model, int count, int days, int retentionDays, long nowMs,
                     int deepPosition) throws SQLException {
-        long span = days * 86_400_000L;
+        long span = Days.toMs(days);
         long first = nowMs - span;
         long step = Math.max(1, span / count);
         long deepCreated = 0;
@@ -129,8 +132,8 @@ final class Seeder implements AutoCloseable {
                     long started = assigned + 200 + random.nextInt(2_000);
                     long ended = started + 1_000L * (30 + random.nextInt(600));
                     r.ran(assigned, started, ended, state.equals("FAILED"));
-                    long expires = ended + retentionDays * 86_400_000L;
-                    r.resultDeleted(300 + random.nextInt(200), expires, expires < nowMs ? expires : ended + 86_400_000L);
+                    long expires = ended + Days.toMs(retentionDays);
+                    r.resultDeleted(300 + random.nextInt(200), expires, expires < nowMs ? expires : ended + Days.MS);
                 }
                 r.bind(ps);
                 ps.addBatch();
@@ -175,12 +178,12 @@ final class Seeder implements AutoCloseable {
                 Files.createDirectories(dir);
                 Files.write(dir.resolve("output.json"), out);
                 Files.write(dir.resolve("result.txt"), txt);
-                String outSha = sha256(out);
-                String txtSha = sha256(txt);
-                addFile(files, id, "output.json", out, outSha, ended);
-                addFile(files, id, "result.txt", txt, txtSha, ended);
-                String manifest = outSha + "  output.json\n" + txtSha + "  result.txt\n";
-                r.resultStored(out.length + txt.length, sha256(manifest.getBytes(StandardCharsets.UTF_8)),
+                List<ResultFile> sealed = new ArrayList<>(List.of(addFile(files, id, "output.json", out, ended),
+                        addFile(files, id, "result.txt", txt, ended)));
+                // In the order the server reads them back for its manifest: by path.
+                sealed.sort(Comparator.comparing(ResultFile::getPath));
+                String manifest = ResultService.manifest(sealed);
+                r.resultStored(out.length + txt.length, Ids.sha256Hex(manifest.getBytes(StandardCharsets.UTF_8)),
                         expiresFromMs + i);
                 r.bind(ps);
                 ps.addBatch();
@@ -218,17 +221,20 @@ final class Seeder implements AutoCloseable {
         c.commit();
     }
 
-    private static void addFile(PreparedStatement ps, String id, String path, byte[] content, String sha, long at)
+    /** Adds the RESULT_FILE row of a file written with this content to the batch, and returns it. */
+    private static ResultFile addFile(PreparedStatement ps, String id, String path, byte[] content, long at)
             throws SQLException {
         CRC32 crc = new CRC32();
         crc.update(content);
-        ps.setString(1, id);
-        ps.setString(2, path);
-        ps.setLong(3, crc.getValue());
-        ps.setString(4, sha);
-        ps.setLong(5, content.length);
+        ResultFile f = new ResultFile(id, path, content.length, Ids.sha256Hex(content), crc.getValue(), at);
+        ps.setString(1, f.getJobId());
+        ps.setString(2, f.getPath());
+        ps.setLong(3, f.getCrc32());
+        ps.setString(4, f.getSha256());
+        ps.setLong(5, f.getSizeBytes());
         ps.setLong(6, at);
         ps.addBatch();
+        return f;
     }
 
     private void flush(PreparedStatement ps, int done) throws SQLException {
@@ -242,13 +248,9 @@ final class Seeder implements AutoCloseable {
 
     /** Adds an ended job to its day's counters (written at the end, added to existing rows). */
     private void count(Row r) {
-        String key = r.clientId + "|" + Math.floorDiv(r.created, 86_400_000L) + "|" + r.state.toLowerCase();
-        long[] v = counters.computeIfAbsent(key, k -> new long[2]);
-        v[0]++;
-        if (r.started != null && r.ended != null) {
-            v[1] += Math.max(0, (r.ended - r.started) / 1000);
-        }
-        spent.merge(key, r.cost == null ? BigDecimal.ZERO.setScale(6) : r.cost, BigDecimal::add);
+        DailyStats.Key key = DailyStats.keyOf(r.clientId, r.created, JobState.valueOf(r.state));
+        counters.computeIfAbsent(key, k -> new DailyStats(k.clientId, k.epochDay, k.status))
+                .add(r.cost, r.started, r.ended);
     }
 
     private void writeCounters() throws SQLException {
@@ -256,29 +258,25 @@ final class Seeder implements AutoCloseable {
                 + " RUN_SECONDS = RUN_SECONDS + ? WHERE CLIENT_ID = ? AND EPOCH_DAY = ? AND STATUS = ?");
              PreparedStatement in = c.prepareStatement("INSERT INTO DAILY_STATS (CLIENT_ID, EPOCH_DAY, STATUS, JOBS,"
                      + " SPENT, RUN_SECONDS) VALUES (?,?,?,?,?,?)")) {
-            for (Map.Entry<String, long[]> e : counters.entrySet()) {
-                String[] k = e.getKey().split("\\|");
-                long[] v = e.getValue();
-                BigDecimal s = spent.get(e.getKey());
-                up.setLong(1, v[0]);
-                up.setBigDecimal(2, s);
-                up.setLong(3, v[1]);
-                up.setString(4, k[0]);
-                up.setLong(5, Long.parseLong(k[1]));
-                up.setString(6, k[2]);
+            for (DailyStats s : counters.values()) {
+                up.setLong(1, s.getJobs());
+                up.setBigDecimal(2, s.getSpent());
+                up.setLong(3, s.getRunSeconds());
+                up.setString(4, s.getClientId());
+                up.setLong(5, s.getEpochDay());
+                up.setString(6, s.getStatus());
                 if (up.executeUpdate() == 0) {
-                    in.setString(1, k[0]);
-                    in.setLong(2, Long.parseLong(k[1]));
-                    in.setString(3, k[2]);
-                    in.setLong(4, v[0]);
-                    in.setBigDecimal(5, s);
-                    in.setLong(6, v[1]);
+                    in.setString(1, s.getClientId());
+                    in.setLong(2, s.getEpochDay());
+                    in.setString(3, s.getStatus());
+                    in.setLong(4, s.getJobs());
+                    in.setBigDecimal(5, s.getSpent());
+                    in.setLong(6, s.getRunSeconds());
                     in.executeUpdate();
                 }
             }
         }
         counters.clear();
-        spent.clear();
     }
 
     /** Refreshes Derby's index statistics, as its background daemon would after such growth. */
@@ -313,14 +311,6 @@ final class Seeder implements AutoCloseable {
                 + Instant.ofEpochMilli(r.created) + "\",\"started_at\":\"" + Instant.ofEpochMilli(r.started)
                 + "\",\"completed_at\":\"" + Instant.ofEpochMilli(r.ended) + "\",\"estimated_cost\":" + r.estimatedCost
                 + ",\"cost\":" + r.cost + ",\"result\":{\"output\":\"done\"},\"metrics\":null}";
-    }
-
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** One JOB row being built. */
@@ -360,7 +350,7 @@ final class Seeder implements AutoCloseable {
         void canceledPending(long at) {
             canceledAt = at;
             ended = at;
-            cost = BigDecimal.ZERO.setScale(6);
+            cost = cost(0);
         }
 
         void ran(long assignedAt, long startedAt, long endedAt, boolean failed) {
@@ -382,7 +372,7 @@ final class Seeder implements AutoCloseable {
         void resultDeleted(long sizeBytes, long expiresAt, long deletedAt) {
             available = false;
             size = sizeBytes;
-            sha = sha256(RawHttp.utf8(id));
+            sha = Ids.sha256Hex(RawHttp.utf8(id));
             expires = expiresAt;
             deleted = deletedAt;
         }

@@ -14,14 +14,17 @@ import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.IllegalTransitionException;
 import org.aitbc.coordinator.domain.DailyStats;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.JobEvent;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
+import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.wire.JobStats;
 
@@ -32,6 +35,12 @@ public class JobService {
 
     @Inject
     JobRepository jobs;
+
+    @Inject
+    JobEventStore events;
+
+    @Inject
+    DailyCounters counters;
 
     @Inject
     CoordinatorConfig config;
@@ -100,7 +109,7 @@ public class JobService {
 
     public List<JobEvent> events(Caller caller, String jobId, long after, int max) {
         get(caller, jobId);
-        return jobs.events(jobId, after, max);
+        return events.events(jobId, after, max);
     }
 
     /** One page and the total; the caller sees its own jobs, an admin everyone's. */
@@ -108,11 +117,10 @@ public class JobService {
     }
 
     public Page list(Caller caller, JobQuery query, int limit) {
-        JobQuery scoped = new JobQuery(caller.isAdmin() ? null : caller.accountId(), query.states(), query.fromMs(),
-                query.toMs(), query.cursorCreatedMs(), query.cursorId());
+        JobQuery scoped = scoped(caller, query);
         List<Job> page = jobs.page(scoped, limit + 1);
         boolean more = page.size() > limit;
-        return new Page(more ? page.subList(0, limit) : page, jobs.count(scoped), more);
+        return new Page(more ? page.subList(0, limit) : page, counters.count(scoped), more);
     }
 
     /**
@@ -127,14 +135,14 @@ public class JobService {
         }
         BigDecimal spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
         long completedRunSeconds = 0;
-        for (DailyStats row : jobs.dailyStats(client, fromDay, toDay)) {
+        for (DailyStats row : counters.dailyStats(client, fromDay, toDay)) {
             byStatus.merge(row.getStatus(), row.getJobs(), Long::sum);
             spent = spent.add(row.getSpent());
             if (JobState.COMPLETED.wire().equals(row.getStatus())) {
                 completedRunSeconds += row.getRunSeconds();
             }
         }
-        jobs.activeCounts(client, fromDay * 86_400_000L, (toDay + 1) * 86_400_000L)
+        counters.activeCounts(client, Days.startMs(fromDay), Days.startMs(toDay + 1))
                 .forEach((state, n) -> byStatus.merge(state.wire(), n, Long::sum));
         long completed = byStatus.get(JobState.COMPLETED.wire());
         long finished = completed + byStatus.get(JobState.FAILED.wire()) + byStatus.get(JobState.CANCELED.wire());
@@ -146,8 +154,12 @@ public class JobService {
 
     /** One page of an export: like {@link #list} without the total, for streaming every row. */
     public List<Job> exportPage(Caller caller, JobQuery query, int limit) {
-        return jobs.page(new JobQuery(caller.isAdmin() ? null : caller.accountId(), query.states(), query.fromMs(),
-                query.toMs(), query.cursorCreatedMs(), query.cursorId()), limit);
+        return jobs.page(scoped(caller, query), limit);
+    }
+
+    /** The query over the caller's own jobs; an admin's covers everyone's. */
+    private static JobQuery scoped(Caller caller, JobQuery query) {
+        return query.forClient(caller.isAdmin() ? null : caller.accountId());
     }
 
     /** What a cancel did, and the job afterwards. */

@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
@@ -31,6 +32,9 @@ public class LeaseSweeper {
     JobRepository jobs;
 
     @Inject
+    JobLeases leases;
+
+    @Inject
     CoordinatorConfig config;
 
     @Inject
@@ -44,7 +48,7 @@ public class LeaseSweeper {
 
     /** At start-up: leases that ran out while the coordinator was down get a fresh lease period. */
     public int graceAfterDowntime() {
-        int n = jobs.extendAllLeases(JobService.now().plus(config.lease()).toEpochMilli());
+        int n = leases.extendAllLeases(JobService.now().plus(config.lease()).toEpochMilli());
         if (n > 0) {
             LOG.info(() -> n + " leases extended after start-up, so miners can renew them");
         }
@@ -59,7 +63,7 @@ public class LeaseSweeper {
         List<String> due;
         int rounds = 0;
         do {
-            due = jobs.overdue(JobService.now().toEpochMilli(), config.sweepBatchSize());
+            due = leases.overdue(JobService.now().toEpochMilli(), config.sweepBatchSize());
             for (String id : due) {
                 try {
                     if (self.sweepOne(id)) {

@@ -16,6 +16,7 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
@@ -34,6 +35,9 @@ public class MinerService {
 
     @Inject
     JobRepository jobs;
+
+    @Inject
+    JobLeases leases;
 
     @Inject
     CoordinatorConfig config;
@@ -69,8 +73,8 @@ public class MinerService {
         Instant now = JobService.now();
         Miner miner = own(caller, minerId);
         miner.heartbeat(status, now);
-        jobs.renewLeases(minerId, now.plus(config.lease()).toEpochMilli());
-        return jobs.cancelingJobsOf(minerId);
+        leases.renewLeases(minerId, now.plus(config.lease()).toEpochMilli());
+        return leases.cancelingJobsOf(minerId);
     }
 
     /**
@@ -80,7 +84,7 @@ public class MinerService {
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public Job tryClaim(Caller caller, String minerId) {
         Miner miner = claimer.minerFor(caller, minerId);
-        if (jobs.countLeasedBy(minerId) >= miner.getConcurrency()) {
+        if (leases.countLeasedBy(minerId) >= miner.getConcurrency()) {
             return null;
         }
         for (String candidate : jobs.claimCandidates(miner, 16)) {

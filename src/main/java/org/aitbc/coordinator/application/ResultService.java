@@ -34,6 +34,7 @@ import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
@@ -57,6 +58,9 @@ public class ResultService {
 
     @Inject
     JobRepository jobs;
+
+    @Inject
+    DailyCounters counters;
 
     @Inject
     ResultStore store;
@@ -305,7 +309,7 @@ public class ResultService {
                     keptUntil - job.getEndedAt().toEpochMilli());
             if (charge.signum() > 0 && job.getStorageCost() == null) {
                 job.chargeStorage(charge);
-                jobs.addSpent(job, charge);
+                counters.addSpent(job, charge);
             }
         }
         job.markResultDeleted(now);
@@ -341,8 +345,8 @@ public class ResultService {
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public int purgeExpiredBatch(int batch) {
         long now = System.currentTimeMillis();
-        List<String> due = em.createQuery("SELECT j.id FROM Job j WHERE j.resultExpiresMs < :now"
-                        + " AND j.resultAvailable = TRUE ORDER BY j.resultExpiresMs", String.class)
+        List<String> due = em.createQuery("SELECT j.id FROM Job j WHERE j.storedResult.expiresMs < :now"
+                        + " AND j.storedResult.available = TRUE ORDER BY j.storedResult.expiresMs", String.class)
                 .setParameter("now", now).setMaxResults(batch).getResultList();
         int purged = 0;
         for (String id : due) {

@@ -7,6 +7,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -22,7 +23,7 @@ public class DailyStats {
     @Column(name = "CLIENT_ID", length = 40)
     private String clientId;
 
-    /** Days since 1970-01-01 (UTC) of the jobs' submission. */
+    /** Days since 1970-01-01 (UTC) of the jobs' submission ({@link Days#epochDay}). */
     @Id
     @Column(name = "EPOCH_DAY")
     private long epochDay;
@@ -51,24 +52,37 @@ public class DailyStats {
         this.spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
     }
 
+    /** The row a job that ended in {@code finalState} is counted in: its client, UTC day of submission, state. */
+    public static Key keyOf(String clientId, long createdMs, JobState finalState) {
+        return new Key(clientId, Days.epochDay(createdMs), finalState.wire());
+    }
+
     /** Counts one job that just ended. */
     public void add(Job job) {
+        add(job.getCost(), millis(job.getStartedAt()), millis(job.getEndedAt()));
+    }
+
+    /**
+     * Counts one ended job from its cost and its start and end (null when it never started):
+     * what {@link #add(Job)} counts, for callers that have the values but no aggregate.
+     */
+    public void add(BigDecimal cost, Long startedMs, Long endedMs) {
         jobs++;
-        if (job.getCost() != null) {
-            spent = spent.add(job.getCost());
+        if (cost != null) {
+            spent = spent.add(cost);
         }
-        if (job.getStartedAt() != null && job.getEndedAt() != null) {
-            runSeconds += Math.max(0, (job.getEndedAt().toEpochMilli() - job.getStartedAt().toEpochMilli()) / 1000);
+        if (startedMs != null && endedMs != null) {
+            runSeconds += Math.max(0, (endedMs - startedMs) / 1000);
         }
+    }
+
+    private static Long millis(Instant t) {
+        return t == null ? null : t.toEpochMilli();
     }
 
     /** A later charge of an already counted job (storage, when its results are deleted). */
     public void addSpent(BigDecimal amount) {
         spent = spent.add(amount);
-    }
-
-    public static long epochDay(long epochMillis) {
-        return Math.floorDiv(epochMillis, 86_400_000L);
     }
 
     /** The composite key: client, day, status. */

@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.domain;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -21,6 +22,11 @@ import java.util.List;
  * results are gone. All state changes go through the methods below, each of which asks
  * {@link JobState#canMoveTo} first and records a {@link JobEvent} for the change; the
  * application layer persists those events in the same transaction as the job.
+ *
+ * <p>Three cohesive parts of the row are {@code @Embeddable}s under the same column names: the
+ * {@link Lease} (miner, assignment, lease expiry, attempt), the {@link Billing} (rates, estimate,
+ * charges) and the {@link StoredResult} (the sealed files' summary). Only this class changes
+ * them; queries reach their fields as {@code j.lease.expiresMs}, {@code j.storedResult.expiresMs}.
  *
  * <p>Times are stored as epoch milliseconds (portable, index-friendly on Derby and
  * PostgreSQL). {@link #version} guards every update: a claim or a cancel that lost a race
@@ -102,14 +108,9 @@ public class Job {
     @Column(name = "PROGRESS_MESSAGE", length = 1000)
     private String progressMessage;
 
-    @Column(name = "MINER_ID", length = 100)
-    private String minerId;
-
-    @Column(name = "ATTEMPT", nullable = false)
-    private int attempt;
-
-    @Column(name = "LEASE_EXPIRES_MS")
-    private Long leaseExpiresMs;
+    /** Who holds the job, since and until when, and on which attempt. */
+    @Embedded
+    private Lease lease;
 
     @Column(name = "CREATED_MS", nullable = false)
     private long createdMs;
@@ -120,9 +121,6 @@ public class Job {
      */
     @Column(name = "DEADLINE_MS")
     private Long deadlineMs;
-
-    @Column(name = "ASSIGNED_MS")
-    private Long assignedMs;
 
     @Column(name = "STARTED_MS")
     private Long startedMs;
@@ -143,24 +141,9 @@ public class Job {
     @Column(name = "ERROR_MESSAGE", length = 2000)
     private String errorMessage;
 
-    @Column(name = "RATE_PER_HOUR", nullable = false, precision = 19, scale = 6)
-    private BigDecimal ratePerHour;
-
-    @Column(name = "PRICE_MULTIPLIER", nullable = false, precision = 19, scale = 6)
-    private BigDecimal priceMultiplier;
-
-    @Column(name = "ESTIMATED_SECONDS", nullable = false)
-    private long estimatedSeconds;
-
-    @Column(name = "ESTIMATED_COST", nullable = false, precision = 19, scale = 6)
-    private BigDecimal estimatedCost;
-
-    @Column(name = "COST", precision = 19, scale = 6)
-    private BigDecimal cost;
-
-    /** The part of {@link #cost} that paid for keeping the results, charged when they are deleted. */
-    @Column(name = "STORAGE_COST", precision = 19, scale = 6)
-    private BigDecimal storageCost;
+    /** Rates, estimate and charges. */
+    @Embedded
+    private Billing billing;
 
     @Lob
     @Column(name = "RESULT_JSON")
@@ -170,21 +153,9 @@ public class Job {
     @Column(name = "METRICS_JSON")
     private String metricsJson;
 
-    /** True once the result files are sealed (sizes and sums recorded) and until they are deleted. */
-    @Column(name = "RESULT_AVAILABLE", nullable = false)
-    private boolean resultAvailable;
-
-    @Column(name = "RESULT_SIZE_BYTES")
-    private Long resultSizeBytes;
-
-    @Column(name = "RESULT_SHA256", length = 64)
-    private String resultSha256;
-
-    @Column(name = "RESULT_EXPIRES_MS")
-    private Long resultExpiresMs;
-
-    @Column(name = "RESULT_DELETED_MS")
-    private Long resultDeletedMs;
+    /** The summary of the stored result files. */
+    @Embedded
+    private StoredResult storedResult;
 
     @Column(name = "IDEMPOTENCY_KEY", length = 200)
     private String idempotencyKey;
@@ -225,13 +196,11 @@ public class Job {
         job.region = spec.region();
         job.timeoutSeconds = spec.timeoutSeconds();
         job.ttlSeconds = spec.ttlSeconds();
-        job.attempt = 1;
+        job.lease = Lease.firstAttempt();
         job.createdMs = now.toEpochMilli();
         job.deadlineMs = job.createdMs + spec.ttlSeconds() * 1000L;
-        job.ratePerHour = ratePerHour;
-        job.priceMultiplier = multiplier;
-        job.estimatedSeconds = spec.estimatedSeconds();
-        job.estimatedCost = Pricing.compute(ratePerHour, spec.gpuCount(), spec.estimatedSeconds(), multiplier);
+        job.billing = Billing.quote(ratePerHour, multiplier, spec.gpuCount(), spec.estimatedSeconds());
+        job.storedResult = StoredResult.none();
         job.record(JobEvent.STATUS, "job submitted", now);
         return job;
     }
@@ -252,10 +221,8 @@ public class Job {
     /** A miner claims the pending job; it holds it until {@code leaseUntil} unless renewed. */
     public void assign(String miner, Instant now, Instant leaseUntil) {
         moveTo(JobState.ASSIGNED);
-        minerId = miner;
-        assignedMs = now.toEpochMilli();
-        deadlineMs = assignedMs + timeoutSeconds * 1000L;
-        leaseExpiresMs = leaseUntil.toEpochMilli();
+        lease.grant(miner, now.toEpochMilli(), leaseUntil.toEpochMilli());
+        deadlineMs = now.toEpochMilli() + timeoutSeconds * 1000L;
         record(JobEvent.STATUS, "assigned to " + miner, now);
     }
 
@@ -292,7 +259,7 @@ public class Job {
 
     public void renewLease(Instant leaseUntil) {
         if (state.isLeased()) {
-            leaseExpiresMs = leaseUntil.toEpochMilli();
+            lease.renew(leaseUntil.toEpochMilli());
         }
     }
 
@@ -360,25 +327,23 @@ public class Job {
             end(JobState.CANCELED, now, "canceled; miner did not acknowledge before its lease ran out");
             return;
         }
-        if (attempt >= maxAttempts) {
+        if (lease.attempt() >= maxAttempts) {
             errorCode = ERR_MINER_LOST;
-            errorMessage = "miner " + minerId + " stopped renewing its lease; " + attempt + " attempt(s) used";
+            errorMessage = "miner " + lease.minerId() + " stopped renewing its lease; " + lease.attempt()
+                    + " attempt(s) used";
             end(JobState.FAILED, now, errorMessage);
             return;
         }
-        String lost = minerId;
+        String lost = lease.minerId();
         moveTo(JobState.PENDING);
-        attempt++;
-        minerId = null;
-        leaseExpiresMs = null;
-        assignedMs = null;
+        lease.requeue();
         startedMs = null;
         progress = 0;
         progressMessage = null;
         estimatedCompletionMs = null;
         // A requeued job gets a fresh claim window.
         deadlineMs = now.toEpochMilli() + ttlSeconds * 1000L;
-        record(JobEvent.STATUS, "miner " + lost + " lost its lease; requeued for attempt " + attempt, now);
+        record(JobEvent.STATUS, "miner " + lost + " lost its lease; requeued for attempt " + lease.attempt(), now);
     }
 
     /** Nobody claimed the job within its {@code ttl_seconds}. */
@@ -402,17 +367,17 @@ public class Job {
     private void end(JobState finalState, Instant now, String message) {
         moveTo(finalState);
         endedMs = now.toEpochMilli();
-        leaseExpiresMs = null;
+        lease.stop();
         deadlineMs = null;
         long ranSeconds = startedMs == null ? 0 : Math.max(0, (endedMs - startedMs) / 1000);
-        cost = Pricing.compute(ratePerHour, gpuCount, ranSeconds, priceMultiplier);
+        billing.chargeRun(gpuCount, ranSeconds);
         record(JobEvent.STATUS, message, now);
     }
 
     // ---- deadlines the sweeper checks ----------------------------------------------------
 
     public boolean isLeaseExpired(Instant now) {
-        return state.isLeased() && leaseExpiresMs != null && leaseExpiresMs < now.toEpochMilli();
+        return state.isLeased() && lease.isExpired(now.toEpochMilli());
     }
 
     public boolean isUnclaimedTooLong(Instant now) {
@@ -427,25 +392,16 @@ public class Job {
 
     /** Records the sealed result files and when they go, counted from when the job ended. */
     public void sealResult(long sizeBytes, String sha256, Instant expiresAt) {
-        resultAvailable = true;
-        resultSizeBytes = sizeBytes;
-        resultSha256 = sha256;
-        resultExpiresMs = expiresAt.toEpochMilli();
+        storedResult.seal(sizeBytes, sha256, expiresAt.toEpochMilli());
     }
 
     /** Adds the storage charge for the GB-days the results were kept; once. */
     public void chargeStorage(BigDecimal amount) {
-        if (storageCost == null && amount.signum() > 0) {
-            storageCost = amount;
-            cost = (cost == null ? BigDecimal.ZERO.setScale(Pricing.SCALE) : cost).add(amount);
-        }
+        billing.chargeStorage(amount);
     }
 
     public void markResultDeleted(Instant now) {
-        resultAvailable = false;
-        if (resultDeletedMs == null) {
-            resultDeletedMs = now.toEpochMilli();
-        }
+        storedResult.markDeleted(now.toEpochMilli());
     }
 
     public void setIdempotency(String key, String hash) {
@@ -482,12 +438,12 @@ public class Job {
     public int getTtlSeconds() { return ttlSeconds; }
     public int getProgress() { return progress; }
     public String getProgressMessage() { return progressMessage; }
-    public String getMinerId() { return minerId; }
-    public int getAttempt() { return attempt; }
-    public Instant getLeaseExpiresAt() { return at(leaseExpiresMs); }
+    public String getMinerId() { return lease.minerId(); }
+    public int getAttempt() { return lease.attempt(); }
+    public Instant getLeaseExpiresAt() { return at(lease.expiresMs()); }
     public Instant getCreatedAt() { return Instant.ofEpochMilli(createdMs); }
     public long getCreatedMs() { return createdMs; }
-    public Instant getAssignedAt() { return at(assignedMs); }
+    public Instant getAssignedAt() { return at(lease.assignedMs()); }
     public Instant getStartedAt() { return at(startedMs); }
     public Instant getEndedAt() { return at(endedMs); }
     public Instant getEstimatedCompletion() { return at(estimatedCompletionMs); }
@@ -495,19 +451,19 @@ public class Job {
     public Instant getCancelRequestedAt() { return at(cancelRequestedMs); }
     public String getErrorCode() { return errorCode; }
     public String getErrorMessage() { return errorMessage; }
-    public BigDecimal getRatePerHour() { return ratePerHour; }
-    public BigDecimal getPriceMultiplier() { return priceMultiplier; }
-    public long getEstimatedSeconds() { return estimatedSeconds; }
-    public BigDecimal getEstimatedCost() { return estimatedCost; }
-    public BigDecimal getCost() { return cost; }
-    public BigDecimal getStorageCost() { return storageCost; }
+    public BigDecimal getRatePerHour() { return billing.ratePerHour(); }
+    public BigDecimal getPriceMultiplier() { return billing.priceMultiplier(); }
+    public long getEstimatedSeconds() { return billing.estimatedSeconds(); }
+    public BigDecimal getEstimatedCost() { return billing.estimatedCost(); }
+    public BigDecimal getCost() { return billing.cost(); }
+    public BigDecimal getStorageCost() { return billing.storageCost(); }
     public String getResultJson() { return resultJson; }
     public String getMetricsJson() { return metricsJson; }
-    public boolean isResultAvailable() { return resultAvailable; }
-    public Long getResultSizeBytes() { return resultSizeBytes; }
-    public String getResultSha256() { return resultSha256; }
-    public Instant getResultExpiresAt() { return at(resultExpiresMs); }
-    public Instant getResultDeletedAt() { return at(resultDeletedMs); }
+    public boolean isResultAvailable() { return storedResult.available(); }
+    public Long getResultSizeBytes() { return storedResult.sizeBytes(); }
+    public String getResultSha256() { return storedResult.sha256(); }
+    public Instant getResultExpiresAt() { return at(storedResult.expiresMs()); }
+    public Instant getResultDeletedAt() { return at(storedResult.deletedMs()); }
     public String getIdempotencyKey() { return idempotencyKey; }
     public String getRequestHash() { return requestHash; }
     public long getVersion() { return version; }

@@ -13,7 +13,7 @@ public final class Pricing {
     public static final int SCALE = 6;
     private static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
     private static final BigDecimal BYTES_PER_GB = BigDecimal.valueOf(1_000_000_000L);
-    private static final BigDecimal MS_PER_DAY = BigDecimal.valueOf(86_400_000L);
+    private static final BigDecimal MS_PER_DAY = BigDecimal.valueOf(Days.MS);
 
     private Pricing() {
     }

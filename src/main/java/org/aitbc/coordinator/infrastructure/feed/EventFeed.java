@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.infrastructure.feed;
 
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
+import org.aitbc.coordinator.infrastructure.persistence.SqlDialect;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
@@ -9,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.aitbc.coordinator.domain.JobEvent;
 
 /**
@@ -69,8 +68,8 @@ public class EventFeed {
     @Resource(lookup = "java:comp/DefaultManagedThreadFactory")
     ManagedThreadFactory threads;
 
-    @Resource(lookup = "jdbc/aitbc")
-    DataSource dataSource;
+    @Inject
+    SqlDialect dialect;
 
     private final Object monitor = new Object();
     private boolean signaled;
@@ -83,7 +82,7 @@ public class EventFeed {
     private record Skipped(CommitHorizon.Range range, long untilNanos, Set<Long> seen) {
     }
 
-    void onCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) JobRepository.JobsChanged change) {
+    void onCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) JobsChanged change) {
         signal();
     }
 
@@ -102,7 +101,7 @@ public class EventFeed {
         if (thread != null) {
             throw new IllegalStateException("the event feed is already running");
         }
-        long grace = sharedDatabase() ? settings.gapGraceMs() : 0;
+        long grace = dialect.isShared() ? settings.gapGraceMs() : 0;
         long start = log.maxId();
         horizon = new CommitHorizon(start, TimeUnit.MILLISECONDS.toNanos(grace));
         running = true;
@@ -112,16 +111,6 @@ public class EventFeed {
         thread.start();
         LOG.info("event feed started after event " + start + "; gap grace " + grace + " ms");
         return start;
-    }
-
-    /** Embedded Derby is opened by one server only; any other database may have other servers writing. */
-    private boolean sharedDatabase() {
-        try (Connection c = dataSource.getConnection()) {
-            String url = c.getMetaData().getURL();
-            return url == null || !url.startsWith("jdbc:derby:") || url.startsWith("jdbc:derby://");
-        } catch (Exception e) {
-            return true;
-        }
     }
 
     @PreDestroy

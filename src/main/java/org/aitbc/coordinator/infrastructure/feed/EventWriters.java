@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.infrastructure.feed;
 
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
+import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -14,7 +15,7 @@ import java.util.logging.Logger;
  * can tell a gap in the event ids that a local transaction may still fill from one that will
  * never be filled (see {@link CommitHorizon}).
  *
- * <p>{@link JobRepository#saveEvents} fires {@link JobRepository.JobsChanged} inside the writing
+ * <p>{@link JobEventStore#append} fires {@link JobsChanged} inside the writing
  * transaction before it inserts; this observer runs right then, takes the transaction's ticket
  * (one per transaction, however many jobs it changes) and returns it when the transaction ends,
  * committed or rolled back ({@link WriterTickets}). A ticket out longer than {@link #MAX_OPEN}
@@ -33,7 +34,7 @@ public class EventWriters {
     private final WriterTickets tickets = new WriterTickets(MAX_OPEN,
             t -> LOG.warning(() -> "event writer ticket " + t + " was never returned; released it"));
 
-    void onChange(@Observes JobRepository.JobsChanged change) {
+    void onChange(@Observes JobsChanged change) {
         if (transactions.getTransactionKey() == null || transactions.getResource(KEY) != null) {
             return;
         }

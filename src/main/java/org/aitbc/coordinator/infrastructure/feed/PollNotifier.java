@@ -1,6 +1,6 @@
 package org.aitbc.coordinator.infrastructure.feed;
 
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
@@ -15,7 +15,7 @@ public class PollNotifier {
     private final Object monitor = new Object();
     private long generation;
 
-    void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) JobRepository.JobsChanged change) {
+    void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) JobsChanged change) {
         if (change.queued()) {
             synchronized (monitor) {
                 generation++;

@@ -1,6 +1,6 @@
 package org.aitbc.coordinator.infrastructure.observability;
 
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
 import jakarta.annotation.PostConstruct;
@@ -25,7 +25,7 @@ public class JobStateGauges {
     private static final long CACHE_MS = 5_000;
 
     @Inject
-    JobRepository jobs;
+    DailyCounters counters;
 
     @Inject
     MetricRegistry registry;
@@ -46,7 +46,7 @@ public class JobStateGauges {
         if (now - readAt > CACHE_MS) {
             synchronized (this) {
                 if (now - readAt > CACHE_MS) {
-                    Map<JobState, Long> fresh = jobs.countByState();
+                    Map<JobState, Long> fresh = counters.countByState();
                     counts = fresh;
                     readAt = now;
                 }

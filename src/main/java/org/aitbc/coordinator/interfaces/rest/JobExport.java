@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.aitbc.coordinator.domain.Job;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.wire.JobView;
 
 /**
@@ -61,7 +61,7 @@ final class JobExport {
                     break;
                 }
                 Job last = page.get(page.size() - 1);
-                q = new JobQuery(q.clientId(), q.states(), q.fromMs(), q.toMs(), last.getCreatedMs(), last.getId());
+                q = q.after(last.getCreatedMs(), last.getId());
             }
             if (!csv) {
                 w.write(']');

@@ -26,11 +26,12 @@ import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.JobCommands;
 import org.aitbc.coordinator.application.JobService;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;
@@ -192,9 +193,9 @@ public class JobResource {
     public JobStats stats(@QueryParam("from") String from, @QueryParam("to") String to,
                           @QueryParam("days") String days) {
         JobQuery q = ListFilters.parse(null, days, from, to, null);
-        long fromDay = q.fromMs() == null ? 0 : Math.floorDiv(q.fromMs(), 86_400_000L);
-        long today = Math.floorDiv(System.currentTimeMillis(), 86_400_000L);
-        long toDay = q.toMs() == null ? today : Math.floorDiv(q.toMs() - 1, 86_400_000L);
+        long fromDay = q.fromMs() == null ? 0 : Days.epochDay(q.fromMs());
+        long today = Days.epochDay(System.currentTimeMillis());
+        long toDay = q.toMs() == null ? today : Days.epochDay(q.toMs() - 1);
         JobStats s = service.stats(caller.get(), fromDay, toDay);
         return new JobStats(s.totalJobs(), s.byStatus(), s.successRate(), s.averageCompletionSeconds(), s.totalSpent(),
                 q.fromMs() == null ? null : s.from(), q.toMs() == null ? null : s.to());

@@ -2,14 +2,14 @@ package org.aitbc.coordinator.interfaces.rest;
 
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Set;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.JobState;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository.JobQuery;
+import org.aitbc.coordinator.domain.JobQuery;
 
 /**
  * The filters shared by the list, history, export and statistics routes: {@code status} (one or
@@ -39,10 +39,10 @@ final class ListFilters {
         Long toMs = null;
         if (days != null && !days.isBlank()) {
             int d = intParam("days", days, 1, 36_500);
-            fromMs = System.currentTimeMillis() - d * 86_400_000L;
+            fromMs = System.currentTimeMillis() - Days.toMs(d);
         }
         if (from != null && !from.isBlank()) {
-            long f = date("from", from).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            long f = Days.startMs(date("from", from).toEpochDay());
             fromMs = fromMs == null ? f : Math.max(fromMs, f);
         }
         if (to != null && !to.isBlank()) {
@@ -50,7 +50,7 @@ final class ListFilters {
             if (from != null && !from.isBlank() && t.isBefore(date("from", from))) {
                 throw CoordinatorException.badParameter("to", "must not be before from");
             }
-            toMs = t.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            toMs = Days.startMs(t.toEpochDay() + 1);
         }
         Long cursorMs = null;
         String cursorId = null;

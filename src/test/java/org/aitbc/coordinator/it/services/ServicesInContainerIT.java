@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.ejb.EJB;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import java.util.Comparator;
 import java.math.BigDecimal;
@@ -34,7 +35,9 @@ import org.aitbc.coordinator.application.RetryOnConflict;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.application.LeaseSweeper;
 import org.aitbc.coordinator.application.MinerService;
+import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Priority;
@@ -180,6 +183,9 @@ public class ServicesInContainerIT {
     @Inject
     JobRepository repository;
 
+    @Inject
+    DailyCounters counters;
+
     private static UserTransaction transaction() throws NamingException {
         return InitialContext.doLookup("java:comp/UserTransaction");
     }
@@ -191,7 +197,7 @@ public class ServicesInContainerIT {
      */
     @Test
     void totalsAndPagesAgreeWithTheRowsAcrossDayBoundaries() throws Exception {
-        long day = 86_400_000L;
+        long day = Days.MS;
         String client = "ic-count-" + UUID.randomUUID().toString().substring(0, 8);
         long base = (System.currentTimeMillis() / day - 12) * day;
         UserTransaction tx = transaction();
@@ -237,12 +243,12 @@ public class ServicesInContainerIT {
                 String what = "states " + states + " from " + from + " to " + to;
                 tx.begin();
                 try {
-                    assertEquals(expected.size(), repository.count(
-                            new JobRepository.JobQuery(client, states, from, to, null, null)), "total of " + what);
+                    assertEquals(expected.size(), counters.count(
+                            new JobQuery(client, states, from, to, null, null)), "total of " + what);
                     List<String> walked = new ArrayList<>();
                     Job last = null;
                     while (true) {
-                        List<Job> page = repository.page(new JobRepository.JobQuery(client, states, from, to,
+                        List<Job> page = repository.page(new JobQuery(client, states, from, to,
                                 last == null ? null : last.getCreatedMs(), last == null ? null : last.getId()), 7);
                         page.forEach(j -> walked.add(j.getId()));
                         if (page.size() < 7) {

@@ -1,0 +1,187 @@
+package org.aitbc.coordinator.infrastructure.persistence;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.TypedQuery;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import org.aitbc.coordinator.domain.DailyStats;
+import org.aitbc.coordinator.domain.Days;
+import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobQuery;
+import org.aitbc.coordinator.domain.JobState;
+
+/**
+ * The {@code DAILY_STATS} counters (ended jobs per client, UTC day of submission and final
+ * status), kept in the transaction that ends a job or charges it later, and the counts built on
+ * them: totals of a listing, statistics and the state gauge add up a few rows per day instead of
+ * counting a row per job. Jobs not yet ended are few and counted on the state index, one state at
+ * a time.
+ */
+@ApplicationScoped
+public class DailyCounters {
+    @PersistenceContext(unitName = "aitbc")
+    EntityManager em;
+
+    /** Adds a job that just ended to its day's counters, in the same transaction. */
+    public void countEnded(Job job) {
+        row(job).add(job);
+    }
+
+    /** Adds a later charge of an ended job (storage) to its day's counters. */
+    public void addSpent(Job job, BigDecimal amount) {
+        row(job).addSpent(amount);
+    }
+
+    private DailyStats row(Job job) {
+        DailyStats.Key key = DailyStats.keyOf(job.getClientId(), job.getCreatedMs(), job.getState());
+        DailyStats row = em.find(DailyStats.class, key, LockModeType.PESSIMISTIC_WRITE);
+        if (row == null) {
+            // Two first endings of a day may race to insert this row: the loser's transaction
+            // fails on the key and is retried as a conflict.
+            row = new DailyStats(key.clientId, key.epochDay, key.status);
+            em.persist(row);
+        }
+        return row;
+    }
+
+    /** Counter rows of ended jobs for a client (all clients when null) and a day range, inclusive. */
+    public List<DailyStats> dailyStats(String clientId, long fromDay, long toDay) {
+        String q = "SELECT s FROM DailyStats s WHERE s.epochDay >= :from AND s.epochDay <= :to"
+                + (clientId == null ? "" : " AND s.clientId = :client");
+        TypedQuery<DailyStats> tq = em.createQuery(q, DailyStats.class)
+                .setParameter("from", fromDay).setParameter("to", toDay);
+        if (clientId != null) {
+            tq.setParameter("client", clientId);
+        }
+        return tq.getResultList();
+    }
+
+    /**
+     * How many jobs match (the cursor aside), without counting a row per job: ended jobs come from
+     * the daily counters for every whole UTC day of the range, and from the index only for the
+     * partial days at its edges; jobs not yet ended are few and counted from the index.
+     */
+    public long count(JobQuery query) {
+        Collection<JobState> states = query.states() == null || query.states().isEmpty()
+                ? EnumSet.allOf(JobState.class) : EnumSet.copyOf(query.states());
+        List<JobState> ended = new ArrayList<>();
+        long n = 0;
+        for (JobState s : states) {
+            if (s.isFinal()) {
+                ended.add(s);
+            } else {
+                n += countRows(query.clientId(), s, query.fromMs(), query.toMs());
+            }
+        }
+        return ended.isEmpty() ? n : n + endedCount(query.clientId(), ended, query.fromMs(), query.toMs());
+    }
+
+    /** Jobs in each state, for the metrics: the same counters as {@link #count}, never a row per job. */
+    public Map<JobState, Long> countByState() {
+        Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            counts.put(s, s.isFinal() ? endedFromCounters(null, List.of(s), null, null)
+                    : countRows(null, s, null, null));
+        }
+        return counts;
+    }
+
+    /** Jobs not yet ended, by state: few, and each state counted on its own index range. */
+    public Map<JobState, Long> activeCounts(String clientId, long fromMs, long toMs) {
+        Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            if (!s.isFinal()) {
+                counts.put(s, countRows(clientId, s, fromMs, toMs));
+            }
+        }
+        return counts;
+    }
+
+    private long endedCount(String clientId, List<JobState> ended, Long fromMs, Long toMs) {
+        Long firstDay = fromMs == null ? null : Days.firstWholeDay(fromMs);
+        Long endDay = toMs == null ? null : Days.epochDay(toMs);
+        long n = 0;
+        if (firstDay != null && endDay != null && firstDay >= endDay) {
+            // No whole day inside: the range spans at most parts of two days.
+            for (JobState s : ended) {
+                n += countRows(clientId, s, fromMs, toMs);
+            }
+            return n;
+        }
+        n += endedFromCounters(clientId, ended, firstDay, endDay);
+        for (JobState s : ended) {
+            if (fromMs != null && fromMs < Days.startMs(firstDay)) {
+                n += countRows(clientId, s, fromMs, Days.startMs(firstDay));
+            }
+            if (toMs != null && Days.startMs(endDay) < toMs) {
+                n += countRows(clientId, s, Days.startMs(endDay), toMs);
+            }
+        }
+        return n;
+    }
+
+    /** Ended jobs submitted on days {@code [fromDay, toDay)} (open where null), from DAILY_STATS. */
+    private long endedFromCounters(String clientId, List<JobState> ended, Long fromDay, Long toDay) {
+        StringBuilder q = new StringBuilder("SELECT SUM(s.jobs) FROM DailyStats s WHERE s.status IN :st");
+        if (clientId != null) {
+            q.append(" AND s.clientId = :client");
+        }
+        if (fromDay != null) {
+            q.append(" AND s.epochDay >= :from");
+        }
+        if (toDay != null) {
+            q.append(" AND s.epochDay < :to");
+        }
+        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class)
+                .setParameter("st", ended.stream().map(JobState::wire).toList());
+        if (clientId != null) {
+            tq.setParameter("client", clientId);
+        }
+        if (fromDay != null) {
+            tq.setParameter("from", fromDay);
+        }
+        if (toDay != null) {
+            tq.setParameter("to", toDay);
+        }
+        Long sum = tq.getSingleResult();
+        return sum == null ? 0 : sum;
+    }
+
+    /**
+     * Job rows of one state submitted in {@code [fromMs, toMs)} (open where null): an equality on
+     * the state keeps the count to one index range.
+     */
+    private long countRows(String clientId, JobState state, Long fromMs, Long toMs) {
+        StringBuilder q = new StringBuilder("SELECT COUNT(j) FROM Job j WHERE 1 = 1");
+        if (clientId != null) {
+            q.append(" AND j.clientId = :client");
+        }
+        q.append(" AND j.state = :state");
+        if (fromMs != null) {
+            q.append(" AND j.createdMs >= :from");
+        }
+        if (toMs != null) {
+            q.append(" AND j.createdMs < :to");
+        }
+        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class);
+        if (clientId != null) {
+            tq.setParameter("client", clientId);
+        }
+        tq.setParameter("state", state);
+        if (fromMs != null) {
+            tq.setParameter("from", fromMs);
+        }
+        if (toMs != null) {
+            tq.setParameter("to", toMs);
+        }
+        return tq.getSingleResult();
+    }
+}
