@@ -46,6 +46,25 @@ final class Http {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
+    /** {@code path?name=value&...} for the values that are set (null ones left out), each encoded. */
+    static String query(String path, Object... namesAndValues) {
+        StringBuilder b = new StringBuilder(path);
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            Object value = namesAndValues[i + 1];
+            if (value != null) {
+                b.append(b.indexOf("?") < 0 ? '?' : '&').append(namesAndValues[i]).append('=').append(q(value.toString()));
+            }
+        }
+        return b.toString();
+    }
+
+    /** A JSON object's text parsed (an answer or a feed message); throws a JsonException when it is not one. */
+    static JsonObject object(String text) {
+        try (JsonReader r = Json.createReader(new StringReader(text))) {
+            return r.readObject();
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(10))
                 .header("X-Api-Key", key);
@@ -136,8 +155,8 @@ final class Http {
     static CliException failure(int status, String body) {
         String message = "HTTP " + status;
         String code = null;
-        try (JsonReader r = Json.createReader(new StringReader(body))) {
-            JsonObject error = r.readObject().getJsonObject("error");
+        try {
+            JsonObject error = object(body).getJsonObject("error");
             message = error.getString("message", message);
             code = error.getString("code", null);
         } catch (RuntimeException e) {

@@ -143,7 +143,7 @@ class MinerCommands {
             http.send("POST", "/v1/miners/" + id + "/start", null);
             if (simulate) {
                 for (int i = 1; i <= steps; i++) {
-                    ClientCommands.sleep(stepMs);
+                    Aitbc.sleep(stepMs);
                     if (progress(http, id, i * 100 / (steps + 1), "step " + i + " of " + steps)) {
                         stop(http, id);
                         return;
