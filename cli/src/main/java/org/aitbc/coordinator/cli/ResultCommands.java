@@ -2,6 +2,7 @@ package org.aitbc.coordinator.cli;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,19 +27,27 @@ final class ResultCommands {
         @Option(names = "--output", defaultValue = ".", description = "Folder to unpack into (default: here)")
         Path output;
 
-        @Option(names = "--checksum", description = "Also write output.sha256 into the job folder")
+        @Option(names = "--checksum", description = "Also write output.sha256 here (for sha256sum -c output.sha256 in "
+                + "this folder) and into the job folder")
         boolean checksum;
 
         @Override
         public void run() {
             Http http = http();
-            Path dir = output.resolve(jobId);
+            // Every path is compared absolute and normalised: ./results, . and ../x name the same folders
+            // as their absolute forms. Messages show the folder as it was given.
+            Path into = output.toAbsolutePath().normalize();
+            Path dir = into.resolve(jobId).normalize();
+            if (!into.equals(dir.getParent())) {
+                throw new CliException(Aitbc.EXIT_USAGE, "not a job id: " + jobId);
+            }
+            Path shown = output.resolve(jobId);
             try {
-                Files.createDirectories(output);
-                Path zip = Files.createTempFile(output, ".aitbc-", ".zip");
+                Files.createDirectories(into);
+                Path zip = Files.createTempFile(into, ".aitbc-", ".zip");
                 try {
                     fetch(http, jobPath("/download"), zip);
-                    unzip(zip, output, jobId);
+                    unzip(zip, into, dir);
                 } finally {
                     Files.deleteIfExists(zip);
                 }
@@ -56,17 +65,51 @@ final class ResultCommands {
                     }
                     checked++;
                 }
+                Path here = null;
                 if (checksum) {
                     Files.writeString(dir.resolve("output.sha256"), sums);
+                    here = writeHere(sums, dir);
                 }
                 if (json()) {
-                    out().println("{\"job_id\":\"" + jobId + "\",\"directory\":\"" + dir + "\",\"files_verified\":" + checked + "}");
+                    JsonObjectBuilder o = Json.createObjectBuilder().add("job_id", jobId).add("directory", dir.toString())
+                            .add("files_verified", checked);
+                    if (checksum) {
+                        var files = Json.createArrayBuilder().add(dir.resolve("output.sha256").toString());
+                        o.add("checksum_files", here == null ? files : files.add(here.toString()));
+                    }
+                    out().println(o.build());
                 } else {
-                    out().println("Downloaded to " + dir + ": " + checked + " files, all match their SHA-256"
-                            + (checksum ? "; output.sha256 written (sha256sum -c output.sha256)" : ""));
+                    out().println("Downloaded to " + shown + ": " + checked + " files, all match their SHA-256"
+                            + (!checksum ? "" : here == null ? "; " + shown.resolve("output.sha256") + " written"
+                            : "; output.sha256 written here and in " + shown + " (sha256sum -c output.sha256)"));
                 }
             } catch (IOException e) {
                 throw new CliException(Aitbc.EXIT_NETWORK, "download failed: " + e.getMessage());
+            }
+        }
+
+        /**
+         * Writes {@code output.sha256} in the folder the command runs in, each path leading from there
+         * into the job folder (absolute when that folder is elsewhere), so that the guide's next line,
+         * {@code sha256sum -c output.sha256}, passes where the user is. Returns the file, or null
+         * (with a warning) when this folder cannot be written: the job folder's copy is enough then.
+         */
+        private Path writeHere(String sums, Path dir) {
+            Path here = Path.of("").toAbsolutePath();
+            String prefix = (dir.startsWith(here) ? here.relativize(dir) : dir).toString().replace('\\', '/') + "/";
+            StringBuilder b = new StringBuilder();
+            for (String line : sums.split("\n")) {
+                if (!line.isBlank()) {
+                    b.append(line, 0, 66).append(prefix).append(line.substring(66)).append('\n');
+                }
+            }
+            Path file = here.resolve("output.sha256");
+            try {
+                Files.writeString(file, b);
+                return file;
+            } catch (IOException e) {
+                root().err.println("aitbc: cannot write " + file + " (" + e.getMessage() + "); the job folder has its own");
+                return null;
             }
         }
 
@@ -95,13 +138,13 @@ final class ResultCommands {
             }
         }
 
-        private static void unzip(Path zip, Path into, String jobId) throws IOException {
-            Path base = into.toAbsolutePath().normalize();
+        /** Unpacks the package into {@code into} (absolute, normalised); every entry must land in {@code dir}. */
+        private static void unzip(Path zip, Path into, Path dir) throws IOException {
             try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
                 ZipEntry e;
                 while ((e = in.getNextEntry()) != null) {
-                    Path target = base.resolve(e.getName()).normalize();
-                    if (!target.startsWith(base.resolve(jobId))) {
+                    Path target = into.resolve(e.getName()).normalize();
+                    if (!target.startsWith(dir)) {
                         throw new CliException(Aitbc.EXIT_VERIFY, "the package has an unexpected entry " + e.getName());
                     }
                     if (e.isDirectory()) {
