@@ -72,6 +72,16 @@ public class Aitbc implements Runnable {
         return http(Map.of());
     }
 
+    /** A pause between steps or retries; an interrupt ends the command (exit 6). */
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(EXIT_NETWORK, "interrupted");
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args, System.in, System.out, System.err, System.getenv()));
     }

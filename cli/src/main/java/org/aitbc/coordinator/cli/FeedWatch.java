@@ -2,8 +2,6 @@ package org.aitbc.coordinator.cli;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -27,7 +25,7 @@ final class FeedWatch {
     }
 
     /** The exit code once the job ends, or null when the feed cannot be used ({@code last[0]} = last event seen). */
-    static Integer follow(ClientCommands.Sub cmd, String jobId, long[] last) {
+    static Integer follow(ClientCommand cmd, String jobId, long[] last) {
         Http http = cmd.http();
         String ws = http.url.replaceFirst("^http", "ws") + "/v1/jobs/ws";
         boolean tty = System.console() != null && !cmd.json();
@@ -43,7 +41,7 @@ final class FeedWatch {
                         .add("after_event_id", last[0]).build().toString(), true).get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 failures++;
-                ClientCommands.sleep(500L * failures);
+                Aitbc.sleep(500L * failures);
                 continue;
             }
             // Until the server confirms the subscription, the connection still follows all of the
@@ -55,10 +53,7 @@ final class FeedWatch {
                     if (text == null || text.equals(CLOSED)) {
                         break;
                     }
-                    JsonObject o;
-                    try (JsonReader r = Json.createReader(new StringReader(text))) {
-                        o = r.readObject();
-                    }
+                    JsonObject o = Http.object(text);
                     String type = o.getString("type", "");
                     if (type.equals("subscribed") && jobId.equals(o.getString("job_id", null))) {
                         subscribed = true;
@@ -69,7 +64,7 @@ final class FeedWatch {
                             continue;
                         }
                         last[0] = e.eventId();
-                        Integer ended = ClientCommands.Watch.show(cmd, e, tty);
+                        Integer ended = FollowCommands.show(cmd, e, tty);
                         if (ended != null) {
                             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
                             return ended;

@@ -8,6 +8,7 @@ import jakarta.json.bind.JsonbBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -15,7 +16,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Map;
 import org.aitbc.coordinator.wire.WireJson;
@@ -46,6 +50,25 @@ final class Http {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
+    /** {@code path?name=value&...} for the values that are set (null ones left out), each encoded. */
+    static String query(String path, Object... namesAndValues) {
+        StringBuilder b = new StringBuilder(path);
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            Object value = namesAndValues[i + 1];
+            if (value != null) {
+                b.append(b.indexOf("?") < 0 ? '?' : '&').append(namesAndValues[i]).append('=').append(q(value.toString()));
+            }
+        }
+        return b.toString();
+    }
+
+    /** A JSON object's text parsed (an answer or a feed message); throws a JsonException when it is not one. */
+    static JsonObject object(String text) {
+        try (JsonReader r = Json.createReader(new StringReader(text))) {
+            return r.readObject();
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(10))
                 .header("X-Api-Key", key);
@@ -73,33 +96,35 @@ final class Http {
         return body == null ? null : JSONB.fromJson(body, type);
     }
 
-    /** Streams an answer into a file; returns the response (status and headers). */
-    HttpResponse<Path> download(String path, Path target) {
-        HttpResponse<Path> r = exchange(request(path).GET().build(), HttpResponse.BodyHandlers.ofFile(target));
-        if (r.statusCode() >= 400) {
-            String body;
-            try {
-                body = java.nio.file.Files.readString(target);
-            } catch (IOException e) {
-                body = "";
-            }
-            throw failure(r.statusCode(), body);
-        }
-        return r;
-    }
-
-    /** Uploads a file (streamed from disk). */
+    /**
+     * Uploads a file, streamed from disk. The file is opened without following a symbolic link (a
+     * link is refused), so that what is uploaded is the file that was checked, never a link's target.
+     */
     int upload(String path, Path file) {
+        long size;
         try {
-            HttpResponse<String> r = exchange(request(path).header("Content-Type", "application/octet-stream")
-                    .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() >= 400 && r.statusCode() != 404 && r.statusCode() != 405) {
-                throw failure(r.statusCode(), r.body());
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                throw new CliException(Aitbc.EXIT_USAGE, file + " is not a regular file; not uploaded");
             }
-            return r.statusCode();
-        } catch (java.io.FileNotFoundException e) {
+            size = a.size();
+        } catch (IOException e) {
             throw new CliException(Aitbc.EXIT_USAGE, "cannot read " + file);
         }
+        HttpRequest.BodyPublisher body = size == 0 ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
+                    try {
+                        return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }), size);
+        HttpResponse<String> r = exchange(request(path).header("Content-Type", "application/octet-stream").PUT(body)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 400 && r.statusCode() != 404 && r.statusCode() != 405) {
+            throw failure(r.statusCode(), r.body());
+        }
+        return r.statusCode();
     }
 
     InputStream stream(String path) {
@@ -136,8 +161,8 @@ final class Http {
     static CliException failure(int status, String body) {
         String message = "HTTP " + status;
         String code = null;
-        try (JsonReader r = Json.createReader(new StringReader(body))) {
-            JsonObject error = r.readObject().getJsonObject("error");
+        try {
+            JsonObject error = object(body).getJsonObject("error");
             message = error.getString("message", message);
             code = error.getString("code", null);
         } catch (RuntimeException e) {

@@ -1,11 +1,7 @@
 package org.aitbc.coordinator.cli;
 
 import jakarta.json.Json;
-import jakarta.json.JsonObject;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.aitbc.coordinator.wire.MinerAnswers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,11 +20,26 @@ class MinerCommands {
     @ParentCommand
     Aitbc root;
 
+    /** Acknowledges a cancel: the job's work has stopped. */
+    static void canceledOnRequest(Http http, PrintStream out, String jobId) {
+        fail(http, jobId, "CANCELED", "stopped on request");
+        out.println("job " + jobId + " canceled on request");
+    }
+
+    /** Reports the job failed; the message is cut to the 2,000 characters the API takes. */
+    static void fail(Http http, String jobId, String code, String message) {
+        String text = message == null ? "" : message.length() > 2000 ? message.substring(0, 2000) : message;
+        http.send("POST", "/v1/miners/" + jobId + "/fail", Json.createObjectBuilder().add("error_code", code)
+                .add("error_message", text).build().toString());
+    }
+
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Register, then claim jobs and run each: a local command (--exec) or a "
-            + "simulation (--simulate). The command gets the job's payload as JSON on standard input and in "
-            + "AITBC_JOB_PAYLOAD, its id in AITBC_JOB_ID, and a folder AITBC_ARTIFACTS_DIR whose files are uploaded "
-            + "as artifacts/...; its stdout and stderr are uploaded as logs/stdout.log and logs/stderr.log, and its "
-            + "stdout is the job's output. A canceled job's command is stopped.")
+            + "simulation (--simulate). The command runs in a folder of its own, deleted after the job; it gets the "
+            + "job's payload as JSON on standard input, its id in AITBC_JOB_ID, and a folder AITBC_ARTIFACTS_DIR "
+            + "whose files are uploaded as artifacts/... (symbolic links are not followed: they are skipped); its "
+            + "stdout and stderr are uploaded as logs/stdout.log and logs/stderr.log, and its stdout is the job's "
+            + "output. A command that cannot start or exits non-zero fails the job; a canceled job's command is "
+            + "stopped.")
     static class Run implements Runnable {
         @ParentCommand
         MinerCommands parent;
@@ -143,9 +153,9 @@ class MinerCommands {
             http.send("POST", "/v1/miners/" + id + "/start", null);
             if (simulate) {
                 for (int i = 1; i <= steps; i++) {
-                    ClientCommands.sleep(stepMs);
+                    Aitbc.sleep(stepMs);
                     if (progress(http, id, i * 100 / (steps + 1), "step " + i + " of " + steps)) {
-                        stop(http, id);
+                        canceledOnRequest(http, parent.root.out, id);
                         return;
                     }
                 }
@@ -155,80 +165,8 @@ class MinerCommands {
                 parent.root.out.println("job " + id + " completed");
                 return;
             }
-            runCommand(http, job);
-        }
-
-        private void stop(Http http, String id) {
-            http.send("POST", "/v1/miners/" + id + "/fail", "{\"error_code\":\"CANCELED\",\"error_message\":\"stopped on request\"}");
-            parent.root.out.println("job " + id + " canceled on request");
-        }
-
-        private void runCommand(Http http, MinerAnswers.Assignment job) {
-            String id = job.jobId();
-            try {
-                Path work = Files.createTempDirectory("aitbc-job-");
-                Path artifacts = Files.createDirectories(work.resolve("artifacts"));
-                Path stdout = work.resolve("stdout.log");
-                Path stderr = work.resolve("stderr.log");
-                Path stdin = work.resolve("payload.json");
-                String payload = job.payload() == null ? "null" : job.payload().toString();
-                Files.writeString(stdin, payload);
-                ProcessBuilder pb = new ProcessBuilder("sh", "-c", exec).directory(work.toFile())
-                        .redirectInput(stdin.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-                pb.environment().put("AITBC_JOB_ID", id);
-                pb.environment().put("AITBC_JOB_PAYLOAD", payload);
-                pb.environment().put("AITBC_ARTIFACTS_DIR", artifacts.toString());
-                Process p = pb.start();
-                int tick = 0;
-                boolean stopped = false;
-                while (!p.waitFor(1, TimeUnit.SECONDS)) {
-                    tick++;
-                    if (progress(http, id, Math.min(95, tick * 5), "running")) {
-                        p.destroy();
-                        if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                            p.destroyForcibly();
-                        }
-                        stopped = true;
-                        break;
-                    }
-                }
-                upload(http, id, "logs/stdout.log", stdout);
-                upload(http, id, "logs/stderr.log", stderr);
-                try (Stream<Path> files = Files.walk(artifacts)) {
-                    for (Path f : files.filter(Files::isRegularFile).toList()) {
-                        upload(http, id, "artifacts/" + artifacts.relativize(f).toString().replace('\\', '/'), f);
-                    }
-                }
-                if (stopped) {
-                    stop(http, id);
-                    return;
-                }
-                int exit = p.exitValue();
-                if (exit != 0) {
-                    http.send("POST", "/v1/miners/" + id + "/fail", Json.createObjectBuilder().add("error_code", "EXIT_" + exit)
-                            .add("error_message", "the command exited with status " + exit).build().toString());
-                    parent.root.out.println("job " + id + " failed (exit " + exit + ")");
-                    return;
-                }
-                String output = Files.readString(stdout, StandardCharsets.UTF_8);
-                JsonObject result = Json.createObjectBuilder()
-                        .add("result", Json.createObjectBuilder().add("output", output))
-                        .add("metrics", Json.createObjectBuilder().add("seconds", tick)).build();
-                http.send("POST", "/v1/miners/" + id + "/result", result.toString());
-                parent.root.out.println("job " + id + " completed");
-            } catch (IOException e) {
-                throw new CliException(Aitbc.EXIT_NETWORK, "cannot run the job: " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliException(Aitbc.EXIT_NETWORK, "interrupted");
-            }
-        }
-
-        private void upload(Http http, String id, String path, Path file) {
-            int status = http.upload("/v1/miners/" + id + "/files/" + path, file);
-            if (status == 404 || status == 405) {
-                parent.root.err.println("aitbc: this coordinator does not accept result files; " + path + " not uploaded");
-            }
+            new ExecJob(http, id, exec, parent.root.out, parent.root.err, (percent, message) -> progress(http, id, percent,
+                    message)).run(job.payload());
         }
     }
 }
