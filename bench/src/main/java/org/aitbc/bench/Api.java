@@ -19,8 +19,7 @@ final class Api implements Closeable {
     final RawHttp http;
 
     /** An account the admin API created: its id and its key (shown once). */
-    record Account(String id, String key) {
-    }
+    record Account(String id, String key) {}
 
     Api(URI base) {
         this.base = base;
@@ -45,7 +44,8 @@ final class Api implements Closeable {
 
     RawHttp.Res call(String method, String path, String key, String minerId, String json) {
         try {
-            return http.send(method, path, headers(key, minerId, json != null), json == null ? null : RawHttp.utf8(json));
+            return http.send(
+                    method, path, headers(key, minerId, json != null), json == null ? null : RawHttp.utf8(json));
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path + " failed", e);
         }
@@ -54,8 +54,8 @@ final class Api implements Closeable {
     RawHttp.Res expect(int status, String method, String path, String key, String minerId, String json) {
         RawHttp.Res r = call(method, path, key, minerId, json);
         if (r.status() != status) {
-            throw new IllegalStateException(method + " " + path + " answered " + r.status() + " (expected " + status
-                    + "): " + clip(r.text()));
+            throw new IllegalStateException(
+                    method + " " + path + " answered " + r.status() + " (expected " + status + "): " + clip(r.text()));
         }
         return r;
     }
@@ -71,8 +71,8 @@ final class Api implements Closeable {
     }
 
     Account account(String adminKey, String role, String plan, String name) {
-        String body = "{\"role\":\"" + role + "\"" + (plan == null ? "" : ",\"plan\":\"" + plan + "\"")
-                + ",\"name\":\"" + name + "\"}";
+        String body = "{\"role\":\"" + role + "\"" + (plan == null ? "" : ",\"plan\":\"" + plan + "\"") + ",\"name\":\""
+                + name + "\"}";
         JsonObject o = json(expect(201, "POST", "/v1/admin/accounts", adminKey, null, body));
         return new Account(o.getString("id"), o.getString("api_key"));
     }
@@ -84,18 +84,26 @@ final class Api implements Closeable {
     }
 
     String submit(String clientKey, Tag tag, String input) {
-        return expect(201, "POST", "/v1/jobs", clientKey, null, jobBody(tag, input)).field("job_id");
+        return expect(201, "POST", "/v1/jobs", clientKey, null, jobBody(tag, input))
+                .field("job_id");
     }
 
     void register(String minerKey, String minerId, Tag tag, int concurrency) {
-        expect(200, "POST", "/v1/miners/register", minerKey, minerId,
+        expect(
+                200,
+                "POST",
+                "/v1/miners/register",
+                minerKey,
+                minerId,
                 "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}],\"models\":[\""
-                        + tag.model() + "\"]},\"concurrency\":" + concurrency + ",\"region\":\"" + tag.region() + "\"}");
+                        + tag.model() + "\"]},\"concurrency\":" + concurrency + ",\"region\":\"" + tag.region()
+                        + "\"}");
     }
 
     /** Claims one job (null when none came within the wait). */
     String poll(String minerKey, String minerId, int waitSeconds) {
-        RawHttp.Res r = call("POST", "/v1/miners/poll", minerKey, minerId, "{\"max_wait_seconds\":" + waitSeconds + "}");
+        RawHttp.Res r =
+                call("POST", "/v1/miners/poll", minerKey, minerId, "{\"max_wait_seconds\":" + waitSeconds + "}");
         if (r.status() == 204) {
             return null;
         }
@@ -110,7 +118,12 @@ final class Api implements Closeable {
     }
 
     void complete(String minerKey, String minerId, String jobId) {
-        expect(200, "POST", "/v1/miners/" + jobId + "/result", minerKey, minerId,
+        expect(
+                200,
+                "POST",
+                "/v1/miners/" + jobId + "/result",
+                minerKey,
+                minerId,
                 "{\"result\":{\"output\":\"done\"},\"metrics\":{\"tokens\":1}}");
     }
 
@@ -128,6 +141,5 @@ final class Api implements Closeable {
     }
 
     /** The model and region that mark this run's jobs and miners. */
-    record Tag(String model, String region) {
-    }
+    record Tag(String model, String region) {}
 }

@@ -29,8 +29,7 @@ import java.util.stream.Stream;
 public final class Bench {
     static final List<String> SCENARIOS = List.of("lifecycle", "ws", "reads", "submit", "transfer", "history", "purge");
 
-    private Bench() {
-    }
+    private Bench() {}
 
     public static void main(String[] args) {
         try {
@@ -96,7 +95,8 @@ public final class Bench {
                 case "--runs" -> runs = Integer.parseInt(value(args, ++i, a));
                 case "--history-jobs" -> historyJobs = Integer.parseInt(value(args, ++i, a));
                 case "--purge-jobs" -> purgeJobs = Integer.parseInt(value(args, ++i, a));
-                case "--project" -> project = Path.of(value(args, ++i, a)).toAbsolutePath().normalize();
+                case "--project" ->
+                    project = Path.of(value(args, ++i, a)).toAbsolutePath().normalize();
                 case "--only" -> {
                     only = new LinkedHashSet<>(Arrays.asList(value(args, ++i, a).split(",")));
                     for (String s : only) {
@@ -113,13 +113,18 @@ public final class Bench {
             throw new UsageException("--url needs --admin-key\n" + USAGE);
         }
         Ctx.Scale scale = smoke ? Ctx.Scale.smokeScale() : Ctx.Scale.fullScale();
-        scale = with(scale, runs == null ? scale.runs() : runs,
-                historyJobs == null ? scale.historyJobs() : historyJobs, purgeJobs == null ? scale.purgeJobs() : purgeJobs);
+        scale = with(
+                scale,
+                runs == null ? scale.runs() : runs,
+                historyJobs == null ? scale.historyJobs() : historyJobs,
+                purgeJobs == null ? scale.purgeJobs() : purgeJobs);
         Path work = project.resolve("target/bench");
         Files.createDirectories(work);
         String mode = (smoke ? "smoke" : "full") + (url == null ? "" : "-url");
         if (out == null) {
-            out = !smoke && url == null ? project.resolve("docs/BENCHMARKS.md") : work.resolve("BENCHMARKS-" + mode + ".md");
+            out = !smoke && url == null
+                    ? project.resolve("docs/BENCHMARKS.md")
+                    : work.resolve("BENCHMARKS-" + mode + ".md");
         }
         Report report = new Report();
         BenchServer server = null;
@@ -133,8 +138,9 @@ public final class Bench {
             if (noSync) {
                 // Diagnostic only: Derby stops forcing its log to disk at each commit (not crash-safe).
                 server.addJvmOption("-Dderby.system.durability=test");
-                report.note("Diagnostic run: the server ran with -Dderby.system.durability=test (no log sync at commit, "
-                        + "not crash-safe): these figures show what the synchronous commit costs, not the product.");
+                report.note(
+                        "Diagnostic run: the server ran with -Dderby.system.durability=test (no log sync at commit, "
+                                + "not crash-safe): these figures show what the synchronous commit costs, not the product.");
             }
             server.start();
             url = server.url();
@@ -206,10 +212,30 @@ public final class Bench {
     }
 
     private static Ctx.Scale with(Ctx.Scale s, int runs, int historyJobs, int purgeJobs) {
-        return new Ctx.Scale(s.smoke(), runs, s.warmup(), s.measure(), s.submitThreads(), s.lifecycleJobs(),
-                s.lifecycleWarmupJobs(), s.miners(), s.clients(), s.readRate(), s.readConnections(), s.readJobs(),
-                s.wsSubscribers(), s.wsPerAccount(), s.wsRate(), s.wsMeasure(), s.fileBytes(), historyJobs,
-                s.historySmallJobs(), s.historyDays(), s.historyRequests(), purgeJobs, s.purgeReadRate(),
+        return new Ctx.Scale(
+                s.smoke(),
+                runs,
+                s.warmup(),
+                s.measure(),
+                s.submitThreads(),
+                s.lifecycleJobs(),
+                s.lifecycleWarmupJobs(),
+                s.miners(),
+                s.clients(),
+                s.readRate(),
+                s.readConnections(),
+                s.readJobs(),
+                s.wsSubscribers(),
+                s.wsPerAccount(),
+                s.wsRate(),
+                s.wsMeasure(),
+                s.fileBytes(),
+                historyJobs,
+                s.historySmallJobs(),
+                s.historyDays(),
+                s.historyRequests(),
+                purgeJobs,
+                s.purgeReadRate(),
                 s.purgeBaseline());
     }
 
@@ -222,10 +248,12 @@ public final class Bench {
 
     private static String intro(Ctx ctx, String mode) {
         return "Written by `bench/run.sh" + (mode.startsWith("smoke") ? " --smoke" : "") + "` on "
-                + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " (" + (ctx.server == null
-                ? "against the running server at " + ctx.base
-                : "its own server `" + BenchServer.NAME + "` from this build: embedded Derby in a fresh "
-                + "target/bench/db, development mode off, rate limits lifted, port " + ctx.server.port) + "). The load "
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " ("
+                + (ctx.server == null
+                        ? "against the running server at " + ctx.base
+                        : "its own server `" + BenchServer.NAME + "` from this build: embedded Derby in a fresh "
+                                + "target/bench/db, development mode off, rate limits lifted, port " + ctx.server.port)
+                + "). The load "
                 + "runs in the harness's own JVM, over loopback, on the same machine as the server. Every figure is "
                 + "the median of " + ctx.scale.runs() + " run" + (ctx.scale.runs() == 1 ? "" : "s")
                 + (ctx.scale.runs() > 1 ? ", with min and max," : "") + " beside a baseline measured in the same run. "
@@ -239,28 +267,44 @@ public final class Bench {
         m.put("Mode", mode + (ctx.server == null ? " (URL " + ctx.base + ")" : " (own server)"));
         m.put("CPU", Runtime.getRuntime().availableProcessors() + " cores, " + cpuModel());
         m.put("Memory", memTotal());
-        m.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        m.put("Load generator JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put(
+                "OS",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
+        m.put(
+                "Load generator JVM",
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         List<String> cmd = ctx.probe.commandLine();
         if (!cmd.isEmpty()) {
             m.put("Server JVM", cmd.get(0) + " (" + serverJavaVersion(cmd.get(0)) + ")");
-            m.put("Server heap settings", cmd.stream().filter(a -> a.startsWith("-Xm") || a.startsWith("-XX:+Use")
-                    || a.startsWith("-XX:MaxRAM")).distinct().collect(Collectors.joining(" ")));
+            m.put(
+                    "Server heap settings",
+                    cmd.stream()
+                            .filter(a -> a.startsWith("-Xm") || a.startsWith("-XX:+Use") || a.startsWith("-XX:MaxRAM"))
+                            .distinct()
+                            .collect(Collectors.joining(" ")));
             m.put("Server heap (used / RSS) at the start", heapLine(ctx.probe));
         } else {
             m.put("Server JVM", "not on this machine, or not found from its port");
         }
-        m.put("Database", ctx.server == null ? "whatever the server at the URL uses" : "embedded Derby 10.16 (default)");
+        m.put(
+                "Database",
+                ctx.server == null ? "whatever the server at the URL uses" : "embedded Derby 10.16 (default)");
         m.put("Commit", git(ctx.server == null ? Path.of(".") : ctx.server.project));
-        m.put("Other work on the machine", others == 0 ? "no other Java processes at the start"
-                : others + " other Java processes were running at the start (other engineers' builds and tests: the "
-                + "machine was shared, figures are lower and noisier than on an idle machine)");
+        m.put(
+                "Other work on the machine",
+                others == 0
+                        ? "no other Java processes at the start"
+                        : others
+                                + " other Java processes were running at the start (other engineers' builds and tests: the "
+                                + "machine was shared, figures are lower and noisier than on an idle machine)");
     }
 
     private static String heapLine(Probe probe) {
         try {
             long rss = probe.rss();
-            return Report.num(probe.usedHeap() / 1e6) + " MB used heap / " + (rss < 0 ? "n/a" : Report.num(rss / 1e6) + " MB RSS");
+            return Report.num(probe.usedHeap() / 1e6) + " MB used heap / "
+                    + (rss < 0 ? "n/a" : Report.num(rss / 1e6) + " MB RSS");
         } catch (RuntimeException e) {
             return "n/a";
         }
@@ -268,7 +312,9 @@ public final class Bench {
 
     private static String cpuModel() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim())
+            return lines.filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
                     .orElse("unknown model");
         } catch (IOException e) {
             return "unknown model";
@@ -277,8 +323,10 @@ public final class Bench {
 
     private static String memTotal() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/meminfo"))) {
-            return lines.filter(l -> l.startsWith("MemTotal")).findFirst()
-                    .map(l -> String.format(java.util.Locale.ROOT, "%.1f GiB", Long.parseLong(l.replaceAll("\\D+", "")) / 1048576.0))
+            return lines.filter(l -> l.startsWith("MemTotal"))
+                    .findFirst()
+                    .map(l -> String.format(
+                            java.util.Locale.ROOT, "%.1f GiB", Long.parseLong(l.replaceAll("\\D+", "")) / 1048576.0))
                     .orElse("unknown");
         } catch (IOException e) {
             return "unknown";
@@ -305,7 +353,9 @@ public final class Bench {
 
     private static String serverJavaVersion(String java) {
         try {
-            Process p = new ProcessBuilder(java, "-version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(java, "-version")
+                    .redirectErrorStream(true)
+                    .start();
             String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(20, TimeUnit.SECONDS);
             List<String> lines = new ArrayList<>(outText.lines().toList());
@@ -318,7 +368,8 @@ public final class Bench {
     private static String git(Path dir) {
         try {
             Process p = new ProcessBuilder("git", "-C", dir.toString(), "rev-parse", "--short", "HEAD")
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             p.waitFor(10, TimeUnit.SECONDS);
             return p.exitValue() == 0 ? outText : "unknown";

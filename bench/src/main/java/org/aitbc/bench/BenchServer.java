@@ -63,7 +63,8 @@ final class BenchServer {
     void create() throws IOException {
         Path war = project.resolve("target/aitbc-coordinator.war");
         if (!Files.isRegularFile(war) || !Files.isExecutable(wlp.resolve("bin/server"))) {
-            throw new IllegalStateException("no build: run mvn -DskipTests package liberty:create first (bench/run.sh does)");
+            throw new IllegalStateException(
+                    "no build: run mvn -DskipTests package liberty:create first (bench/run.sh does)");
         }
         if (isRunning()) {
             stop();
@@ -79,8 +80,10 @@ final class BenchServer {
         StringBuilder e = new StringBuilder("# Written by the benchmark harness (bench/).\n");
         env.forEach((k, v) -> e.append(k).append('=').append(v).append('\n'));
         Files.writeString(dir.resolve("server.env"), e.toString());
-        Files.writeString(dir.resolve("bootstrap.properties"), "# Written by the benchmark harness (bench/).\n"
-                + "http.port=" + port + "\nhttps.port=" + httpsPort + "\ndb.dir=" + db + "\n");
+        Files.writeString(
+                dir.resolve("bootstrap.properties"),
+                "# Written by the benchmark harness (bench/).\n" + "http.port=" + port + "\nhttps.port=" + httpsPort
+                        + "\ndb.dir=" + db + "\n");
     }
 
     /** Adds a line to the server's jvm.options (a diagnostic run; takes effect at the next start). */
@@ -120,7 +123,9 @@ final class BenchServer {
     private void run(String action) throws IOException {
         Path log = benchDir.resolve("server-" + action + ".log");
         Process p = new ProcessBuilder(wlp.resolve("bin/server").toString(), action, NAME)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             if (!p.waitFor(300, TimeUnit.SECONDS)) {
                 p.destroy();
@@ -148,7 +153,8 @@ final class BenchServer {
             }
             sleep(500);
         }
-        throw new IllegalStateException(NAME + " not ready after " + seconds + " s; see " + dir.resolve("logs/messages.log"));
+        throw new IllegalStateException(
+                NAME + " not ready after " + seconds + " s; see " + dir.resolve("logs/messages.log"));
     }
 
     static void sleep(long ms) {

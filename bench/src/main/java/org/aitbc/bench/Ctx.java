@@ -8,21 +8,85 @@ import java.util.UUID;
 /** What every scenario needs: where the server is, how big to make things, and the report. */
 final class Ctx {
     /** Sizes of a full run and of a smoke run (a few hundred jobs, 1 MiB, one run, seconds each). */
-    record Scale(boolean smoke, int runs, Duration warmup, Duration measure, int submitThreads, int lifecycleJobs,
-                 int lifecycleWarmupJobs, int miners, int clients, double readRate, int readConnections, int readJobs,
-                 int wsSubscribers, int wsPerAccount, double wsRate, Duration wsMeasure, long fileBytes,
-                 int historyJobs, int historySmallJobs, int historyDays, int historyRequests, int purgeJobs,
-                 double purgeReadRate, Duration purgeBaseline) {
+    record Scale(
+            boolean smoke,
+            int runs,
+            Duration warmup,
+            Duration measure,
+            int submitThreads,
+            int lifecycleJobs,
+            int lifecycleWarmupJobs,
+            int miners,
+            int clients,
+            double readRate,
+            int readConnections,
+            int readJobs,
+            int wsSubscribers,
+            int wsPerAccount,
+            double wsRate,
+            Duration wsMeasure,
+            long fileBytes,
+            int historyJobs,
+            int historySmallJobs,
+            int historyDays,
+            int historyRequests,
+            int purgeJobs,
+            double purgeReadRate,
+            Duration purgeBaseline) {
 
         static Scale fullScale() {
-            return new Scale(false, 3, Duration.ofSeconds(3), Duration.ofSeconds(8), 16, 2400, 600, 16, 4, 1000, 64,
-                    1000, 1000, 10, 200, Duration.ofSeconds(10), 1L << 30, 1_000_000, 1_000, 100, 200,
-                    100_000, 200, Duration.ofSeconds(10));
+            return new Scale(
+                    false,
+                    3,
+                    Duration.ofSeconds(3),
+                    Duration.ofSeconds(8),
+                    16,
+                    2400,
+                    600,
+                    16,
+                    4,
+                    1000,
+                    64,
+                    1000,
+                    1000,
+                    10,
+                    200,
+                    Duration.ofSeconds(10),
+                    1L << 30,
+                    1_000_000,
+                    1_000,
+                    100,
+                    200,
+                    100_000,
+                    200,
+                    Duration.ofSeconds(10));
         }
 
         static Scale smokeScale() {
-            return new Scale(true, 1, Duration.ofMillis(500), Duration.ofSeconds(2), 16, 200, 40, 16, 4, 200, 16,
-                    100, 50, 10, 100, Duration.ofSeconds(2), 1L << 20, 300, 30, 100, 30, 100, 100,
+            return new Scale(
+                    true,
+                    1,
+                    Duration.ofMillis(500),
+                    Duration.ofSeconds(2),
+                    16,
+                    200,
+                    40,
+                    16,
+                    4,
+                    200,
+                    16,
+                    100,
+                    50,
+                    10,
+                    100,
+                    Duration.ofSeconds(2),
+                    1L << 20,
+                    300,
+                    30,
+                    100,
+                    30,
+                    100,
+                    100,
                     Duration.ofSeconds(2));
         }
     }
@@ -34,6 +98,7 @@ final class Ctx {
     final Probe probe;
     /** The server the harness started, or null when it targets a URL. */
     final BenchServer server;
+
     final Path work;
     /** Marks this run's jobs and miners: only its miners take its jobs, even on a shared server. */
     final String runTag = UUID.randomUUID().toString().substring(0, 8);

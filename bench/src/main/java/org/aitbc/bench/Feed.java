@@ -36,13 +36,17 @@ final class Feed {
     private final Map<Long, Long> returned = new ConcurrentHashMap<>();
     /** When its event first arrived at the connection that should receive it. */
     private final Map<Long, Long> arrived = new ConcurrentHashMap<>();
+
     private final AtomicLong wrong = new AtomicLong();
     private final AtomicLong seqBase = new AtomicLong();
 
     Feed(Ctx ctx) {
         this.ctx = ctx;
         this.s = ctx.scale;
-        this.http = HttpClient.newBuilder().executor(callbacks).connectTimeout(Duration.ofSeconds(20)).build();
+        this.http = HttpClient.newBuilder()
+                .executor(callbacks)
+                .connectTimeout(Duration.ofSeconds(20))
+                .build();
     }
 
     /** One open connection, following one job (or, with job null, everything its key may see). */
@@ -95,19 +99,34 @@ final class Feed {
     private Sub connect(String key, String job) {
         Sub sub = new Sub(job);
         URI uri = URI.create(ctx.base.toString().replaceFirst("^http", "ws") + "/v1/jobs/ws");
-        sub.ws = http.newWebSocketBuilder().header("X-Api-Key", key).buildAsync(uri, sub).join();
+        sub.ws = http.newWebSocketBuilder()
+                .header("X-Api-Key", key)
+                .buildAsync(uri, sub)
+                .join();
         if (job != null) {
-            sub.ws.sendText("{\"action\":\"subscribe\",\"job_id\":\"" + job + "\"}", true).join();
+            sub.ws
+                    .sendText("{\"action\":\"subscribe\",\"job_id\":\"" + job + "\"}", true)
+                    .join();
         }
         return sub;
     }
 
     void run() throws Exception {
         int n = s.wsSubscribers();
-        Report.Figure p50 = ctx.report.figure("ws_p50", "Latency", "WebSocket, " + n + " subscribers: progress call "
-                + "returned → event arrived, p50", "ms").baseline(BASELINE_SUBSCRIBERS + " subscribers, same calls and rate");
-        Report.Figure p99 = ctx.report.figure("ws_p99", "Latency", "WebSocket, " + n + " subscribers: progress call "
-                + "returned → event arrived, p99", "ms").baseline(BASELINE_SUBSCRIBERS + " subscribers, same calls and rate")
+        Report.Figure p50 = ctx.report
+                .figure(
+                        "ws_p50",
+                        "Latency",
+                        "WebSocket, " + n + " subscribers: progress call " + "returned → event arrived, p50",
+                        "ms")
+                .baseline(BASELINE_SUBSCRIBERS + " subscribers, same calls and rate");
+        Report.Figure p99 = ctx.report
+                .figure(
+                        "ws_p99",
+                        "Latency",
+                        "WebSocket, " + n + " subscribers: progress call " + "returned → event arrived, p99",
+                        "ms")
+                .baseline(BASELINE_SUBSCRIBERS + " subscribers, same calls and rate")
                 .target("< 100 ms", Report.Check.AT_MOST, 100);
         Api.Tag tag = ctx.tag("ws");
         String minerId = "bench-" + ctx.runTag + "-ws";
@@ -118,14 +137,16 @@ final class Feed {
         try (Api api = ctx.api()) {
             int accounts = Math.max(1, n / s.wsPerAccount());
             for (int a = 0; a < accounts; a++) {
-                keys.add(api.account(ctx.adminKey, "client", "pro", "bench-ws-" + a).key());
+                keys.add(api.account(ctx.adminKey, "client", "pro", "bench-ws-" + a)
+                        .key());
             }
             for (int i = 0; i < n; i++) {
                 String key = keys.get(i % keys.size());
                 jobs.add(api.submit(key, tag, "watch me"));
                 owners.add(key);
             }
-            minerKey = api.account(ctx.adminKey, "miner", null, "bench-ws-miner").key();
+            minerKey =
+                    api.account(ctx.adminKey, "miner", null, "bench-ws-miner").key();
             api.register(minerKey, minerId, tag, n);
             int claimed = 0;
             while (claimed < n) {
@@ -141,13 +162,17 @@ final class Feed {
         Ctx.log("feed: %d jobs claimed and started by %s", n, minerId);
         ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
         String mk = minerKey;
-        beats.scheduleWithFixedDelay(() -> {
-            try (Api api = ctx.api()) {
-                api.heartbeat(mk, minerId);
-            } catch (RuntimeException e) {
-                Ctx.log("feed heartbeat failed: %s", e.getMessage());
-            }
-        }, 5, 10, TimeUnit.SECONDS);
+        beats.scheduleWithFixedDelay(
+                () -> {
+                    try (Api api = ctx.api()) {
+                        api.heartbeat(mk, minerId);
+                    } catch (RuntimeException e) {
+                        Ctx.log("feed heartbeat failed: %s", e.getMessage());
+                    }
+                },
+                5,
+                10,
+                TimeUnit.SECONDS);
         try {
             // Baseline: a few subscribers (each following its own job), the same progress calls at the same
             // rate spread over their jobs. (One connection following everything is no baseline: the server
@@ -180,7 +205,9 @@ final class Feed {
                 }
                 subs.addAll(wave);
             }
-            Ctx.log("feed: %d subscribers connected and subscribed in %.1f s", subs.size(), (System.nanoTime() - t0) / 1e9);
+            Ctx.log(
+                    "feed: %d subscribers connected and subscribed in %.1f s",
+                    subs.size(), (System.nanoTime() - t0) / 1e9);
             for (int run = 1; run <= s.runs(); run++) {
                 Histogram h = measure(jobs, mk, minerId, "subscribers " + run);
                 Histogram b = base.get(run - 1);
@@ -193,18 +220,26 @@ final class Feed {
             // Leave nothing running behind (on a shared server, nothing for its sweeper to chase).
             try (Api api = ctx.api()) {
                 for (String job : jobs) {
-                    api.expect(200, "POST", "/v1/miners/" + job + "/fail", mk, minerId,
+                    api.expect(
+                            200,
+                            "POST",
+                            "/v1/miners/" + job + "/fail",
+                            mk,
+                            minerId,
                             "{\"error_code\":\"BENCH_DONE\",\"error_message\":\"benchmark finished\"}");
                 }
             }
             p99.errors += wrong.get();
             p99.note = n + " WebSocket connections (java.net.http) of " + keys.size() + " client accounts, each "
-                    + "subscribed to one of " + n + " running jobs; one miner reports progress on those jobs in turn at "
-                    + (int) s.wsRate() + " calls/s (open loop, " + s.wsMeasure().toSeconds() + " s counted per run), each "
+                    + "subscribed to one of " + n
+                    + " running jobs; one miner reports progress on those jobs in turn at "
+                    + (int) s.wsRate() + " calls/s (open loop, " + s.wsMeasure().toSeconds()
+                    + " s counted per run), each "
                     + "call's message carrying a sequence number; latency = arrival of the event at its subscriber − "
                     + "return of the progress call (an event that arrives before its call has returned counts 0). "
                     + "Every event must reach its subscriber, and only its subscriber: " + wrong.get() + " went "
-                    + "astray. Baseline: " + BASELINE_SUBSCRIBERS + " subscribers (one job each) and the same calls at the same rate "
+                    + "astray. Baseline: " + BASELINE_SUBSCRIBERS
+                    + " subscribers (one job each) and the same calls at the same rate "
                     + "on their jobs.";
         } finally {
             beats.shutdownNow();
@@ -220,7 +255,8 @@ final class Feed {
     }
 
     /** One measured run of progress calls; answers the return→arrival latencies (µs). */
-    private Histogram measure(List<String> jobs, String minerKey, String minerId, String label) throws InterruptedException {
+    private Histogram measure(List<String> jobs, String minerKey, String minerId, String label)
+            throws InterruptedException {
         long first = seqBase.getAndAdd(10_000_000L);
         Duration warm = Duration.ofSeconds(1);
         long warmCount = (long) (warm.toNanos() / (1e9 / s.wsRate()));
@@ -228,7 +264,10 @@ final class Feed {
         Load.Result calls = Load.open(ctx.base, 16, s.wsRate(), warm, s.wsMeasure(), (http, i) -> {
             long seq = first + i;
             String job = jobs.get((int) (i % jobs.size()));
-            RawHttp.Res r = http.send("POST", "/v1/miners/" + job + "/progress", h,
+            RawHttp.Res r = http.send(
+                    "POST",
+                    "/v1/miners/" + job + "/progress",
+                    h,
                     RawHttp.utf8("{\"progress\":" + (1 + i % 98) + ",\"message\":\"b" + seq + "\"}"));
             if (r.status() != 200) {
                 throw new IllegalStateException("progress answered " + r.status() + ": " + Api.clip(r.text()));
@@ -258,10 +297,18 @@ final class Feed {
             }
             lat.recordValue(Math.min(Load.MAX_MICROS, Math.max(0, us)));
         }
-        Ctx.log("feed %s: %d events, p50 %.2f ms p99 %.2f ms max %.1f ms, %d before the call returned, %d missing; "
-                        + "progress calls p99 %.1f ms, %d failed", label, lat.getTotalCount(),
-                lat.getValueAtPercentile(50) / 1000.0, lat.getValueAtPercentile(99) / 1000.0, lat.getMaxValue() / 1000.0,
-                early, missing, calls.p(99), calls.errors());
+        Ctx.log(
+                "feed %s: %d events, p50 %.2f ms p99 %.2f ms max %.1f ms, %d before the call returned, %d missing; "
+                        + "progress calls p99 %.1f ms, %d failed",
+                label,
+                lat.getTotalCount(),
+                lat.getValueAtPercentile(50) / 1000.0,
+                lat.getValueAtPercentile(99) / 1000.0,
+                lat.getMaxValue() / 1000.0,
+                early,
+                missing,
+                calls.p(99),
+                calls.errors());
         ctx.report.figure("ws_p99", "Latency", "", "").errors += missing + calls.errors();
         returned.clear();
         arrived.clear();

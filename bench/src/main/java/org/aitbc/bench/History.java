@@ -28,7 +28,10 @@ final class History {
     private static final double MB = 1_000_000.0;
     private final Ctx ctx;
     private final Ctx.Scale s;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(20)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(20))
+            .build();
     /** How long the last server start took: the purge's results expire comfortably after it. */
     private long startupMs = 20_000;
 
@@ -37,11 +40,12 @@ final class History {
         this.s = ctx.scale;
     }
 
-    private record Client(Api.Account account, int jobs, String deepCursor, String status, String days) {
-    }
+    private record Client(Api.Account account, int jobs, String deepCursor, String status, String days) {}
 
     static String cursor(long createdMs, String id) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString((createdMs + ":" + id).getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString((createdMs + ":" + id).getBytes(StandardCharsets.UTF_8));
     }
 
     private void restart(Runnable whileStopped) throws IOException {
@@ -71,41 +75,67 @@ final class History {
             restart(() -> {
                 try (Seeder seeder = new Seeder(ctx.server.db)) {
                     long now = System.currentTimeMillis();
-                    seeded[0] = seeder.history(big.id(), "PRO", "gpt2", s.historyJobs(), s.historyDays(), 30, now, deep);
-                    seeded[1] = seeder.history(small.id(), "PRO", "gpt2", s.historySmallJobs(), s.historyDays(), 30, now,
+                    seeded[0] =
+                            seeder.history(big.id(), "PRO", "gpt2", s.historyJobs(), s.historyDays(), 30, now, deep);
+                    seeded[1] = seeder.history(
+                            small.id(),
+                            "PRO",
+                            "gpt2",
+                            s.historySmallJobs(),
+                            s.historyDays(),
+                            30,
+                            now,
                             s.historySmallJobs() / 2);
-                    Ctx.log("seeded %d + %d jobs in %.1f s", s.historyJobs(), s.historySmallJobs(),
-                            (System.currentTimeMillis() - t0) / 1000.0);
+                    Ctx.log(
+                            "seeded %d + %d jobs in %.1f s",
+                            s.historyJobs(), s.historySmallJobs(), (System.currentTimeMillis() - t0) / 1000.0);
                     seeder.updateStatistics("JOB");
                     seeder.updateStatistics("DAILY_STATS");
                 } catch (Exception e) {
                     throw new IllegalStateException("seeding failed", e);
                 }
             });
-            ctx.report.note("History seeding: " + n + " + " + s.historySmallJobs() + " jobs written by JDBC batches into "
+            ctx.report.note("History seeding: " + n + " + " + s.historySmallJobs()
+                    + " jobs written by JDBC batches into "
                     + "the stopped server's Derby database (with their DAILY_STATS counters) and index statistics "
                     + "refreshed, in " + (System.currentTimeMillis() - t0) / 1000 + " s including the restart.");
-            bigClient = new Client(big, s.historyJobs(), cursor(seeded[0].deepCreatedMs(), seeded[0].deepId()),
-                    "completed", "30");
-            smallClient = new Client(small, s.historySmallJobs(), cursor(seeded[1].deepCreatedMs(), seeded[1].deepId()),
-                    "completed", "30");
+            bigClient = new Client(
+                    big, s.historyJobs(), cursor(seeded[0].deepCreatedMs(), seeded[0].deepId()), "completed", "30");
+            smallClient = new Client(
+                    small,
+                    s.historySmallJobs(),
+                    cursor(seeded[1].deepCreatedMs(), seeded[1].deepId()),
+                    "completed",
+                    "30");
         } else {
             bigClient = submitted(big, s.historyJobs());
             smallClient = submitted(small, s.historySmallJobs());
         }
-        Report.Figure list50 = ctx.report.figure("list_p50", section, "First page, status + days filter, p50", "ms")
+        Report.Figure list50 = ctx.report
+                .figure("list_p50", section, "First page, status + days filter, p50", "ms")
                 .baseline("same, client with " + s.historySmallJobs() + " jobs");
-        Report.Figure list99 = ctx.report.figure("list_p99", section, "First page, status + days filter, p99", "ms")
-                .baseline("same, client with " + s.historySmallJobs() + " jobs").target("< 50 ms", Report.Check.AT_MOST, 50);
-        Report.Figure deep99 = ctx.report.figure("deep_p99", section, "Deep page by cursor (row "
-                + String.format(java.util.Locale.ROOT, "%,d", deep) + "), p99", "ms")
+        Report.Figure list99 = ctx.report
+                .figure("list_p99", section, "First page, status + days filter, p99", "ms")
+                .baseline("same, client with " + s.historySmallJobs() + " jobs")
+                .target("< 50 ms", Report.Check.AT_MOST, 50);
+        Report.Figure deep99 = ctx.report
+                .figure(
+                        "deep_p99",
+                        section,
+                        "Deep page by cursor (row " + String.format(java.util.Locale.ROOT, "%,d", deep) + "), p99",
+                        "ms")
                 .baseline("same, client with " + s.historySmallJobs() + " jobs (middle row)");
-        Report.Figure stats99 = ctx.report.figure("stats_p99", section, "GET /v1/jobs/stats, p99", "ms")
-                .baseline("same, client with " + s.historySmallJobs() + " jobs").target("< 100 ms", Report.Check.AT_MOST, 100);
-        Report.Figure export = ctx.report.figure("export_seconds", section, "CSV export of all " + n + " rows", "s")
+        Report.Figure stats99 = ctx.report
+                .figure("stats_p99", section, "GET /v1/jobs/stats, p99", "ms")
+                .baseline("same, client with " + s.historySmallJobs() + " jobs")
+                .target("< 100 ms", Report.Check.AT_MOST, 100);
+        Report.Figure export = ctx.report
+                .figure("export_seconds", section, "CSV export of all " + n + " rows", "s")
                 .baseline("rows/s of the " + s.historySmallJobs() + "-job export, scaled to " + n + " rows");
-        Report.Figure exportHeap = ctx.report.figure("export_heap_growth", section, "Server live heap growth during the "
-                + "export", "MB").baseline("live heap before").target("< 64 MB", Report.Check.AT_MOST, 64);
+        Report.Figure exportHeap = ctx.report
+                .figure("export_heap_growth", section, "Server live heap growth during the " + "export", "MB")
+                .baseline("live heap before")
+                .target("< 64 MB", Report.Check.AT_MOST, 64);
         String filter = "status=" + bigClient.status() + "&days=" + bigClient.days() + "&limit=20";
         int requests = s.historyRequests();
         for (int run = 1; run <= s.runs(); run++) {
@@ -142,10 +172,24 @@ final class History {
             } else {
                 exportHeap.skipped = "the server's process is not on this machine (no forced collection possible)";
             }
-            Ctx.log("history run %d: list p50 %.1f p99 %.1f ms (small %.1f); deep p99 %.1f ms (small %.1f); stats p99 "
+            Ctx.log(
+                    "history run %d: list p50 %.1f p99 %.1f ms (small %.1f); deep p99 %.1f ms (small %.1f); stats p99 "
                             + "%.1f ms (small %.1f); export %.1f s (%.0f rows/s), live heap %.0f → peak %.0f → %.0f MB, "
-                            + "peak used %.0f MB", run, ms(lb, 50), ms(lb, 99), ms(ls, 99), ms(db, 99), ms(ds, 99),
-                    ms(sb, 99), ms(ss, 99), secs, bigClient.jobs() / secs, before / MB, peak / MB, after / MB, peakUsed / MB);
+                            + "peak used %.0f MB",
+                    run,
+                    ms(lb, 50),
+                    ms(lb, 99),
+                    ms(ls, 99),
+                    ms(db, 99),
+                    ms(ds, 99),
+                    ms(sb, 99),
+                    ms(ss, 99),
+                    secs,
+                    bigClient.jobs() / secs,
+                    before / MB,
+                    peak / MB,
+                    after / MB,
+                    peakUsed / MB);
         }
         list99.note = requests + " requests one after another (one connection) per run for each of: GET /v1/jobs?"
                 + filter + " (first page; the answer includes total, the count of all matching jobs); GET /v1/jobs?"
@@ -171,7 +215,13 @@ final class History {
                 for (int i = 0; i < batch; i++) {
                     sb.append(i == 0 ? "" : ",").append(Api.jobBody(tag, "history"));
                 }
-                api.expect(201, "POST", "/v1/jobs/batch", who.key(), null, sb.append(']').toString());
+                api.expect(
+                        201,
+                        "POST",
+                        "/v1/jobs/batch",
+                        who.key(),
+                        null,
+                        sb.append(']').toString());
                 done += batch;
             }
             // The cursor of the middle row: walk the list from the start, as a client would.
@@ -179,13 +229,19 @@ final class History {
             int seen = 0;
             while (seen < count / 2) {
                 int limit = Math.min(1000, count / 2 - seen);
-                JsonObject page = Api.json(api.expect(200, "GET", "/v1/jobs?limit=" + limit
-                        + (cursor == null ? "" : "&cursor=" + cursor), who.key(), null, null));
+                JsonObject page = Api.json(api.expect(
+                        200,
+                        "GET",
+                        "/v1/jobs?limit=" + limit + (cursor == null ? "" : "&cursor=" + cursor),
+                        who.key(),
+                        null,
+                        null));
                 seen += page.getJsonArray("jobs").size();
                 cursor = page.getString("next_cursor");
             }
-            ctx.report.note("History (URL mode): " + count + " jobs per client submitted through POST /v1/jobs/batch; they "
-                    + "are pending, so the list filter is status=pending&days=1.");
+            ctx.report.note(
+                    "History (URL mode): " + count + " jobs per client submitted through POST /v1/jobs/batch; they "
+                            + "are pending, so the list filter is status=pending&days=1.");
             return new Client(who, count, cursor, "pending", "1");
         }
     }
@@ -213,7 +269,10 @@ final class History {
     /** Streams the client's whole CSV export; answers seconds, and checks the row count. */
     private double export(Client c, Report.Figure f) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(ctx.base + "/v1/jobs/export?format=csv"))
-                .header("X-Api-Key", c.account().key()).timeout(Duration.ofMinutes(20)).GET().build();
+                .header("X-Api-Key", c.account().key())
+                .timeout(Duration.ofMinutes(20))
+                .GET()
+                .build();
         long t0 = System.nanoTime();
         HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         long lines = 0;
@@ -230,7 +289,8 @@ final class History {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (r.statusCode() != 200 || lines - 1 != c.jobs()) {
-            String problem = "export answered " + r.statusCode() + " with " + (lines - 1) + " rows, expected " + c.jobs();
+            String problem =
+                    "export answered " + r.statusCode() + " with " + (lines - 1) + " rows, expected " + c.jobs();
             if (f == null) {
                 throw new IllegalStateException(problem);
             }
@@ -247,8 +307,13 @@ final class History {
         String section = "Retention purge of " + n + " expired results";
         Report.Figure secs = ctx.report.figure("purge_seconds", section, "Purge duration (first to last deleted)", "s");
         Report.Figure rate = ctx.report.figure("purge_rate", section, "Purge rate", "results/s");
-        Report.Figure p99 = ctx.report.figure("purge_read_p99", section, "GET /v1/jobs/{id} p99 at " + (int) s.purgeReadRate()
-                + " req/s during the purge", "ms").baseline("same reads after the purge")
+        Report.Figure p99 = ctx.report
+                .figure(
+                        "purge_read_p99",
+                        section,
+                        "GET /v1/jobs/{id} p99 at " + (int) s.purgeReadRate() + " req/s during the purge",
+                        "ms")
+                .baseline("same reads after the purge")
                 .target("≤ 1.5 × baseline", Report.Check.RATIO_AT_MOST, 1.5);
         if (ctx.server == null) {
             String why = "needs results already past their retention, which only bulk seeding of the harness's own "
@@ -273,20 +338,34 @@ final class History {
                     long t0 = System.currentTimeMillis();
                     // Seeded to expire in ten years, then moved, once seeded, to expire shortly after the restart.
                     long far = t0 + Days.toMs(10L * 365);
-                    seeded[0] = seeder.expired(ctx.server.results, owner.id(), "PRO", "gpt2", s.purgeJobs(),
-                            System.currentTimeMillis() - Days.MS, far);
+                    seeded[0] = seeder.expired(
+                            ctx.server.results,
+                            owner.id(),
+                            "PRO",
+                            "gpt2",
+                            s.purgeJobs(),
+                            System.currentTimeMillis() - Days.MS,
+                            far);
                     expiresAt[0] = System.currentTimeMillis() + lead;
                     seeder.expireFrom(far, expiresAt[0]);
                     seeder.updateStatistics("JOB");
-                    Ctx.log("seeded %d expiring results (files too) in %.1f s; they expire in %.1f s", s.purgeJobs(),
-                            (System.currentTimeMillis() - t0) / 1000.0, (expiresAt[0] - System.currentTimeMillis()) / 1000.0);
+                    Ctx.log(
+                            "seeded %d expiring results (files too) in %.1f s; they expire in %.1f s",
+                            s.purgeJobs(),
+                            (System.currentTimeMillis() - t0) / 1000.0,
+                            (expiresAt[0] - System.currentTimeMillis()) / 1000.0);
                 } catch (Exception e) {
                     throw new IllegalStateException("seeding failed", e);
                 }
             });
             Load.Trace trace = new Load.Trace();
             AtomicBoolean stop = new AtomicBoolean();
-            Thread load = Load.openUntil(ctx.base, 16, s.purgeReadRate(), stop, trace,
+            Thread load = Load.openUntil(
+                    ctx.base,
+                    16,
+                    s.purgeReadRate(),
+                    stop,
+                    trace,
                     (http, i) -> Throughput.read(http, readJobs.get((int) (i % readJobs.size()))));
             long readsFrom = System.nanoTime();
             long firstGone = 0;
@@ -317,7 +396,8 @@ final class History {
             load.join();
             // The first deletion happened within the 100 ms before it was seen.
             Load.Result during = trace.window(firstGone - 100_000_000L, lastGone);
-            Load.Result after = trace.window(baseFrom, baseFrom + s.purgeBaseline().toNanos());
+            Load.Result after =
+                    trace.window(baseFrom, baseFrom + s.purgeBaseline().toNanos());
             // Seen at a resolution of 100 ms: a shorter purge counts as 0.1 s.
             double d = Math.max(0.1, (lastGone - firstGone) / 1e9);
             long left = remaining(seeded[0]);
@@ -329,14 +409,26 @@ final class History {
             if (startedEarly) {
                 ctx.report.note("Purge run " + run + ": the purge had already begun when the reads started.");
             }
-            Ctx.log("purge run %d: %d results in %.1f s (%.0f/s), %d result folders left; reads during p50 %.1f p99 %.1f "
-                            + "ms (%d), after p50 %.1f p99 %.1f ms (%d)", run, s.purgeJobs(), d, s.purgeJobs() / d, left,
-                    during.p(50), during.p(99), during.ok(), after.p(50), after.p(99), after.ok());
+            Ctx.log(
+                    "purge run %d: %d results in %.1f s (%.0f/s), %d result folders left; reads during p50 %.1f p99 %.1f "
+                            + "ms (%d), after p50 %.1f p99 %.1f ms (%d)",
+                    run,
+                    s.purgeJobs(),
+                    d,
+                    s.purgeJobs() / d,
+                    left,
+                    during.p(50),
+                    during.p(99),
+                    during.ok(),
+                    after.p(50),
+                    after.p(99),
+                    after.ok());
         }
         p99.note = "per run: the server is stopped, " + n + " completed jobs whose results (output.json and result.txt "
                 + "on disk, their RESULT_FILE rows, DAILY_STATS counters) expire shortly after the restart are seeded, "
                 + "and the server started again (retention timer every 2 s, batch size 100 as shipped). Reads of "
-                + "completed jobs run open loop at " + (int) s.purgeReadRate() + " req/s from the restart on; the purge "
+                + "completed jobs run open loop at " + (int) s.purgeReadRate()
+                + " req/s from the restart on; the purge "
                 + "runs from the first to the last seeded result found gone (checked every 100 ms through the API); "
                 + "the baseline is the same reads for " + s.purgeBaseline().toSeconds() + " s after the purge. Every "
                 + "seeded result folder must be gone afterwards.";
@@ -350,7 +442,11 @@ final class History {
     /** Result folders of the seeded jobs that still hold files. */
     private long remaining(Seeder.Expired e) {
         Path root = ctx.server.results;
-        return e.ids().stream().map(root::resolve).filter(Files::isDirectory).filter(History::hasFiles).count();
+        return e.ids().stream()
+                .map(root::resolve)
+                .filter(Files::isDirectory)
+                .filter(History::hasFiles)
+                .count();
     }
 
     private static boolean hasFiles(Path dir) {

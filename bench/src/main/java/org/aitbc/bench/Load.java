@@ -25,8 +25,7 @@ final class Load {
     /** Highest latency the histograms record: 5 minutes, in microseconds. */
     static final long MAX_MICROS = 300_000_000L;
 
-    private Load() {
-    }
+    private Load() {}
 
     /** One request. Answers whether it succeeded; an exception counts as a failure too. */
     interface Op {
@@ -58,24 +57,26 @@ final class Load {
         for (int t = 0; t < threads; t++) {
             Worker w = new Worker(base);
             workers.add(w);
-            w.thread = new Thread(() -> {
-                ready.countDown();
-                await(go);
-                long measureFrom = startAt.get() + warmup.toNanos();
-                long end = measureFrom + measure.toNanos();
-                while (true) {
-                    long t0 = System.nanoTime();
-                    if (t0 >= end) {
-                        break;
-                    }
-                    boolean ok = w.attempt(op, counter.getAndIncrement());
-                    long t1 = System.nanoTime();
-                    if (t0 >= measureFrom && t1 <= end) {
-                        w.count(ok, t1 - t0);
-                    }
-                }
-                w.http.close();
-            }, "load-closed-" + t);
+            w.thread = new Thread(
+                    () -> {
+                        ready.countDown();
+                        await(go);
+                        long measureFrom = startAt.get() + warmup.toNanos();
+                        long end = measureFrom + measure.toNanos();
+                        while (true) {
+                            long t0 = System.nanoTime();
+                            if (t0 >= end) {
+                                break;
+                            }
+                            boolean ok = w.attempt(op, counter.getAndIncrement());
+                            long t1 = System.nanoTime();
+                            if (t0 >= measureFrom && t1 <= end) {
+                                w.count(ok, t1 - t0);
+                            }
+                        }
+                        w.http.close();
+                    },
+                    "load-closed-" + t);
             w.thread.start();
         }
         await(ready);
@@ -101,31 +102,33 @@ final class Load {
         for (int t = 0; t < connections; t++) {
             Worker w = new Worker(base);
             workers.add(w);
-            w.thread = new Thread(() -> {
-                ready.countDown();
-                await(go);
-                long start = startAt.get();
-                while (true) {
-                    long i = next.getAndIncrement();
-                    if (i >= total) {
-                        break;
-                    }
-                    long intended = start + i * periodNanos;
-                    long now;
-                    while ((now = System.nanoTime()) < intended) {
-                        LockSupport.parkNanos(intended - now);
-                    }
-                    if (i >= warmupCount) {
-                        maxLate.accumulateAndGet(now - intended, Math::max);
-                    }
-                    boolean ok = w.attempt(op, i);
-                    long done = System.nanoTime();
-                    if (i >= warmupCount) {
-                        w.count(ok, done - intended);
-                    }
-                }
-                w.http.close();
-            }, "load-open-" + t);
+            w.thread = new Thread(
+                    () -> {
+                        ready.countDown();
+                        await(go);
+                        long start = startAt.get();
+                        while (true) {
+                            long i = next.getAndIncrement();
+                            if (i >= total) {
+                                break;
+                            }
+                            long intended = start + i * periodNanos;
+                            long now;
+                            while ((now = System.nanoTime()) < intended) {
+                                LockSupport.parkNanos(intended - now);
+                            }
+                            if (i >= warmupCount) {
+                                maxLate.accumulateAndGet(now - intended, Math::max);
+                            }
+                            boolean ok = w.attempt(op, i);
+                            long done = System.nanoTime();
+                            if (i >= warmupCount) {
+                                w.count(ok, done - intended);
+                            }
+                        }
+                        w.http.close();
+                    },
+                    "load-open-" + t);
             w.thread.start();
         }
         await(ready);
@@ -168,40 +171,49 @@ final class Load {
     }
 
     /** An open loop at {@code rate} until {@code stop} is set; every request goes into the trace. */
-    static Thread openUntil(URI base, int connections, double rate, java.util.concurrent.atomic.AtomicBoolean stop,
-                            Trace trace, Op op) {
+    static Thread openUntil(
+            URI base,
+            int connections,
+            double rate,
+            java.util.concurrent.atomic.AtomicBoolean stop,
+            Trace trace,
+            Op op) {
         long periodNanos = (long) (1e9 / rate);
         AtomicLong next = new AtomicLong();
         long start = System.nanoTime() + 20_000_000L;
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < connections; t++) {
             Worker w = new Worker(base);
-            Thread thread = new Thread(() -> {
-                while (!stop.get()) {
-                    long i = next.getAndIncrement();
-                    long intended = start + i * periodNanos;
-                    long now;
-                    while ((now = System.nanoTime()) < intended && !stop.get()) {
-                        LockSupport.parkNanos(Math.min(intended - now, 50_000_000L));
-                    }
-                    if (stop.get()) {
-                        break;
-                    }
-                    boolean ok = w.attempt(op, i);
-                    trace.add(intended, ok ? (System.nanoTime() - intended) / 1000 : -1);
-                }
-                w.http.close();
-            }, "load-trace-" + t);
+            Thread thread = new Thread(
+                    () -> {
+                        while (!stop.get()) {
+                            long i = next.getAndIncrement();
+                            long intended = start + i * periodNanos;
+                            long now;
+                            while ((now = System.nanoTime()) < intended && !stop.get()) {
+                                LockSupport.parkNanos(Math.min(intended - now, 50_000_000L));
+                            }
+                            if (stop.get()) {
+                                break;
+                            }
+                            boolean ok = w.attempt(op, i);
+                            trace.add(intended, ok ? (System.nanoTime() - intended) / 1000 : -1);
+                        }
+                        w.http.close();
+                    },
+                    "load-trace-" + t);
             threads.add(thread);
             thread.start();
         }
-        Thread joiner = new Thread(() -> threads.forEach(th -> {
-            try {
-                th.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }), "load-trace-join");
+        Thread joiner = new Thread(
+                () -> threads.forEach(th -> {
+                    try {
+                        th.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }),
+                "load-trace-join");
         joiner.start();
         return joiner;
     }

@@ -177,23 +177,25 @@ final class Probe {
         private volatile long peakLive = -1;
 
         HeapWatch(long liveEveryMs) {
-            thread = new Thread(() -> {
-                long lastLive = System.currentTimeMillis();
-                while (!stop) {
-                    try {
-                        peakUsed = Math.max(peakUsed, usedHeap());
-                        if (pid() != null && System.currentTimeMillis() - lastLive >= liveEveryMs) {
-                            peakLive = Math.max(peakLive, liveHeap());
-                            lastLive = System.currentTimeMillis();
+            thread = new Thread(
+                    () -> {
+                        long lastLive = System.currentTimeMillis();
+                        while (!stop) {
+                            try {
+                                peakUsed = Math.max(peakUsed, usedHeap());
+                                if (pid() != null && System.currentTimeMillis() - lastLive >= liveEveryMs) {
+                                    peakLive = Math.max(peakLive, liveHeap());
+                                    lastLive = System.currentTimeMillis();
+                                }
+                                Thread.sleep(250);
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (RuntimeException e) {
+                                // a missed sample
+                            }
                         }
-                        Thread.sleep(250);
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (RuntimeException e) {
-                        // a missed sample
-                    }
-                }
-            }, "heap-watch");
+                    },
+                    "heap-watch");
             thread.setDaemon(true);
             thread.start();
         }

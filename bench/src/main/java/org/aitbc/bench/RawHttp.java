@@ -115,7 +115,12 @@ final class RawHttp implements Closeable {
 
     private byte[] head(String method, String path, String[] headers, byte[] body) {
         StringBuilder sb = new StringBuilder(256);
-        sb.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ").append(hostHeader).append("\r\n");
+        sb.append(method)
+                .append(' ')
+                .append(path)
+                .append(" HTTP/1.1\r\nHost: ")
+                .append(hostHeader)
+                .append("\r\n");
         if (headers != null) {
             for (String h : headers) {
                 sb.append(h).append("\r\n");
@@ -154,10 +159,10 @@ final class RawHttp implements Closeable {
             String value = h.substring(colon + 1).trim();
             switch (name) {
                 case "content-length" -> length = Long.parseLong(value);
-                case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                case "transfer-encoding" ->
+                    chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 case "connection" -> close = value.equalsIgnoreCase("close");
-                default -> {
-                }
+                default -> {}
             }
         }
         byte[] body;

@@ -171,7 +171,11 @@ final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("# ").append(title).append("\n\n").append(intro).append("\n\n");
         sb.append("## Machine\n\n| | |\n|---|---|\n");
-        machine.forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n"));
+        machine.forEach((k, v) -> sb.append("| ")
+                .append(k)
+                .append(" | ")
+                .append(v.replace("|", "\\|"))
+                .append(" |\n"));
         sb.append("\n## Figures\n\n");
         sb.append("Each value: median of the runs, with (min–max). Ratio: median ÷ baseline median.\n\n");
         sb.append("| Figure | Measured | Baseline (same run) | Baseline value | Ratio | Target | Result |\n");
@@ -180,7 +184,9 @@ final class Report {
         List<Figure> ordered = new ArrayList<>();
         for (Figure f : figures.values()) {
             if (ordered.stream().noneMatch(o -> o.section.equals(f.section))) {
-                figures.values().stream().filter(g -> g.section.equals(f.section)).forEach(ordered::add);
+                figures.values().stream()
+                        .filter(g -> g.section.equals(f.section))
+                        .forEach(ordered::add);
             }
         }
         String section = null;
@@ -193,12 +199,24 @@ final class Report {
             if (f.errors > 0) {
                 measured += " — " + f.errors + " failed requests";
             }
-            sb.append("| ").append(f.name).append(" | ").append(measured).append(" | ").append(f.baselineName)
-                    .append(" | ").append(f.baseline.isEmpty() ? "" : spread(f.baseline, f.unit))
-                    .append(" | ").append(f.baseline.isEmpty() ? "" : num(f.ratio()))
-                    .append(" | ").append(f.targetText).append(" | ").append(f.result()).append(" |\n");
+            sb.append("| ")
+                    .append(f.name)
+                    .append(" | ")
+                    .append(measured)
+                    .append(" | ")
+                    .append(f.baselineName)
+                    .append(" | ")
+                    .append(f.baseline.isEmpty() ? "" : spread(f.baseline, f.unit))
+                    .append(" | ")
+                    .append(f.baseline.isEmpty() ? "" : num(f.ratio()))
+                    .append(" | ")
+                    .append(f.targetText)
+                    .append(" | ")
+                    .append(f.result())
+                    .append(" |\n");
         }
-        List<Figure> withNotes = figures.values().stream().filter(f -> !f.note.isBlank()).toList();
+        List<Figure> withNotes =
+                figures.values().stream().filter(f -> !f.note.isBlank()).toList();
         if (!withNotes.isEmpty() || !notes.isEmpty()) {
             sb.append("\n## How each figure was taken\n\n");
             for (Figure f : withNotes) {
@@ -217,13 +235,21 @@ final class Report {
     String json() {
         JsonArrayBuilder list = Json.createArrayBuilder();
         for (Figure f : figures.values()) {
-            JsonObjectBuilder o = Json.createObjectBuilder().add("id", f.id).add("section", f.section).add("name", f.name)
-                    .add("unit", f.unit).add("result", f.result()).add("errors", f.errors);
+            JsonObjectBuilder o = Json.createObjectBuilder()
+                    .add("id", f.id)
+                    .add("section", f.section)
+                    .add("name", f.name)
+                    .add("unit", f.unit)
+                    .add("result", f.result())
+                    .add("errors", f.errors);
             JsonArrayBuilder vs = Json.createArrayBuilder();
             f.values.forEach(v -> addNumber(vs, v));
             JsonArrayBuilder bs = Json.createArrayBuilder();
             f.baseline.forEach(v -> addNumber(bs, v));
-            o.add("values", vs).add("baseline", bs).add("baseline_name", f.baselineName).add("target", f.targetText);
+            o.add("values", vs)
+                    .add("baseline", bs)
+                    .add("baseline_name", f.baselineName)
+                    .add("target", f.targetText);
             if (f.skipped != null) {
                 o.add("skipped", f.skipped);
             }
@@ -232,8 +258,12 @@ final class Report {
         JsonObjectBuilder m = Json.createObjectBuilder();
         machine.forEach(m::add);
         StringWriter w = new StringWriter();
-        try (var g = Json.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true)).createWriter(w)) {
-            g.writeObject(Json.createObjectBuilder().add("machine", m).add("figures", list).build());
+        try (var g = Json.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true))
+                .createWriter(w)) {
+            g.writeObject(Json.createObjectBuilder()
+                    .add("machine", m)
+                    .add("figures", list)
+                    .build());
         }
         return w.toString();
     }

@@ -75,7 +75,9 @@ final class Seeder implements AutoCloseable {
 
     Seeder(Path dbDir) throws SQLException {
         this.dbDir = dbDir;
-        System.setProperty("derby.stream.error.file", dbDir.resolveSibling("derby-seed.log").toString());
+        System.setProperty(
+                "derby.stream.error.file",
+                dbDir.resolveSibling("derby-seed.log").toString());
         // A larger page cache than Derby's default 1,000 pages: index inserts stay in memory.
         System.setProperty("derby.storage.pageCacheSize", "40000");
         c = DriverManager.getConnection("jdbc:derby:" + dbDir);
@@ -83,13 +85,11 @@ final class Seeder implements AutoCloseable {
     }
 
     /** What a history seeding produced: how many rows, and one deep row for a cursor. */
-    record History(int jobs, long deepCreatedMs, String deepId, int deepPosition) {
-    }
+    record History(int jobs, long deepCreatedMs, String deepId, int deepPosition) {}
 
     /** What an expired-results seeding produced: the jobs purged first and last. */
-    record Expired(int jobs, String firstId, String lastId, long firstExpiresMs, long lastExpiresMs,
-                   List<String> ids) {
-    }
+    record Expired(
+            int jobs, String firstId, String lastId, long firstExpiresMs, long lastExpiresMs, List<String> ids) {}
 
     String jobId() {
         StringBuilder sb = new StringBuilder("job_");
@@ -111,8 +111,16 @@ final class Seeder implements AutoCloseable {
      * were deleted by the client a day after they ended (so no files are needed for either).
      * {@code deepPosition} is the row (from the newest) whose cursor the deep-page figure uses.
      */
-    History history(String clientId, String plan, String model, int count, int days, int retentionDays, long nowMs,
-                    int deepPosition) throws SQLException {
+    History history(
+            String clientId,
+            String plan,
+            String model,
+            int count,
+            int days,
+            int retentionDays,
+            long nowMs,
+            int deepPosition)
+            throws SQLException {
         long span = Days.toMs(days);
         long first = nowMs - span;
         long step = Math.max(1, span / count);
@@ -156,14 +164,21 @@ final class Seeder implements AutoCloseable {
      * rows) and expire one millisecond after another from {@code expiresFromMs}: what the
      * retention purge deletes once that time has passed.
      */
-    Expired expired(Path resultsDir, String clientId, String plan, String model, int count, long endedFromMs,
-                    long expiresFromMs) throws SQLException, IOException {
+    Expired expired(
+            Path resultsDir,
+            String clientId,
+            String plan,
+            String model,
+            int count,
+            long endedFromMs,
+            long expiresFromMs)
+            throws SQLException, IOException {
         String firstId = null;
         String lastId = null;
         List<String> ids = new ArrayList<>(count);
         try (PreparedStatement ps = c.prepareStatement(INSERT_JOB);
-             PreparedStatement files = c.prepareStatement(
-                     "INSERT INTO RESULT_FILE (JOB_ID, PATH, CRC32, SHA256, SIZE_BYTES, STORED_MS) VALUES (?,?,?,?,?,?)")) {
+                PreparedStatement files = c.prepareStatement(
+                        "INSERT INTO RESULT_FILE (JOB_ID, PATH, CRC32, SHA256, SIZE_BYTES, STORED_MS) VALUES (?,?,?,?,?,?)")) {
             for (int i = 0; i < count; i++) {
                 long ended = endedFromMs + i;
                 long started = ended - 30_000;
@@ -178,12 +193,14 @@ final class Seeder implements AutoCloseable {
                 Files.createDirectories(dir);
                 Files.write(dir.resolve("output.json"), out);
                 Files.write(dir.resolve("result.txt"), txt);
-                List<ResultFile> sealed = new ArrayList<>(List.of(addFile(files, id, "output.json", out, ended),
-                        addFile(files, id, "result.txt", txt, ended)));
+                List<ResultFile> sealed = new ArrayList<>(List.of(
+                        addFile(files, id, "output.json", out, ended), addFile(files, id, "result.txt", txt, ended)));
                 // In the order the server reads them back for its manifest: by path.
                 sealed.sort(Comparator.comparing(ResultFile::getPath));
                 String manifest = ResultService.manifest(sealed);
-                r.resultStored(out.length + txt.length, Ids.sha256Hex(manifest.getBytes(StandardCharsets.UTF_8)),
+                r.resultStored(
+                        out.length + txt.length,
+                        Ids.sha256Hex(manifest.getBytes(StandardCharsets.UTF_8)),
                         expiresFromMs + i);
                 r.bind(ps);
                 ps.addBatch();
@@ -255,9 +272,9 @@ final class Seeder implements AutoCloseable {
 
     private void writeCounters() throws SQLException {
         try (PreparedStatement up = c.prepareStatement("UPDATE DAILY_STATS SET JOBS = JOBS + ?, SPENT = SPENT + ?,"
-                + " RUN_SECONDS = RUN_SECONDS + ? WHERE CLIENT_ID = ? AND EPOCH_DAY = ? AND STATUS = ?");
-             PreparedStatement in = c.prepareStatement("INSERT INTO DAILY_STATS (CLIENT_ID, EPOCH_DAY, STATUS, JOBS,"
-                     + " SPENT, RUN_SECONDS) VALUES (?,?,?,?,?,?)")) {
+                        + " RUN_SECONDS = RUN_SECONDS + ? WHERE CLIENT_ID = ? AND EPOCH_DAY = ? AND STATUS = ?");
+                PreparedStatement in = c.prepareStatement("INSERT INTO DAILY_STATS (CLIENT_ID, EPOCH_DAY, STATUS, JOBS,"
+                        + " SPENT, RUN_SECONDS) VALUES (?,?,?,?,?,?)")) {
             for (DailyStats s : counters.values()) {
                 up.setLong(1, s.getJobs());
                 up.setBigDecimal(2, s.getSpent());
@@ -295,7 +312,8 @@ final class Seeder implements AutoCloseable {
             c.close();
         } finally {
             try {
-                DriverManager.getConnection("jdbc:derby:" + dbDir + ";shutdown=true").close();
+                DriverManager.getConnection("jdbc:derby:" + dbDir + ";shutdown=true")
+                        .close();
             } catch (SQLException e) {
                 // 08006: the database shut down, as asked
                 if (!"08006".equals(e.getSQLState())) {

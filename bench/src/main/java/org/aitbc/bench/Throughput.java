@@ -19,6 +19,7 @@ final class Throughput {
     private static final String[] NO_HEADERS = new String[0];
     /** Submitted lifecycles not yet completed, at most: the clients wait rather than pile up a queue. */
     private static final int BACKLOG = 64;
+
     private final Ctx ctx;
     private final Ctx.Scale s;
     /** Jobs that went through a whole lifecycle, with their owner's key: what the read figure reads. */
@@ -36,21 +37,27 @@ final class Throughput {
     // ---- submissions ---------------------------------------------------------------------------
 
     void submissions() {
-        Report.Figure f = ctx.report.figure("submit_rate", "Throughput", "POST /v1/jobs, " + s.submitThreads()
-                + " concurrent clients", "jobs/s")
-                .baseline("GET /health/live, same clients").target("≥ 1,000/s", Report.Check.AT_LEAST, 1000);
+        Report.Figure f = ctx.report
+                .figure(
+                        "submit_rate",
+                        "Throughput",
+                        "POST /v1/jobs, " + s.submitThreads() + " concurrent clients",
+                        "jobs/s")
+                .baseline("GET /health/live, same clients")
+                .target("≥ 1,000/s", Report.Check.AT_LEAST, 1000);
         List<String[]> headers = new ArrayList<>();
         try (Api api = ctx.api()) {
             for (int i = 0; i < s.submitThreads(); i++) {
-                String key = api.account(ctx.adminKey, "client", "pro", "bench-submit-" + i).key();
+                String key = api.account(ctx.adminKey, "client", "pro", "bench-submit-" + i)
+                        .key();
                 headers.add(Api.headers(key, null, true));
             }
         }
         // A region no miner serves: these jobs stay pending (they are not claimed by the other scenarios).
         byte[] body = RawHttp.utf8(Api.jobBody(ctx.tag("submit"), "bench submission"));
         for (int run = 1; run <= s.runs(); run++) {
-            Load.Result base = Load.closed(ctx.base, s.submitThreads(), s.warmup(), s.measure(),
-                    (http, i) -> live(http));
+            Load.Result base =
+                    Load.closed(ctx.base, s.submitThreads(), s.warmup(), s.measure(), (http, i) -> live(http));
             Load.Result sub = Load.closed(ctx.base, s.submitThreads(), s.warmup(), s.measure(), (http, i) -> {
                 String[] h = headers.get((int) (Thread.currentThread().getId() % headers.size()));
                 RawHttp.Res r = http.send("POST", "/v1/jobs", h, body);
@@ -62,11 +69,18 @@ final class Throughput {
             f.addBaseline(base.rate());
             f.add(sub.rate());
             f.errors += sub.errors() + base.errors();
-            Ctx.log("submissions run %d: %.0f jobs/s (p50 %.1f ms, p99 %.1f ms), /health/live %.0f/s%s", run, sub.rate(),
-                    sub.p(50), sub.p(99), base.rate(), sub.firstError() == null ? "" : "; " + sub.firstError());
+            Ctx.log(
+                    "submissions run %d: %.0f jobs/s (p50 %.1f ms, p99 %.1f ms), /health/live %.0f/s%s",
+                    run,
+                    sub.rate(),
+                    sub.p(50),
+                    sub.p(99),
+                    base.rate(),
+                    sub.firstError() == null ? "" : "; " + sub.firstError());
         }
         f.note = "closed loop: " + s.submitThreads() + " threads, each with its own client account and keep-alive "
-                + "connection, send the next request when the answer arrives; " + s.warmup().toSeconds()
+                + "connection, send the next request when the answer arrives; "
+                + s.warmup().toSeconds()
                 + " s warm-up, then " + s.measure().toSeconds() + " s counted. The baseline is the same loop on "
                 + "GET /health/live just before.";
     }
@@ -74,17 +88,30 @@ final class Throughput {
     // ---- whole lifecycles ----------------------------------------------------------------------
 
     /** One batch of lifecycles: counts and the claim latencies. */
-    private record Batch(int completed, int submitted, double seconds, Histogram claims, long emptyPolls, long errors,
-                         String firstError) {
-    }
+    private record Batch(
+            int completed,
+            int submitted,
+            double seconds,
+            Histogram claims,
+            long emptyPolls,
+            long errors,
+            String firstError) {}
 
     void lifecycles() {
-        Report.Figure f = ctx.report.figure("lifecycle_rate", "Throughput", "Whole lifecycles (submit, poll, start, "
-                + "progress, result), " + s.miners() + " miners and " + s.clients() + " clients", "jobs/s")
-                .baseline("the same 5 requests on GET /health/live").target("≥ 300/s", Report.Check.AT_LEAST, 300);
-        Report.Figure p50 = ctx.report.figure("claim_p50", "Throughput", "Claim (poll that got a job) p50", "ms")
+        Report.Figure f = ctx.report
+                .figure(
+                        "lifecycle_rate",
+                        "Throughput",
+                        "Whole lifecycles (submit, poll, start, " + "progress, result), " + s.miners() + " miners and "
+                                + s.clients() + " clients",
+                        "jobs/s")
+                .baseline("the same 5 requests on GET /health/live")
+                .target("≥ 300/s", Report.Check.AT_LEAST, 300);
+        Report.Figure p50 = ctx.report
+                .figure("claim_p50", "Throughput", "Claim (poll that got a job) p50", "ms")
                 .baseline("GET /health/live p50, same load");
-        Report.Figure p99 = ctx.report.figure("claim_p99", "Throughput", "Claim (poll that got a job) p99", "ms")
+        Report.Figure p99 = ctx.report
+                .figure("claim_p99", "Throughput", "Claim (poll that got a job) p99", "ms")
                 .baseline("GET /health/live p99, same load");
         Api.Tag tag = ctx.tag("lifecycle");
         List<String> clientKeys = new ArrayList<>();
@@ -92,9 +119,11 @@ final class Throughput {
         List<String> minerIds = new ArrayList<>();
         try (Api api = ctx.api()) {
             for (int i = 0; i < s.clients(); i++) {
-                clientKeys.add(api.account(ctx.adminKey, "client", "pro", "bench-lifecycle-" + i).key());
+                clientKeys.add(api.account(ctx.adminKey, "client", "pro", "bench-lifecycle-" + i)
+                        .key());
             }
-            minerKey = api.account(ctx.adminKey, "miner", null, "bench-lifecycle-miner").key();
+            minerKey = api.account(ctx.adminKey, "miner", null, "bench-lifecycle-miner")
+                    .key();
             for (int i = 0; i < s.miners(); i++) {
                 String id = "bench-" + ctx.runTag + "-m" + i;
                 api.register(minerKey, id, tag, 1);
@@ -115,17 +144,27 @@ final class Throughput {
             p50.addBaseline(base.claims().getValueAtPercentile(50) / 1000.0);
             p99.addBaseline(base.claims().getValueAtPercentile(99) / 1000.0);
             f.errors += b.errors() + base.errors() + (b.submitted() - b.completed());
-            Ctx.log("lifecycles run %d: %d in %.2f s = %.0f/s; claim p50 %.1f ms p99 %.1f ms; %d empty polls; "
-                            + "baseline %.0f/s%s", run, b.completed(), b.seconds(), b.completed() / b.seconds(),
-                    b.claims().getValueAtPercentile(50) / 1000.0, b.claims().getValueAtPercentile(99) / 1000.0,
-                    b.emptyPolls(), base.completed() / base.seconds(), b.firstError() == null ? "" : "; " + b.firstError());
+            Ctx.log(
+                    "lifecycles run %d: %d in %.2f s = %.0f/s; claim p50 %.1f ms p99 %.1f ms; %d empty polls; "
+                            + "baseline %.0f/s%s",
+                    run,
+                    b.completed(),
+                    b.seconds(),
+                    b.completed() / b.seconds(),
+                    b.claims().getValueAtPercentile(50) / 1000.0,
+                    b.claims().getValueAtPercentile(99) / 1000.0,
+                    b.emptyPolls(),
+                    base.completed() / base.seconds(),
+                    b.firstError() == null ? "" : "; " + b.firstError());
         }
         // Every lifecycle must have ended completed, as the clients' own statistics say.
         long completed = 0;
         try (Api api = ctx.api()) {
             for (String key : clientKeys) {
                 completed += Api.json(api.expect(200, "GET", "/v1/jobs/stats", key, null, null))
-                        .getJsonObject("by_status").getJsonNumber("completed").longValue();
+                        .getJsonObject("by_status")
+                        .getJsonNumber("completed")
+                        .longValue();
             }
         }
         if (completed != expected) {
@@ -135,7 +174,8 @@ final class Throughput {
         }
         f.note = "per run, up to " + s.lifecycleJobs() + " jobs or " + (s.smoke() ? 5 : 20) + " s of submitting: "
                 + s.clients() + " client threads submit as fast as answers come (keeping at most " + BACKLOG
-                + " jobs not yet completed) while " + s.miners() + " miner threads (own miner ids, concurrency 1) loop poll "
+                + " jobs not yet completed) while " + s.miners()
+                + " miner threads (own miner ids, concurrency 1) loop poll "
                 + "(max_wait_seconds 1) → start → progress 50 % → result; the figure is jobs ÷ time from the first "
                 + "submission to the last result. After the runs the clients' GET /v1/jobs/stats must count every "
                 + "one completed (" + completed + " of " + expected + "). The baseline sends the same number of "
@@ -145,8 +185,8 @@ final class Throughput {
     }
 
     /** Runs {@code jobs} lifecycles (or, as baseline, the same requests on /health/live). */
-    private Batch batch(Api.Tag tag, List<String> clientKeys, String minerKey, List<String> minerIds, int jobs,
-                        boolean baseline) {
+    private Batch batch(
+            Api.Tag tag, List<String> clientKeys, String minerKey, List<String> minerIds, int jobs, boolean baseline) {
         AtomicInteger toSubmit = new AtomicInteger(jobs);
         // Time-boxed as well: the clients stop submitting after the window (and keep at most BACKLOG jobs
         // queued), so that a slow server makes a run shorter, not longer.
@@ -170,97 +210,104 @@ final class Throughput {
         List<Thread> threads = new ArrayList<>();
         for (String key : clientKeys) {
             String[] h = Api.headers(key, null, true);
-            threads.add(new Thread(() -> {
-                try (RawHttp http = new RawHttp(ctx.base)) {
-                    go.await();
-                    while (System.nanoTime() < submitUntil && toSubmit.getAndDecrement() > 0) {
-                        while (submittedCount.get() - done.get() - lost.get() >= BACKLOG
-                                && System.nanoTime() < submitUntil) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                        }
-                        try {
-                            if (baseline) {
-                                live(http);
-                                submittedCount.incrementAndGet();
-                                continue;
+            threads.add(new Thread(
+                    () -> {
+                        try (RawHttp http = new RawHttp(ctx.base)) {
+                            go.await();
+                            while (System.nanoTime() < submitUntil && toSubmit.getAndDecrement() > 0) {
+                                while (submittedCount.get() - done.get() - lost.get() >= BACKLOG
+                                        && System.nanoTime() < submitUntil) {
+                                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                                }
+                                try {
+                                    if (baseline) {
+                                        live(http);
+                                        submittedCount.incrementAndGet();
+                                        continue;
+                                    }
+                                    RawHttp.Res r = http.send("POST", "/v1/jobs", h, body);
+                                    if (r.status() != 201) {
+                                        throw new IllegalStateException(
+                                                "submit " + r.status() + ": " + Api.clip(r.text()));
+                                    }
+                                    submittedCount.incrementAndGet();
+                                    submitted.add(new String[] {key, r.field("job_id")});
+                                } catch (Exception e) {
+                                    errors.incrementAndGet();
+                                    lost.incrementAndGet();
+                                    firstError.compareAndSet(null, e.toString());
+                                }
                             }
-                            RawHttp.Res r = http.send("POST", "/v1/jobs", h, body);
-                            if (r.status() != 201) {
-                                throw new IllegalStateException("submit " + r.status() + ": " + Api.clip(r.text()));
-                            }
-                            submittedCount.incrementAndGet();
-                            submitted.add(new String[] {key, r.field("job_id")});
-                        } catch (Exception e) {
-                            errors.incrementAndGet();
-                            lost.incrementAndGet();
-                            firstError.compareAndSet(null, e.toString());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            clientsRunning.decrementAndGet();
                         }
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    clientsRunning.decrementAndGet();
-                }
-            }, "lifecycle-client"));
+                    },
+                    "lifecycle-client"));
         }
         List<Histogram> perMiner = new ArrayList<>();
         for (String minerId : minerIds) {
             String[] h = Api.headers(minerKey, minerId, true);
             Histogram mine = Load.histogram();
             perMiner.add(mine);
-            threads.add(new Thread(() -> {
-                try (RawHttp http = new RawHttp(ctx.base)) {
-                    go.await();
-                    while (clientsRunning.get() > 0 || done.get() + lost.get() < submittedCount.get()) {
-                        String job = null;
-                        try {
-                            long t0 = System.nanoTime();
-                            if (baseline) {
-                                // The baseline has no queue: a "claim" stands for one of the submitted lifecycles.
-                                if (done.get() + lost.get() + busy.get() >= submittedCount.get()) {
-                                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                                    continue;
+            threads.add(new Thread(
+                    () -> {
+                        try (RawHttp http = new RawHttp(ctx.base)) {
+                            go.await();
+                            while (clientsRunning.get() > 0 || done.get() + lost.get() < submittedCount.get()) {
+                                String job = null;
+                                try {
+                                    long t0 = System.nanoTime();
+                                    if (baseline) {
+                                        // The baseline has no queue: a "claim" stands for one of the submitted
+                                        // lifecycles.
+                                        if (done.get() + lost.get() + busy.get() >= submittedCount.get()) {
+                                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                                            continue;
+                                        }
+                                        busy.incrementAndGet();
+                                        live(http);
+                                    } else {
+                                        RawHttp.Res r = http.send("POST", "/v1/miners/poll", h, poll);
+                                        if (r.status() == 204) {
+                                            empty.incrementAndGet();
+                                            continue;
+                                        }
+                                        if (r.status() != 200) {
+                                            throw new IllegalStateException(
+                                                    "poll " + r.status() + ": " + Api.clip(r.text()));
+                                        }
+                                        job = r.field("job_id");
+                                    }
+                                    mine.recordValue(Math.min(Load.MAX_MICROS, (System.nanoTime() - t0) / 1000));
+                                    if (baseline) {
+                                        live(http);
+                                        live(http);
+                                        live(http);
+                                    } else {
+                                        step(http, "/v1/miners/" + job + "/start", h, null);
+                                        step(http, "/v1/miners/" + job + "/progress", h, progress);
+                                        step(http, "/v1/miners/" + job + "/result", h, result);
+                                    }
+                                    if (baseline) {
+                                        busy.decrementAndGet();
+                                    }
+                                    done.incrementAndGet();
+                                    lastDone.set(System.nanoTime());
+                                } catch (Exception e) {
+                                    errors.incrementAndGet();
+                                    if (job != null) {
+                                        lost.incrementAndGet();
+                                    }
+                                    firstError.compareAndSet(null, e.toString());
                                 }
-                                busy.incrementAndGet();
-                                live(http);
-                            } else {
-                                RawHttp.Res r = http.send("POST", "/v1/miners/poll", h, poll);
-                                if (r.status() == 204) {
-                                    empty.incrementAndGet();
-                                    continue;
-                                }
-                                if (r.status() != 200) {
-                                    throw new IllegalStateException("poll " + r.status() + ": " + Api.clip(r.text()));
-                                }
-                                job = r.field("job_id");
                             }
-                            mine.recordValue(Math.min(Load.MAX_MICROS, (System.nanoTime() - t0) / 1000));
-                            if (baseline) {
-                                live(http);
-                                live(http);
-                                live(http);
-                            } else {
-                                step(http, "/v1/miners/" + job + "/start", h, null);
-                                step(http, "/v1/miners/" + job + "/progress", h, progress);
-                                step(http, "/v1/miners/" + job + "/result", h, result);
-                            }
-                            if (baseline) {
-                                busy.decrementAndGet();
-                            }
-                            done.incrementAndGet();
-                            lastDone.set(System.nanoTime());
-                        } catch (Exception e) {
-                            errors.incrementAndGet();
-                            if (job != null) {
-                                lost.incrementAndGet();
-                            }
-                            firstError.compareAndSet(null, e.toString());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
                         }
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "lifecycle-miner"));
+                    },
+                    "lifecycle-miner"));
         }
         threads.forEach(Thread::start);
         long start = System.nanoTime();
@@ -279,7 +326,13 @@ final class Throughput {
         if (!baseline) {
             completedJobs.addAll(submitted);
         }
-        return new Batch(completed, submittedCount.get(), (lastDone.get() - start) / 1e9, claims, empty.get(), errors.get(),
+        return new Batch(
+                completed,
+                submittedCount.get(),
+                (lastDone.get() - start) / 1e9,
+                claims,
+                empty.get(),
+                errors.get(),
                 firstError.get());
     }
 
@@ -294,10 +347,12 @@ final class Throughput {
 
     /** Reads of jobs that went through their whole life, by their owners, at a constant rate. */
     void reads() {
-        Report.Figure p50 = ctx.report.figure("read_p50", "Latency", "GET /v1/jobs/{id} p50 at " + (int) s.readRate()
-                + " req/s", "ms").baseline("GET /health/live p50 at the same rate");
-        Report.Figure p99 = ctx.report.figure("read_p99", "Latency", "GET /v1/jobs/{id} p99 at " + (int) s.readRate()
-                + " req/s", "ms").baseline("GET /health/live p99 at the same rate")
+        Report.Figure p50 = ctx.report
+                .figure("read_p50", "Latency", "GET /v1/jobs/{id} p50 at " + (int) s.readRate() + " req/s", "ms")
+                .baseline("GET /health/live p50 at the same rate");
+        Report.Figure p99 = ctx.report
+                .figure("read_p99", "Latency", "GET /v1/jobs/{id} p99 at " + (int) s.readRate() + " req/s", "ms")
+                .baseline("GET /health/live p99 at the same rate")
                 .target("< 20 ms", Report.Check.AT_MOST, 20);
         List<String[]> jobs = sample(s.readJobs());
         if (jobs.isEmpty()) {
@@ -305,23 +360,39 @@ final class Throughput {
             return;
         }
         for (int run = 1; run <= s.runs(); run++) {
-            Load.Result base = Load.open(ctx.base, s.readConnections(), s.readRate(), s.warmup(), s.measure(),
-                    (http, i) -> live(http));
-            Load.Result r = Load.open(ctx.base, s.readConnections(), s.readRate(), s.warmup(), s.measure(),
+            Load.Result base = Load.open(
+                    ctx.base, s.readConnections(), s.readRate(), s.warmup(), s.measure(), (http, i) -> live(http));
+            Load.Result r = Load.open(
+                    ctx.base,
+                    s.readConnections(),
+                    s.readRate(),
+                    s.warmup(),
+                    s.measure(),
                     (http, i) -> read(http, jobs.get((int) (i % jobs.size()))));
             p50.add(r.p(50));
             p99.add(r.p(99));
             p50.addBaseline(base.p(50));
             p99.addBaseline(base.p(99));
             p99.errors += r.errors() + base.errors();
-            Ctx.log("reads run %d: p50 %.2f p99 %.2f max %.1f ms (%d ok, %d errors, worst start lateness %.1f ms); "
-                            + "/health/live p50 %.2f p99 %.2f ms%s", run, r.p(50), r.p(99), r.p(100), r.ok(), r.errors(),
-                    r.lateStartMs(), base.p(50), base.p(99), r.firstError() == null ? "" : "; " + r.firstError());
+            Ctx.log(
+                    "reads run %d: p50 %.2f p99 %.2f max %.1f ms (%d ok, %d errors, worst start lateness %.1f ms); "
+                            + "/health/live p50 %.2f p99 %.2f ms%s",
+                    run,
+                    r.p(50),
+                    r.p(99),
+                    r.p(100),
+                    r.ok(),
+                    r.errors(),
+                    r.lateStartMs(),
+                    base.p(50),
+                    base.p(99),
+                    r.firstError() == null ? "" : "; " + r.firstError());
         }
         p99.note = "open loop: request i is due at start + i/" + (int) s.readRate() + " s whatever the server does, "
                 + "sent by the first free of " + s.readConnections() + " keep-alive connections, and its latency "
                 + "counts from when it was due (coordinated omission avoided); " + jobs.size() + " completed jobs read "
-                + "in turn by their owners; " + s.warmup().toSeconds() + " s warm-up, " + s.measure().toSeconds()
+                + "in turn by their owners; " + s.warmup().toSeconds() + " s warm-up, "
+                + s.measure().toSeconds()
                 + " s counted.";
     }
 
@@ -342,7 +413,8 @@ final class Throughput {
         }
         List<String[]> out = new ArrayList<>(completedJobs);
         try (Api api = ctx.api()) {
-            String key = api.account(ctx.adminKey, "client", "pro", "bench-reads").key();
+            String key =
+                    api.account(ctx.adminKey, "client", "pro", "bench-reads").key();
             Api.Tag tag = ctx.tag("reads");
             while (out.size() < n) {
                 out.add(new String[] {key, api.submit(key, tag, "read me")});

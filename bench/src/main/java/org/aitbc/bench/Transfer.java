@@ -24,7 +24,10 @@ final class Transfer {
     private static final double MB = 1_000_000.0;
     private final Ctx ctx;
     private final Ctx.Scale s;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(20)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(20))
+            .build();
 
     Transfer(Ctx ctx) {
         this.ctx = ctx;
@@ -33,20 +36,40 @@ final class Transfer {
 
     void run() throws Exception {
         String size = s.fileBytes() >= 1L << 30 ? (s.fileBytes() >> 30) + " GiB" : (s.fileBytes() >> 20) + " MiB";
-        Report.Figure up = ctx.report.figure("upload_rate", "Large result (" + size + ")", "Upload (miner PUT)", "MB/s")
-                .baseline("read of the same file from disk").target("≥ ½ disk rate", Report.Check.RATIO_AT_LEAST, 0.5);
-        Report.Figure down = ctx.report.figure("download_rate", "Large result (" + size + ")", "Download, one file "
-                + "(?file=)", "MB/s").baseline("read of the same file from disk")
+        Report.Figure up = ctx.report
+                .figure("upload_rate", "Large result (" + size + ")", "Upload (miner PUT)", "MB/s")
+                .baseline("read of the same file from disk")
                 .target("≥ ½ disk rate", Report.Check.RATIO_AT_LEAST, 0.5);
-        Report.Figure zip = ctx.report.figure("download_zip_rate", "Large result (" + size + ")", "Download, zip package",
-                "MB/s").baseline("read of the same file from disk").target("≥ ½ disk rate", Report.Check.RATIO_AT_LEAST, 0.5);
-        Report.Figure cached = ctx.report.figure("cached_read_rate", "Large result (" + size + ")", "Read of the same "
-                + "file through the page cache", "MB/s").baseline("read of the same file from disk");
-        Report.Figure heap = ctx.report.figure("transfer_heap_growth", "Large result (" + size + ")", "Server live heap "
-                + "growth during the transfers", "MB").baseline("live heap before");
+        Report.Figure down = ctx.report
+                .figure("download_rate", "Large result (" + size + ")", "Download, one file " + "(?file=)", "MB/s")
+                .baseline("read of the same file from disk")
+                .target("≥ ½ disk rate", Report.Check.RATIO_AT_LEAST, 0.5);
+        Report.Figure zip = ctx.report
+                .figure("download_zip_rate", "Large result (" + size + ")", "Download, zip package", "MB/s")
+                .baseline("read of the same file from disk")
+                .target("≥ ½ disk rate", Report.Check.RATIO_AT_LEAST, 0.5);
+        Report.Figure cached = ctx.report
+                .figure(
+                        "cached_read_rate",
+                        "Large result (" + size + ")",
+                        "Read of the same " + "file through the page cache",
+                        "MB/s")
+                .baseline("read of the same file from disk");
+        Report.Figure heap = ctx.report
+                .figure(
+                        "transfer_heap_growth",
+                        "Large result (" + size + ")",
+                        "Server live heap " + "growth during the transfers",
+                        "MB")
+                .baseline("live heap before");
         heap.target("flat: < 64 MB", Report.Check.AT_MOST, 64);
-        Report.Figure rss = ctx.report.figure("transfer_rss_growth", "Large result (" + size + ")", "Server RSS growth "
-                + "over the transfers", "MB").baseline("RSS before");
+        Report.Figure rss = ctx.report
+                .figure(
+                        "transfer_rss_growth",
+                        "Large result (" + size + ")",
+                        "Server RSS growth " + "over the transfers",
+                        "MB")
+                .baseline("RSS before");
 
         Path file = ctx.work.resolve("large-result.bin");
         write(file, s.fileBytes());
@@ -55,8 +78,10 @@ final class Transfer {
         String minerKey;
         String minerId = "bench-" + ctx.runTag + "-big";
         try (Api api = ctx.api()) {
-            client = api.account(ctx.adminKey, "client", "enterprise", "bench-transfer").key();
-            minerKey = api.account(ctx.adminKey, "miner", null, "bench-transfer-miner").key();
+            client = api.account(ctx.adminKey, "client", "enterprise", "bench-transfer")
+                    .key();
+            minerKey = api.account(ctx.adminKey, "miner", null, "bench-transfer-miner")
+                    .key();
             api.register(minerKey, minerId, tag, 1);
         }
         long rssBefore = ctx.probe.rss();
@@ -70,8 +95,14 @@ final class Transfer {
             String job;
             try (Api api = ctx.api()) {
                 // Urgent: first in the queue even when other scenarios left pending jobs behind.
-                job = api.expect(201, "POST", "/v1/jobs", client, null, Api.jobBody(tag, "large").replace(
-                        "\"priority\":\"normal\"", "\"priority\":\"urgent\"")).field("job_id");
+                job = api.expect(
+                                201,
+                                "POST",
+                                "/v1/jobs",
+                                client,
+                                null,
+                                Api.jobBody(tag, "large").replace("\"priority\":\"normal\"", "\"priority\":\"urgent\""))
+                        .field("job_id");
                 String got = api.poll(minerKey, minerId, 5);
                 if (!job.equals(got)) {
                     throw new IllegalStateException("the transfer miner claimed " + got + ", not " + job);
@@ -109,9 +140,10 @@ final class Transfer {
             try (Api api = ctx.api()) {
                 api.expect(200, "DELETE", "/v1/jobs/" + job + "/results", client, null, null);
             }
-            Ctx.log("transfer run %d: upload %.0f MB/s, download %.0f MB/s (zip %.0f MB/s); disk %.0f MB/s, page cache "
-                            + "%.0f MB/s; live heap %.0f → peak %.0f → %.0f MB", run, upload, one, pkg, disk, pageCache,
-                    liveStart / MB, peakLive / MB, liveEnd / MB);
+            Ctx.log(
+                    "transfer run %d: upload %.0f MB/s, download %.0f MB/s (zip %.0f MB/s); disk %.0f MB/s, page cache "
+                            + "%.0f MB/s; live heap %.0f → peak %.0f → %.0f MB",
+                    run, upload, one, pkg, disk, pageCache, liveStart / MB, peakLive / MB, liveEnd / MB);
         }
         long rssAfter = ctx.probe.rss();
         if (rssBefore > 0) {
@@ -187,10 +219,14 @@ final class Transfer {
     }
 
     private double upload(String minerKey, String minerId, String job, Path file) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(ctx.base + "/v1/miners/" + job + "/files/artifacts/large.bin"))
-                .header("X-Api-Key", minerKey).header("X-Miner-ID", minerId)
-                .header("Content-Type", "application/octet-stream").timeout(Duration.ofMinutes(10))
-                .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+        HttpRequest req = HttpRequest.newBuilder(
+                        URI.create(ctx.base + "/v1/miners/" + job + "/files/artifacts/large.bin"))
+                .header("X-Api-Key", minerKey)
+                .header("X-Miner-ID", minerId)
+                .header("Content-Type", "application/octet-stream")
+                .timeout(Duration.ofMinutes(10))
+                .PUT(HttpRequest.BodyPublishers.ofFile(file))
+                .build();
         long t0 = System.nanoTime();
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -201,8 +237,11 @@ final class Transfer {
     }
 
     private double download(String client, String path, long expected) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(ctx.base + path)).header("X-Api-Key", client)
-                .timeout(Duration.ofMinutes(10)).GET().build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(ctx.base + path))
+                .header("X-Api-Key", client)
+                .timeout(Duration.ofMinutes(10))
+                .GET()
+                .build();
         long t0 = System.nanoTime();
         HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         long total = 0;
@@ -215,8 +254,8 @@ final class Transfer {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (r.statusCode() != 200 || (expected >= 0 && total != expected) || total < s.fileBytes()) {
-            throw new IllegalStateException("download of " + path + " answered " + r.statusCode() + " with " + total
-                    + " bytes");
+            throw new IllegalStateException(
+                    "download of " + path + " answered " + r.statusCode() + " with " + total + " bytes");
         }
         return total / MB / secs;
     }

@@ -25,16 +25,41 @@ import org.junit.jupiter.api.Test;
  * harness can seed expired results, so the purge figure is measured too.
  */
 public class BenchSmokeIT {
-    private static final List<String> MEASURED = List.of("lifecycle_rate", "claim_p50", "claim_p99", "ws_p50", "ws_p99",
-            "read_p50", "read_p99", "submit_rate", "upload_rate", "download_rate", "download_zip_rate",
-            "transfer_heap_growth", "list_p50", "list_p99", "deep_p99", "stats_p99", "export_seconds",
+    private static final List<String> MEASURED = List.of(
+            "lifecycle_rate",
+            "claim_p50",
+            "claim_p99",
+            "ws_p50",
+            "ws_p99",
+            "read_p50",
+            "read_p99",
+            "submit_rate",
+            "upload_rate",
+            "download_rate",
+            "download_zip_rate",
+            "transfer_heap_growth",
+            "list_p50",
+            "list_p99",
+            "deep_p99",
+            "stats_p99",
+            "export_seconds",
             "export_heap_growth");
-    private static final List<String> WITH_BASELINE = List.of("lifecycle_rate", "ws_p99", "read_p99", "submit_rate",
-            "upload_rate", "download_rate", "list_p99", "stats_p99", "export_seconds");
+    private static final List<String> WITH_BASELINE = List.of(
+            "lifecycle_rate",
+            "ws_p99",
+            "read_p99",
+            "submit_rate",
+            "upload_rate",
+            "download_rate",
+            "list_p99",
+            "stats_p99",
+            "export_seconds");
 
     @Test
     void theHarnessRunsEndToEndAndReportsEveryFigure() throws Exception {
-        Path project = Path.of(System.getProperty("bench.project.dir", ".")).toAbsolutePath().normalize();
+        Path project = Path.of(System.getProperty("bench.project.dir", "."))
+                .toAbsolutePath()
+                .normalize();
         Path out = project.resolve("target/bench/BENCHMARKS-smoke-it.md");
         Path json = Bench.run("--smoke", "--project", project.toString(), "--out", out.toString());
 

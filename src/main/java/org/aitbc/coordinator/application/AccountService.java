@@ -4,8 +4,8 @@ import jakarta.ejb.Stateless;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -34,8 +34,7 @@ public class AccountService {
     CoordinatorConfig config;
 
     /** A new account and its key, in the clear for this one answer. */
-    public record Created(Account account, String apiKey) {
-    }
+    public record Created(Account account, String apiKey) {}
 
     public Created create(Role role, Plan plan, String name) {
         String key = Ids.apiKey();
@@ -66,19 +65,23 @@ public class AccountService {
 
     public List<Account> list() {
         return em.createQuery("SELECT a FROM Account a ORDER BY a.createdMs", Account.class)
-                .setMaxResults(10_000).getResultList();
+                .setMaxResults(10_000)
+                .getResultList();
     }
 
     /** The caller a key belongs to, or empty when the key is unknown or revoked. */
     public Optional<Caller> authenticate(String apiKey) {
         String hash = Ids.sha256Hex(apiKey);
         Optional<String> admin = config.adminKey();
-        if (admin.isPresent() && MessageDigest.isEqual(
-                hash.getBytes(StandardCharsets.US_ASCII), Ids.sha256Hex(admin.get()).getBytes(StandardCharsets.US_ASCII))) {
+        if (admin.isPresent()
+                && MessageDigest.isEqual(
+                        hash.getBytes(StandardCharsets.US_ASCII),
+                        Ids.sha256Hex(admin.get()).getBytes(StandardCharsets.US_ASCII))) {
             return Optional.of(new Caller(CONFIGURED_ADMIN_ID, "configured admin", Role.ADMIN, null, hash));
         }
         List<Account> found = em.createQuery("SELECT a FROM Account a WHERE a.keyHash = :h", Account.class)
-                .setParameter("h", hash).getResultList();
+                .setParameter("h", hash)
+                .getResultList();
         if (found.isEmpty() || found.get(0).isRevoked()) {
             return Optional.empty();
         }

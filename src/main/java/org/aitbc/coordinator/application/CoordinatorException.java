@@ -41,8 +41,7 @@ public class CoordinatorException extends RuntimeException {
     }
 
     /** A field that failed validation and why. */
-    public record FieldProblem(String field, String message) {
-    }
+    public record FieldProblem(String field, String message) {}
 
     private final Kind kind;
     private final String code;
@@ -53,8 +52,8 @@ public class CoordinatorException extends RuntimeException {
         this(kind, code, message, null, null);
     }
 
-    public CoordinatorException(Kind kind, String code, String message, List<FieldProblem> fields,
-                                Long retryAfterSeconds) {
+    public CoordinatorException(
+            Kind kind, String code, String message, List<FieldProblem> fields, Long retryAfterSeconds) {
         super(message, null, false, false);
         this.kind = kind;
         this.code = code;
@@ -71,8 +70,12 @@ public class CoordinatorException extends RuntimeException {
     }
 
     public static CoordinatorException badParameter(String name, String message) {
-        return new CoordinatorException(Kind.MALFORMED, "INVALID_PARAMETER", name + " " + message,
-                List.of(new FieldProblem(name, message)), null);
+        return new CoordinatorException(
+                Kind.MALFORMED,
+                "INVALID_PARAMETER",
+                name + " " + message,
+                List.of(new FieldProblem(name, message)),
+                null);
     }
 
     public static CoordinatorException jobNotFound(String id) {

@@ -75,8 +75,8 @@ public class JobClaimer {
             return miner;
         }
         if (!miner.getAccountId().equals(caller.accountId())) {
-            throw new CoordinatorException(Kind.FORBIDDEN, "FORBIDDEN",
-                    "miner id " + minerId + " belongs to another account");
+            throw new CoordinatorException(
+                    Kind.FORBIDDEN, "FORBIDDEN", "miner id " + minerId + " belongs to another account");
         }
         return miner;
     }

@@ -35,7 +35,9 @@ public class JobCommands {
                 throw e;
             }
             if (!requestHash.equals(first.getRequestHash())) {
-                throw new CoordinatorException(Kind.INVALID, "IDEMPOTENCY_MISMATCH",
+                throw new CoordinatorException(
+                        Kind.INVALID,
+                        "IDEMPOTENCY_MISMATCH",
                         "Idempotency-Key " + idempotencyKey + " was used before with a different request body");
             }
             return new JobService.Submitted(first, false);

@@ -64,8 +64,7 @@ public class JobFeed {
     }
 
     /** One page of a replay: events in {@code (after, upTo]}; {@code complete} when none up to {@code upTo} is left. */
-    public record Page(List<JobEvent> events, long upTo, boolean complete) {
-    }
+    public record Page(List<JobEvent> events, long upTo, boolean complete) {}
 
     @EJB
     AccountService accounts;
@@ -104,18 +103,25 @@ public class JobFeed {
             found = accounts.authenticate(apiKey);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "authenticating a feed connection failed", e);
-            throw new CoordinatorException(CoordinatorException.Kind.UNAVAILABLE, "UNAVAILABLE", "the API key could not be checked now; try again");
+            throw new CoordinatorException(
+                    CoordinatorException.Kind.UNAVAILABLE,
+                    "UNAVAILABLE",
+                    "the API key could not be checked now; try again");
         }
-        Caller caller = found.orElseThrow(
-                () -> new CoordinatorException(CoordinatorException.Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid"));
+        Caller caller = found.orElseThrow(() -> new CoordinatorException(
+                CoordinatorException.Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid"));
         if (caller.role() == Role.MINER) {
-            throw new CoordinatorException(CoordinatorException.Kind.FORBIDDEN, "FORBIDDEN",
+            throw new CoordinatorException(
+                    CoordinatorException.Kind.FORBIDDEN,
+                    "FORBIDDEN",
                     "a miner key may not follow jobs; connect with a client key");
         }
         int[] limits = config.rateLimits(caller.role(), caller.plan());
         long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);
         if (retryAfter > 0) {
-            throw new CoordinatorException(CoordinatorException.Kind.RATE_LIMITED, "RATE_LIMITED",
+            throw new CoordinatorException(
+                    CoordinatorException.Kind.RATE_LIMITED,
+                    "RATE_LIMITED",
                     "too many requests for this API key; retry in " + retryAfter + " s");
         }
         return caller;
@@ -168,10 +174,13 @@ public class JobFeed {
         long upTo = liveAfter();
         int max = settings.replayPageSize();
         String audience = audience(caller);
-        List<JobEvent> events = after >= upTo ? List.of()
-                : jobId != null ? log.ofJob(jobId, after, upTo, max)
-                : EVERYONE.equals(audience) ? log.ofAll(after, upTo, max)
-                : log.ofClient(audience, after, upTo, max);
+        List<JobEvent> events = after >= upTo
+                ? List.of()
+                : jobId != null
+                        ? log.ofJob(jobId, after, upTo, max)
+                        : EVERYONE.equals(audience)
+                                ? log.ofAll(after, upTo, max)
+                                : log.ofClient(audience, after, upTo, max);
         return new Page(events, upTo, events.size() < max);
     }
 

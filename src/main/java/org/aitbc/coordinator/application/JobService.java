@@ -4,28 +4,28 @@ import jakarta.ejb.Stateless;
 import jakarta.inject.Inject;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.LocalDate;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
-import org.aitbc.coordinator.domain.IllegalTransitionException;
 import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Days;
+import org.aitbc.coordinator.domain.IllegalTransitionException;
 import org.aitbc.coordinator.domain.Job;
-import org.aitbc.coordinator.domain.JobState;
-import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobQuery;
+import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
-import org.aitbc.coordinator.infrastructure.observability.Metrics;
+import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.wire.JobStats;
 
 /** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */
@@ -49,15 +49,16 @@ public class JobService {
     Metrics metrics;
 
     /** The job and whether this call created it (false: an idempotent retry). */
-    public record Submitted(Job job, boolean created) {
-    }
+    public record Submitted(Job job, boolean created) {}
 
     public Submitted submit(Caller caller, Job.Spec spec, String idempotencyKey, String requestHash) {
         if (idempotencyKey != null) {
             Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
             if (existing != null) {
                 if (!existing.getRequestHash().equals(requestHash)) {
-                    throw new CoordinatorException(Kind.INVALID, "IDEMPOTENCY_MISMATCH",
+                    throw new CoordinatorException(
+                            Kind.INVALID,
+                            "IDEMPOTENCY_MISMATCH",
                             "Idempotency-Key " + idempotencyKey + " was used before with a different request body");
                 }
                 return new Submitted(existing, false);
@@ -69,8 +70,8 @@ public class JobService {
         }
         jobs.add(job);
         metrics.submitted(1);
-        LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model "
-                + job.getModel() + ", priority " + job.getPriority().wire() + ")");
+        LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model " + job.getModel()
+                + ", priority " + job.getPriority().wire() + ")");
         return new Submitted(job, true);
     }
 
@@ -93,9 +94,11 @@ public class JobService {
     }
 
     private Job newJob(Caller caller, Job.Spec spec) {
-        BigDecimal rate = spec.gpuType() == null ? config.defaultRate() : config.gpuRates().get(spec.gpuType());
-        return Job.submit(Ids.jobId(), caller.accountId(), caller.plan(), spec, rate,
-                config.multiplier(spec.priority()), now());
+        BigDecimal rate = spec.gpuType() == null
+                ? config.defaultRate()
+                : config.gpuRates().get(spec.gpuType());
+        return Job.submit(
+                Ids.jobId(), caller.accountId(), caller.plan(), spec, rate, config.multiplier(spec.priority()), now());
     }
 
     /** The caller's job; another client's job is "not found", exactly like a missing one. */
@@ -113,8 +116,7 @@ public class JobService {
     }
 
     /** One page and the total; the caller sees its own jobs, an admin everyone's. */
-    public record Page(List<Job> jobs, long total, boolean hasMore) {
-    }
+    public record Page(List<Job> jobs, long total, boolean hasMore) {}
 
     public Page list(Caller caller, JobQuery query, int limit) {
         JobQuery scoped = scoped(caller, query);
@@ -147,9 +149,14 @@ public class JobService {
         long completed = byStatus.get(JobState.COMPLETED.wire());
         long finished = completed + byStatus.get(JobState.FAILED.wire()) + byStatus.get(JobState.CANCELED.wire());
         long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
-        return new JobStats(total, byStatus, finished == 0 ? null : (double) completed / finished,
-                completed == 0 ? null : (double) completedRunSeconds / completed, spent,
-                LocalDate.ofEpochDay(fromDay).toString(), LocalDate.ofEpochDay(toDay).toString());
+        return new JobStats(
+                total,
+                byStatus,
+                finished == 0 ? null : (double) completed / finished,
+                completed == 0 ? null : (double) completedRunSeconds / completed,
+                spent,
+                LocalDate.ofEpochDay(fromDay).toString(),
+                LocalDate.ofEpochDay(toDay).toString());
     }
 
     /** One page of an export: like {@link #list} without the total, for streaming every row. */
@@ -163,8 +170,7 @@ public class JobService {
     }
 
     /** What a cancel did, and the job afterwards. */
-    public record Canceled(Job job, Job.CancelOutcome outcome) {
-    }
+    public record Canceled(Job job, Job.CancelOutcome outcome) {}
 
     public Canceled cancel(Caller caller, String jobId) {
         get(caller, jobId);
@@ -175,10 +181,13 @@ public class JobService {
             if (outcome == Job.CancelOutcome.CANCELED) {
                 metrics.canceled();
             }
-            LOG.info(() -> "job " + jobId + " cancel requested by " + caller.accountId() + ": " + job.getState().wire());
+            LOG.info(() -> "job " + jobId + " cancel requested by " + caller.accountId() + ": "
+                    + job.getState().wire());
             return new Canceled(job, outcome);
         } catch (IllegalTransitionException e) {
-            throw new CoordinatorException(Kind.CONFLICT, "INVALID_STATE",
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "INVALID_STATE",
                     "job " + jobId + " is already " + job.getState().wire() + " and cannot be canceled");
         }
     }

@@ -13,9 +13,9 @@ import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
-import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 
 /**
@@ -106,8 +106,11 @@ public class LeaseSweeper {
                 results.seal(job);
             }
         }
-        LOG.info(() -> "job " + id + " " + before.wire() + " -> " + job.getState().wire()
-                + (job.getErrorCode() != null && job.getState() == JobState.FAILED ? " (" + job.getErrorCode() + ")" : ""));
+        LOG.info(() ->
+                "job " + id + " " + before.wire() + " -> " + job.getState().wire()
+                        + (job.getErrorCode() != null && job.getState() == JobState.FAILED
+                                ? " (" + job.getErrorCode() + ")"
+                                : ""));
         return true;
     }
 }

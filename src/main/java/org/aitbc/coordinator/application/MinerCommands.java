@@ -28,13 +28,19 @@ public class MinerCommands {
         return miners.start(caller, minerId, jobId, attempt);
     }
 
-    public boolean progress(Caller caller, String minerId, String jobId, Integer attempt, int percent, String message,
-                            Instant estimatedCompletion) {
+    public boolean progress(
+            Caller caller,
+            String minerId,
+            String jobId,
+            Integer attempt,
+            int percent,
+            String message,
+            Instant estimatedCompletion) {
         return miners.progress(caller, minerId, jobId, attempt, percent, message, estimatedCompletion);
     }
 
-    public Job complete(Caller caller, String minerId, String jobId, Integer attempt, String resultJson,
-                        String metricsJson) {
+    public Job complete(
+            Caller caller, String minerId, String jobId, Integer attempt, String resultJson, String metricsJson) {
         return miners.complete(caller, minerId, jobId, attempt, resultJson, metricsJson);
     }
 
@@ -43,8 +49,8 @@ public class MinerCommands {
     }
 
     /** Puts a staged upload in place; see {@link ResultUploads}. */
-    public ResultStore.Written storeFile(Caller caller, String minerId, String jobId, Integer attempt, String path,
-                                         ResultStore.Written staged) {
+    public ResultStore.Written storeFile(
+            Caller caller, String minerId, String jobId, Integer attempt, String path, ResultStore.Written staged) {
         return miners.storeFile(caller, minerId, jobId, attempt, path, staged);
     }
 }

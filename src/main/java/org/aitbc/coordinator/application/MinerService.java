@@ -16,9 +16,9 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
-import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
@@ -55,14 +55,26 @@ public class MinerService {
     ResultStore store;
 
     /** What a miner says it has, normalised for matching. */
-    public record Profile(String capabilitiesJson, List<String> gpuTypes, int gpuCount, int maxVramGb,
-                          List<String> models, String region, int concurrency) {
-    }
+    public record Profile(
+            String capabilitiesJson,
+            List<String> gpuTypes,
+            int gpuCount,
+            int maxVramGb,
+            List<String> models,
+            String region,
+            int concurrency) {}
 
     public Miner register(Caller caller, String minerId, Profile profile) {
         Miner miner = own(caller, minerId);
-        miner.describe(profile.capabilitiesJson(), profile.gpuTypes(), profile.gpuCount(), profile.maxVramGb(),
-                profile.models(), profile.region(), profile.concurrency(), JobService.now());
+        miner.describe(
+                profile.capabilitiesJson(),
+                profile.gpuTypes(),
+                profile.gpuCount(),
+                profile.maxVramGb(),
+                profile.models(),
+                profile.region(),
+                profile.concurrency(),
+                JobService.now());
         LOG.info(() -> "miner " + minerId + " registered: gpus " + profile.gpuTypes() + " x" + profile.gpuCount()
                 + ", models " + profile.models() + ", region " + profile.region());
         return miner;
@@ -124,8 +136,14 @@ public class MinerService {
     }
 
     /** Records progress; answers whether the client asked to cancel. */
-    public boolean progress(Caller caller, String minerId, String jobId, Integer attempt, int percent, String message,
-                            Instant estimatedCompletion) {
+    public boolean progress(
+            Caller caller,
+            String minerId,
+            String jobId,
+            Integer attempt,
+            int percent,
+            String message,
+            Instant estimatedCompletion) {
         Instant now = JobService.now();
         Job job = leased(caller, minerId, jobId, attempt);
         boolean cancel = job.reportProgress(percent, message, estimatedCompletion, now);
@@ -134,8 +152,8 @@ public class MinerService {
         return cancel;
     }
 
-    public Job complete(Caller caller, String minerId, String jobId, Integer attempt, String resultJson,
-                        String metricsJson) {
+    public Job complete(
+            Caller caller, String minerId, String jobId, Integer attempt, String resultJson, String metricsJson) {
         Job job = leased(caller, minerId, jobId, attempt);
         job.complete(resultJson, metricsJson, JobService.now());
         // Seal first, save the events last: saving them adds the job to its client's DAILY_STATS row,
@@ -168,8 +186,8 @@ public class MinerService {
      * Puts an uploaded (staged) file in place as {@code path} of the job's results, if the miner
      * still holds the job; a canceling job's miner may still upload partial results.
      */
-    public ResultStore.Written storeFile(Caller caller, String minerId, String jobId, Integer attempt, String path,
-                                         ResultStore.Written staged) {
+    public ResultStore.Written storeFile(
+            Caller caller, String minerId, String jobId, Integer attempt, String path, ResultStore.Written staged) {
         leased(caller, minerId, jobId, attempt);
         try {
             store.commit(jobId, staged.stagingId(), path);
@@ -177,7 +195,8 @@ public class MinerService {
             throw new java.io.UncheckedIOException("cannot store " + path + " of job " + jobId, e);
         }
         results.record(jobId, path, staged);
-        LOG.info(() -> "job " + jobId + ": miner " + minerId + " stored " + path + " (" + staged.sizeBytes() + " bytes)");
+        LOG.info(() ->
+                "job " + jobId + ": miner " + minerId + " stored " + path + " (" + staged.sizeBytes() + " bytes)");
         return staged;
     }
 
@@ -189,8 +208,11 @@ public class MinerService {
             throw CoordinatorException.jobNotFound(jobId);
         }
         if (!minerId.equals(job.getMinerId()) || !job.getState().isLeased()) {
-            throw leaseLost(jobId, job.getState().isFinal() ? "the job is already " + job.getState().wire()
-                    : "the job is not held by miner " + minerId);
+            throw leaseLost(
+                    jobId,
+                    job.getState().isFinal()
+                            ? "the job is already " + job.getState().wire()
+                            : "the job is not held by miner " + minerId);
         }
         if (attempt != null && attempt != job.getAttempt()) {
             throw leaseLost(jobId, "attempt " + attempt + " is over; the job is on attempt " + job.getAttempt());

@@ -33,10 +33,10 @@ import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
-import org.aitbc.coordinator.infrastructure.observability.Metrics;
+import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.storage.ResultPaths;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
@@ -90,7 +90,8 @@ public class ResultService {
 
     public List<ResultFile> files(String jobId) {
         return em.createQuery("SELECT f FROM ResultFile f WHERE f.jobId = :j ORDER BY f.path", ResultFile.class)
-                .setParameter("j", jobId).getResultList();
+                .setParameter("j", jobId)
+                .getResultList();
     }
 
     /**
@@ -103,7 +104,10 @@ public class ResultService {
             String text = outputText(job.getResultJson());
             // A result.txt the miner uploaded itself is kept as it is.
             if (text != null && em.find(ResultFile.class, new ResultFile.Key(job.getId(), RESULT_TXT)) == null) {
-                record(job.getId(), RESULT_TXT, store.put(job.getId(), RESULT_TXT, text.getBytes(StandardCharsets.UTF_8)));
+                record(
+                        job.getId(),
+                        RESULT_TXT,
+                        store.put(job.getId(), RESULT_TXT, text.getBytes(StandardCharsets.UTF_8)));
             }
             record(job.getId(), OUTPUT_JSON, store.put(job.getId(), OUTPUT_JSON, outputJson(job)));
         } catch (IOException e) {
@@ -116,8 +120,8 @@ public class ResultService {
         Instant expires = config.retention().expiresAt(job.getClientPlan(), job.getEndedAt());
         job.sealResult(size, digest, expires);
         metrics.stored(size);
-        LOG.info(() -> "job " + job.getId() + " result sealed: " + files.size() + " files, " + size + " bytes, kept until "
-                + expires);
+        LOG.info(() -> "job " + job.getId() + " result sealed: " + files.size() + " files, " + size
+                + " bytes, kept until " + expires);
     }
 
     /** {@code output.sha256} in the format {@code sha256sum -c} reads, paths relative to the job folder. */
@@ -161,13 +165,24 @@ public class ResultService {
                 .add("attempt", j.getAttempt())
                 .add("miner_id", j.getMinerId() == null ? JsonValue.NULL : Json.createValue(j.getMinerId()))
                 .add("created_at", j.getCreatedAt().toString())
-                .add("started_at", j.getStartedAt() == null ? JsonValue.NULL : Json.createValue(j.getStartedAt().toString()))
-                .add("completed_at", j.getEndedAt() == null ? JsonValue.NULL : Json.createValue(j.getEndedAt().toString()))
+                .add(
+                        "started_at",
+                        j.getStartedAt() == null
+                                ? JsonValue.NULL
+                                : Json.createValue(j.getStartedAt().toString()))
+                .add(
+                        "completed_at",
+                        j.getEndedAt() == null
+                                ? JsonValue.NULL
+                                : Json.createValue(j.getEndedAt().toString()))
                 .add("estimated_cost", j.getEstimatedCost())
                 .add("cost", j.getCost() == null ? JsonValue.NULL : Json.createValue(j.getCost()));
         if (j.getErrorCode() != null && j.getState() == JobState.FAILED) {
-            b.add("error", Json.createObjectBuilder().add("code", j.getErrorCode())
-                    .add("message", j.getErrorMessage() == null ? "" : j.getErrorMessage()));
+            b.add(
+                    "error",
+                    Json.createObjectBuilder()
+                            .add("code", j.getErrorCode())
+                            .add("message", j.getErrorMessage() == null ? "" : j.getErrorMessage()));
         }
         b.add("result", parse(j.getResultJson())).add("metrics", parse(j.getMetricsJson()));
         return b.build().toString().getBytes(StandardCharsets.UTF_8);
@@ -197,27 +212,34 @@ public class ResultService {
 
     static Job readable(Job job) {
         if (!job.getState().isFinal()) {
-            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "RESULT_NOT_READY",
                     "job " + job.getId() + " is " + job.getState().wire() + "; its results are not ready");
         }
         if (job.getResultDeletedAt() != null) {
-            throw new CoordinatorException(Kind.GONE, "RESULT_GONE",
+            throw new CoordinatorException(
+                    Kind.GONE,
+                    "RESULT_GONE",
                     "the results of job " + job.getId() + " were deleted at " + job.getResultDeletedAt());
         }
         if (job.getResultExpiresAt() != null && job.getResultExpiresAt().isBefore(Instant.now())) {
-            throw new CoordinatorException(Kind.GONE, "RESULT_GONE",
+            throw new CoordinatorException(
+                    Kind.GONE,
+                    "RESULT_GONE",
                     "the results of job " + job.getId() + " expired at " + job.getResultExpiresAt());
         }
         if (!job.isResultAvailable()) {
-            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "RESULT_NOT_READY",
                     "job " + job.getId() + " ended " + job.getState().wire() + " without results");
         }
         return job;
     }
 
     /** One stored file of a job's results: what a download announces, and its bytes on demand. */
-    public record StoredFile(String path, long sizeBytes, String sha256, Bytes bytes) {
-    }
+    public record StoredFile(String path, long sizeBytes, String sha256, Bytes bytes) {}
 
     /** Writes a file's bytes; called while the answer streams, after the transaction that found the file. */
     public interface Bytes {
@@ -234,9 +256,11 @@ public class ResultService {
         if (problem != null) {
             throw CoordinatorException.badParameter("file", problem);
         }
-        ResultFile f = files(job.getId()).stream().filter(r -> r.getPath().equals(path)).findFirst()
-                .orElseThrow(() -> new CoordinatorException(Kind.NOT_FOUND, "FILE_NOT_FOUND",
-                        "job " + job.getId() + " has no result file " + path));
+        ResultFile f = files(job.getId()).stream()
+                .filter(r -> r.getPath().equals(path))
+                .findFirst()
+                .orElseThrow(() -> new CoordinatorException(
+                        Kind.NOT_FOUND, "FILE_NOT_FOUND", "job " + job.getId() + " has no result file " + path));
         return new StoredFile(path, f.getSizeBytes(), f.getSha256(), out -> {
             // 64 KiB at a time, as the zip package is written: InputStream.transferTo's 8 KiB writes
             // made a 1 GiB file download at about half the zip's speed (docs/BENCHMARKS.md).
@@ -251,8 +275,7 @@ public class ResultService {
     }
 
     /** One file's verification. */
-    public record Check(String path, long sizeBytes, String sha256, boolean ok) {
-    }
+    public record Check(String path, long sizeBytes, String sha256, boolean ok) {}
 
     /** Re-reads every stored file and compares it with the sums recorded when it was sealed. */
     public List<Check> verify(Caller caller, String jobId) {
@@ -282,7 +305,9 @@ public class ResultService {
     public Job deleteResults(Caller caller, String jobId) {
         Job job = jobService.get(caller, jobId);
         if (!job.getState().isFinal()) {
-            throw new CoordinatorException(Kind.CONFLICT, "INVALID_STATE",
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "INVALID_STATE",
                     "job " + jobId + " is " + job.getState().wire() + "; results can be deleted once it ends");
         }
         purge(jobs.lock(jobId));
@@ -297,15 +322,21 @@ public class ResultService {
     private long purge(Job job) {
         String jobId = job.getId();
         Long freedRow = em.createQuery("SELECT SUM(f.sizeBytes) FROM ResultFile f WHERE f.jobId = :j", Long.class)
-                .setParameter("j", jobId).getSingleResult();
+                .setParameter("j", jobId)
+                .getSingleResult();
         long freed = freedRow == null ? 0 : freedRow;
-        em.createQuery("DELETE FROM ResultFile f WHERE f.jobId = :j").setParameter("j", jobId).executeUpdate();
+        em.createQuery("DELETE FROM ResultFile f WHERE f.jobId = :j")
+                .setParameter("j", jobId)
+                .executeUpdate();
         boolean wasAvailable = job.isResultAvailable();
         Instant now = Instant.now();
         if (wasAvailable && job.getResultSizeBytes() != null && job.getEndedAt() != null) {
             // Storage is charged once, when the results go, for the GB-days they were kept.
-            long keptUntil = Math.min(now.toEpochMilli(), job.getResultExpiresAt().toEpochMilli());
-            java.math.BigDecimal charge = Pricing.storage(config.storagePerGbDay(), job.getResultSizeBytes(),
+            long keptUntil =
+                    Math.min(now.toEpochMilli(), job.getResultExpiresAt().toEpochMilli());
+            java.math.BigDecimal charge = Pricing.storage(
+                    config.storagePerGbDay(),
+                    job.getResultSizeBytes(),
                     keptUntil - job.getEndedAt().toEpochMilli());
             if (charge.signum() > 0 && job.getStorageCost() == null) {
                 job.chargeStorage(charge);
@@ -318,8 +349,7 @@ public class ResultService {
         }
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
-            public void beforeCompletion() {
-            }
+            public void beforeCompletion() {}
 
             @Override
             public void afterCompletion(int status) {
@@ -345,13 +375,19 @@ public class ResultService {
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public int purgeExpiredBatch(int batch) {
         long now = System.currentTimeMillis();
-        List<String> due = em.createQuery("SELECT j.id FROM Job j WHERE j.storedResult.expiresMs < :now"
-                        + " AND j.storedResult.available = TRUE ORDER BY j.storedResult.expiresMs", String.class)
-                .setParameter("now", now).setMaxResults(batch).getResultList();
+        List<String> due = em.createQuery(
+                        "SELECT j.id FROM Job j WHERE j.storedResult.expiresMs < :now"
+                                + " AND j.storedResult.available = TRUE ORDER BY j.storedResult.expiresMs",
+                        String.class)
+                .setParameter("now", now)
+                .setMaxResults(batch)
+                .getResultList();
         int purged = 0;
         for (String id : due) {
             Job job = jobs.lock(id);
-            if (job != null && job.isResultAvailable() && job.getResultExpiresAt().toEpochMilli() < now) {
+            if (job != null
+                    && job.isResultAvailable()
+                    && job.getResultExpiresAt().toEpochMilli() < now) {
                 purge(job);
                 purged++;
             }

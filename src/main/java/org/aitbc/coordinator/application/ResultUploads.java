@@ -51,13 +51,15 @@ public class ResultUploads {
     }
 
     private CoordinatorException tooLarge() {
-        return new CoordinatorException(Kind.TOO_LARGE, "PAYLOAD_TOO_LARGE",
+        return new CoordinatorException(
+                Kind.TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
                 "a result file may be at most " + config.resultsMaxFileBytes() + " bytes");
     }
 
     /** Stores {@code body} as {@code path} of the job's results; answers its size and SHA-256. */
-    public ResultStore.Written upload(Caller caller, String minerId, String jobId, Integer attempt, String path,
-                                      InputStream body) {
+    public ResultStore.Written upload(
+            Caller caller, String minerId, String jobId, Integer attempt, String path, InputStream body) {
         miners.checkLease(caller, minerId, jobId, attempt);
         ResultStore.Written staged;
         try {
@@ -65,8 +67,8 @@ public class ResultUploads {
         } catch (ResultStore.TooLargeException e) {
             throw tooLarge();
         } catch (IOException e) {
-            throw new CoordinatorException(Kind.MALFORMED, "UPLOAD_INTERRUPTED",
-                    "the upload of " + path + " did not complete");
+            throw new CoordinatorException(
+                    Kind.MALFORMED, "UPLOAD_INTERRUPTED", "the upload of " + path + " did not complete");
         }
         try {
             return commands.storeFile(caller, minerId, jobId, attempt, path, staged);

@@ -37,8 +37,7 @@ public class ShareService {
     ResultService results;
 
     /** A new share and its token, in the clear for this one answer. */
-    public record Shared(Share share, String token) {
-    }
+    public record Shared(Share share, String token) {}
 
     public Shared share(Caller caller, String jobId, Duration validFor) {
         Job job = results.readable(caller, jobId);
@@ -57,15 +56,16 @@ public class ShareService {
     public List<Share> shares(Caller caller, String jobId) {
         jobService.get(caller, jobId);
         return em.createQuery("SELECT s FROM Share s WHERE s.jobId = :j ORDER BY s.createdMs", Share.class)
-                .setParameter("j", jobId).getResultList();
+                .setParameter("j", jobId)
+                .getResultList();
     }
 
     public Share revoke(Caller caller, String jobId, String shareId) {
         jobService.get(caller, jobId);
         Share s = em.find(Share.class, shareId);
         if (s == null || !s.getJobId().equals(jobId)) {
-            throw new CoordinatorException(Kind.NOT_FOUND, "SHARE_NOT_FOUND",
-                    "no share " + shareId + " of job " + jobId);
+            throw new CoordinatorException(
+                    Kind.NOT_FOUND, "SHARE_NOT_FOUND", "no share " + shareId + " of job " + jobId);
         }
         s.revoke(Instant.now());
         return s;
@@ -74,14 +74,15 @@ public class ShareService {
     /** The job a share token opens: 404 for an unknown token, 410 once expired, revoked or gone. */
     public Job open(String token) {
         List<Share> found = em.createQuery("SELECT s FROM Share s WHERE s.tokenHash = :h", Share.class)
-                .setParameter("h", Ids.sha256Hex(token)).getResultList();
+                .setParameter("h", Ids.sha256Hex(token))
+                .getResultList();
         if (found.isEmpty()) {
             throw new CoordinatorException(Kind.NOT_FOUND, "SHARE_NOT_FOUND", "no such share link");
         }
         Share s = found.get(0);
         if (s.getRevokedAt() != null) {
-            throw new CoordinatorException(Kind.GONE, "SHARE_GONE",
-                    "this share link was revoked at " + s.getRevokedAt());
+            throw new CoordinatorException(
+                    Kind.GONE, "SHARE_GONE", "this share link was revoked at " + s.getRevokedAt());
         }
         if (!s.isUsable(Instant.now())) {
             throw new CoordinatorException(Kind.GONE, "SHARE_GONE", "this share link expired at " + s.getExpiresAt());

@@ -40,8 +40,7 @@ public class Account {
     @Column(name = "REVOKED_MS")
     private Long revokedMs;
 
-    protected Account() {
-    }
+    protected Account() {}
 
     public Account(String id, String name, Role role, Plan plan, String keyHash, Instant now) {
         this.id = id;
@@ -62,11 +61,31 @@ public class Account {
         return revokedMs != null;
     }
 
-    public String getId() { return id; }
-    public String getName() { return name; }
-    public Role getRole() { return role; }
-    public Plan getPlan() { return plan; }
-    public String getKeyHash() { return keyHash; }
-    public Instant getCreatedAt() { return Instant.ofEpochMilli(createdMs); }
-    public Instant getRevokedAt() { return revokedMs == null ? null : Instant.ofEpochMilli(revokedMs); }
+    public String getId() {
+        return id;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public Role getRole() {
+        return role;
+    }
+
+    public Plan getPlan() {
+        return plan;
+    }
+
+    public String getKeyHash() {
+        return keyHash;
+    }
+
+    public Instant getCreatedAt() {
+        return Instant.ofEpochMilli(createdMs);
+    }
+
+    public Instant getRevokedAt() {
+        return revokedMs == null ? null : Instant.ofEpochMilli(revokedMs);
+    }
 }

@@ -31,8 +31,7 @@ public class Billing {
     @Column(name = "STORAGE_COST", precision = 19, scale = 6)
     private BigDecimal storageCost;
 
-    protected Billing() {
-    }
+    protected Billing() {}
 
     /** The terms of a new job and the estimate they give for {@code estimatedSeconds} of run time. */
     static Billing quote(BigDecimal ratePerHour, BigDecimal multiplier, int gpuCount, long estimatedSeconds) {

@@ -42,8 +42,7 @@ public class DailyStats {
     @Column(name = "RUN_SECONDS", nullable = false)
     private long runSeconds;
 
-    protected DailyStats() {
-    }
+    protected DailyStats() {}
 
     public DailyStats(String clientId, long epochDay, String status) {
         this.clientId = clientId;
@@ -92,8 +91,7 @@ public class DailyStats {
         public long epochDay;
         public String status;
 
-        public Key() {
-        }
+        public Key() {}
 
         public Key(String clientId, long epochDay, String status) {
             this.clientId = clientId;
@@ -103,7 +101,9 @@ public class DailyStats {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && k.epochDay == epochDay && Objects.equals(k.clientId, clientId)
+            return o instanceof Key k
+                    && k.epochDay == epochDay
+                    && Objects.equals(k.clientId, clientId)
                     && Objects.equals(k.status, status);
         }
 
@@ -113,10 +113,27 @@ public class DailyStats {
         }
     }
 
-    public String getClientId() { return clientId; }
-    public long getEpochDay() { return epochDay; }
-    public String getStatus() { return status; }
-    public long getJobs() { return jobs; }
-    public BigDecimal getSpent() { return spent; }
-    public long getRunSeconds() { return runSeconds; }
+    public String getClientId() {
+        return clientId;
+    }
+
+    public long getEpochDay() {
+        return epochDay;
+    }
+
+    public String getStatus() {
+        return status;
+    }
+
+    public long getJobs() {
+        return jobs;
+    }
+
+    public BigDecimal getSpent() {
+        return spent;
+    }
+
+    public long getRunSeconds() {
+        return runSeconds;
+    }
 }

@@ -10,8 +10,7 @@ public final class Days {
     /** Milliseconds in a day: every UTC day on Java's time-scale (no daylight saving, no leap seconds). */
     public static final long MS = 86_400_000L;
 
-    private Days() {
-    }
+    private Days() {}
 
     /** The day that contains this instant. */
     public static long epochDay(long epochMs) {

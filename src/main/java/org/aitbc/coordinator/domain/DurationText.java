@@ -8,8 +8,7 @@ import java.util.regex.Pattern;
 public final class DurationText {
     private static final Pattern FORM = Pattern.compile("^(\\d{1,9})([smhd])$");
 
-    private DurationText() {
-    }
+    private DurationText() {}
 
     /** The duration, or null when the text is not of that form. */
     public static Duration parse(String text) {

@@ -33,20 +33,25 @@ import java.util.List;
  * fails its conditional update instead of overwriting the winner.
  */
 @Entity
-@Table(name = "JOB",
+@Table(
+        name = "JOB",
         indexes = {
-                @Index(name = "IX_JOB_QUEUE", columnList = "STATE, PRIORITY_RANK DESC, CREATED_MS"),
-                // Listing is newest first, and Derby scans indexes forwards only: hence DESC.
-                @Index(name = "IX_JOB_CLIENT_NEWEST", columnList = "CLIENT_ID, CREATED_MS DESC, ID DESC"),
-                @Index(name = "IX_JOB_CLIENT_STATE_NEWEST", columnList = "CLIENT_ID, STATE, CREATED_MS DESC, ID DESC"),
-                @Index(name = "IX_JOB_NEWEST", columnList = "CREATED_MS DESC, ID DESC"),
-                @Index(name = "IX_JOB_LEASE", columnList = "STATE, LEASE_EXPIRES_MS"),
-                @Index(name = "IX_JOB_DEADLINE", columnList = "STATE, DEADLINE_MS"),
-                @Index(name = "IX_JOB_MINER", columnList = "MINER_ID, STATE"),
-                // The retention purge reads results still stored whose expiry passed: availability first,
-                // so that the range holds only stored results, not every result ever purged.
-                @Index(name = "IX_JOB_RESULT_DUE", columnList = "RESULT_AVAILABLE, RESULT_EXPIRES_MS")},
-        uniqueConstraints = @UniqueConstraint(name = "UQ_JOB_IDEMPOTENCY", columnNames = {"CLIENT_ID", "IDEMPOTENCY_KEY"}))
+            @Index(name = "IX_JOB_QUEUE", columnList = "STATE, PRIORITY_RANK DESC, CREATED_MS"),
+            // Listing is newest first, and Derby scans indexes forwards only: hence DESC.
+            @Index(name = "IX_JOB_CLIENT_NEWEST", columnList = "CLIENT_ID, CREATED_MS DESC, ID DESC"),
+            @Index(name = "IX_JOB_CLIENT_STATE_NEWEST", columnList = "CLIENT_ID, STATE, CREATED_MS DESC, ID DESC"),
+            @Index(name = "IX_JOB_NEWEST", columnList = "CREATED_MS DESC, ID DESC"),
+            @Index(name = "IX_JOB_LEASE", columnList = "STATE, LEASE_EXPIRES_MS"),
+            @Index(name = "IX_JOB_DEADLINE", columnList = "STATE, DEADLINE_MS"),
+            @Index(name = "IX_JOB_MINER", columnList = "MINER_ID, STATE"),
+            // The retention purge reads results still stored whose expiry passed: availability first,
+            // so that the range holds only stored results, not every result ever purged.
+            @Index(name = "IX_JOB_RESULT_DUE", columnList = "RESULT_AVAILABLE, RESULT_EXPIRES_MS")
+        },
+        uniqueConstraints =
+                @UniqueConstraint(
+                        name = "UQ_JOB_IDEMPOTENCY",
+                        columnNames = {"CLIENT_ID", "IDEMPOTENCY_KEY"}))
 public class Job {
     public static final String ERR_EXPIRED = "EXPIRED";
     public static final String ERR_TIMEOUT = "TIMEOUT";
@@ -170,17 +175,30 @@ public class Job {
     @Transient
     private List<JobEvent> newEvents = new ArrayList<>();
 
-    protected Job() {
-    }
+    protected Job() {}
 
     /** What a client asks for; validated by the caller before it reaches the aggregate. */
-    public record Spec(String model, String payloadJson, String constraintsJson, String gpuType, int gpuCount,
-                       int minVramGb, String region, Priority priority, int timeoutSeconds, int ttlSeconds,
-                       long estimatedSeconds) {
-    }
+    public record Spec(
+            String model,
+            String payloadJson,
+            String constraintsJson,
+            String gpuType,
+            int gpuCount,
+            int minVramGb,
+            String region,
+            Priority priority,
+            int timeoutSeconds,
+            int ttlSeconds,
+            long estimatedSeconds) {}
 
-    public static Job submit(String id, String clientId, Plan plan, Spec spec, BigDecimal ratePerHour,
-                             BigDecimal multiplier, Instant now) {
+    public static Job submit(
+            String id,
+            String clientId,
+            Plan plan,
+            Spec spec,
+            BigDecimal ratePerHour,
+            BigDecimal multiplier,
+            Instant now) {
         Job job = new Job();
         job.id = id;
         job.clientId = clientId;
@@ -294,7 +312,10 @@ public class Job {
     }
 
     /** What a cancel request did. */
-    public enum CancelOutcome { CANCELED, CANCELING }
+    public enum CancelOutcome {
+        CANCELED,
+        CANCELING
+    }
 
     /**
      * The client cancels. Pending and assigned jobs end at once at no cost; a running job's
@@ -329,8 +350,8 @@ public class Job {
         }
         if (lease.attempt() >= maxAttempts) {
             errorCode = ERR_MINER_LOST;
-            errorMessage = "miner " + lease.minerId() + " stopped renewing its lease; " + lease.attempt()
-                    + " attempt(s) used";
+            errorMessage =
+                    "miner " + lease.minerId() + " stopped renewing its lease; " + lease.attempt() + " attempt(s) used";
             end(JobState.FAILED, now, errorMessage);
             return;
         }
@@ -422,49 +443,183 @@ public class Job {
         return ms == null ? null : Instant.ofEpochMilli(ms);
     }
 
-    public String getId() { return id; }
-    public String getClientId() { return clientId; }
-    public Plan getClientPlan() { return clientPlan; }
-    public JobState getState() { return state; }
-    public Priority getPriority() { return Priority.fromRank(priorityRank); }
-    public String getModel() { return model; }
-    public String getPayloadJson() { return payloadJson; }
-    public String getConstraintsJson() { return constraintsJson; }
-    public String getGpuType() { return gpuType; }
-    public int getGpuCount() { return gpuCount; }
-    public int getMinVramGb() { return minVramGb; }
-    public String getRegion() { return region; }
-    public int getTimeoutSeconds() { return timeoutSeconds; }
-    public int getTtlSeconds() { return ttlSeconds; }
-    public int getProgress() { return progress; }
-    public String getProgressMessage() { return progressMessage; }
-    public String getMinerId() { return lease.minerId(); }
-    public int getAttempt() { return lease.attempt(); }
-    public Instant getLeaseExpiresAt() { return at(lease.expiresMs()); }
-    public Instant getCreatedAt() { return Instant.ofEpochMilli(createdMs); }
-    public long getCreatedMs() { return createdMs; }
-    public Instant getAssignedAt() { return at(lease.assignedMs()); }
-    public Instant getStartedAt() { return at(startedMs); }
-    public Instant getEndedAt() { return at(endedMs); }
-    public Instant getEstimatedCompletion() { return at(estimatedCompletionMs); }
-    Long getEstimatedCompletionMs() { return estimatedCompletionMs; }
-    public Instant getCancelRequestedAt() { return at(cancelRequestedMs); }
-    public String getErrorCode() { return errorCode; }
-    public String getErrorMessage() { return errorMessage; }
-    public BigDecimal getRatePerHour() { return billing.ratePerHour(); }
-    public BigDecimal getPriceMultiplier() { return billing.priceMultiplier(); }
-    public long getEstimatedSeconds() { return billing.estimatedSeconds(); }
-    public BigDecimal getEstimatedCost() { return billing.estimatedCost(); }
-    public BigDecimal getCost() { return billing.cost(); }
-    public BigDecimal getStorageCost() { return billing.storageCost(); }
-    public String getResultJson() { return resultJson; }
-    public String getMetricsJson() { return metricsJson; }
-    public boolean isResultAvailable() { return storedResult.available(); }
-    public Long getResultSizeBytes() { return storedResult.sizeBytes(); }
-    public String getResultSha256() { return storedResult.sha256(); }
-    public Instant getResultExpiresAt() { return at(storedResult.expiresMs()); }
-    public Instant getResultDeletedAt() { return at(storedResult.deletedMs()); }
-    public String getIdempotencyKey() { return idempotencyKey; }
-    public String getRequestHash() { return requestHash; }
-    public long getVersion() { return version; }
+    public String getId() {
+        return id;
+    }
+
+    public String getClientId() {
+        return clientId;
+    }
+
+    public Plan getClientPlan() {
+        return clientPlan;
+    }
+
+    public JobState getState() {
+        return state;
+    }
+
+    public Priority getPriority() {
+        return Priority.fromRank(priorityRank);
+    }
+
+    public String getModel() {
+        return model;
+    }
+
+    public String getPayloadJson() {
+        return payloadJson;
+    }
+
+    public String getConstraintsJson() {
+        return constraintsJson;
+    }
+
+    public String getGpuType() {
+        return gpuType;
+    }
+
+    public int getGpuCount() {
+        return gpuCount;
+    }
+
+    public int getMinVramGb() {
+        return minVramGb;
+    }
+
+    public String getRegion() {
+        return region;
+    }
+
+    public int getTimeoutSeconds() {
+        return timeoutSeconds;
+    }
+
+    public int getTtlSeconds() {
+        return ttlSeconds;
+    }
+
+    public int getProgress() {
+        return progress;
+    }
+
+    public String getProgressMessage() {
+        return progressMessage;
+    }
+
+    public String getMinerId() {
+        return lease.minerId();
+    }
+
+    public int getAttempt() {
+        return lease.attempt();
+    }
+
+    public Instant getLeaseExpiresAt() {
+        return at(lease.expiresMs());
+    }
+
+    public Instant getCreatedAt() {
+        return Instant.ofEpochMilli(createdMs);
+    }
+
+    public long getCreatedMs() {
+        return createdMs;
+    }
+
+    public Instant getAssignedAt() {
+        return at(lease.assignedMs());
+    }
+
+    public Instant getStartedAt() {
+        return at(startedMs);
+    }
+
+    public Instant getEndedAt() {
+        return at(endedMs);
+    }
+
+    public Instant getEstimatedCompletion() {
+        return at(estimatedCompletionMs);
+    }
+
+    Long getEstimatedCompletionMs() {
+        return estimatedCompletionMs;
+    }
+
+    public Instant getCancelRequestedAt() {
+        return at(cancelRequestedMs);
+    }
+
+    public String getErrorCode() {
+        return errorCode;
+    }
+
+    public String getErrorMessage() {
+        return errorMessage;
+    }
+
+    public BigDecimal getRatePerHour() {
+        return billing.ratePerHour();
+    }
+
+    public BigDecimal getPriceMultiplier() {
+        return billing.priceMultiplier();
+    }
+
+    public long getEstimatedSeconds() {
+        return billing.estimatedSeconds();
+    }
+
+    public BigDecimal getEstimatedCost() {
+        return billing.estimatedCost();
+    }
+
+    public BigDecimal getCost() {
+        return billing.cost();
+    }
+
+    public BigDecimal getStorageCost() {
+        return billing.storageCost();
+    }
+
+    public String getResultJson() {
+        return resultJson;
+    }
+
+    public String getMetricsJson() {
+        return metricsJson;
+    }
+
+    public boolean isResultAvailable() {
+        return storedResult.available();
+    }
+
+    public Long getResultSizeBytes() {
+        return storedResult.sizeBytes();
+    }
+
+    public String getResultSha256() {
+        return storedResult.sha256();
+    }
+
+    public Instant getResultExpiresAt() {
+        return at(storedResult.expiresMs());
+    }
+
+    public Instant getResultDeletedAt() {
+        return at(storedResult.deletedMs());
+    }
+
+    public String getIdempotencyKey() {
+        return idempotencyKey;
+    }
+
+    public String getRequestHash() {
+        return requestHash;
+    }
+
+    public long getVersion() {
+        return version;
+    }
 }

@@ -15,9 +15,12 @@ import java.time.Instant;
  * {@code GET /v1/jobs/{id}/events}, on every server sharing the database.
  */
 @Entity
-@Table(name = "JOB_EVENT", indexes = {
-        @Index(name = "IX_EVENT_JOB", columnList = "JOB_ID, ID"),
-        @Index(name = "IX_EVENT_CLIENT", columnList = "CLIENT_ID, ID")})
+@Table(
+        name = "JOB_EVENT",
+        indexes = {
+            @Index(name = "IX_EVENT_JOB", columnList = "JOB_ID, ID"),
+            @Index(name = "IX_EVENT_CLIENT", columnList = "CLIENT_ID, ID")
+        })
 public class JobEvent {
     public static final String STATUS = "status";
     public static final String PROGRESS = "progress";
@@ -54,8 +57,7 @@ public class JobEvent {
     @Column(name = "EST_COMPLETION_MS")
     private Long estimatedCompletionMs;
 
-    protected JobEvent() {
-    }
+    protected JobEvent() {}
 
     JobEvent(Job job, String type, String message, Instant at) {
         this.jobId = job.getId();

@@ -13,8 +13,8 @@ import java.util.Collection;
  * import application types, and both may import the domain. Passing six loose parameters through
  * every listing, count and export method instead would only hide that they travel together.
  */
-public record JobQuery(String clientId, Collection<JobState> states, Long fromMs, Long toMs,
-                       Long cursorCreatedMs, String cursorId) {
+public record JobQuery(
+        String clientId, Collection<JobState> states, Long fromMs, Long toMs, Long cursorCreatedMs, String cursorId) {
 
     /** The same filters for one client's jobs ({@code null}: everyone's). */
     public JobQuery forClient(String client) {

@@ -15,7 +15,13 @@ import java.util.Set;
  * </pre>
  */
 public enum JobState {
-    PENDING, ASSIGNED, RUNNING, CANCELING, COMPLETED, FAILED, CANCELED;
+    PENDING,
+    ASSIGNED,
+    RUNNING,
+    CANCELING,
+    COMPLETED,
+    FAILED,
+    CANCELED;
 
     private static final Set<JobState> FINAL = EnumSet.of(COMPLETED, FAILED, CANCELED);
 

@@ -23,8 +23,7 @@ public class Lease {
     @Column(name = "ASSIGNED_MS")
     private Long assignedMs;
 
-    protected Lease() {
-    }
+    protected Lease() {}
 
     /** The claim of a job just submitted: nobody holds it, its first attempt is next. */
     static Lease firstAttempt() {

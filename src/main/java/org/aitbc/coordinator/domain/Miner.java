@@ -58,8 +58,7 @@ public class Miner {
     @Column(name = "LAST_SEEN_MS", nullable = false)
     private long lastSeenMs;
 
-    protected Miner() {
-    }
+    protected Miner() {}
 
     public Miner(String id, String accountId, Instant now) {
         this.id = id;
@@ -71,8 +70,15 @@ public class Miner {
         this.models = "";
     }
 
-    public void describe(String capabilitiesJson, List<String> gpuTypes, int gpuCount, int maxVramGb,
-                         List<String> models, String region, int concurrency, Instant now) {
+    public void describe(
+            String capabilitiesJson,
+            List<String> gpuTypes,
+            int gpuCount,
+            int maxVramGb,
+            List<String> models,
+            String region,
+            int concurrency,
+            Instant now) {
         this.capabilitiesJson = capabilitiesJson;
         this.gpuTypes = String.join(",", gpuTypes);
         this.gpuCount = gpuCount;
@@ -92,15 +98,47 @@ public class Miner {
         return csv == null || csv.isEmpty() ? List.of() : Arrays.asList(csv.split(","));
     }
 
-    public String getId() { return id; }
-    public String getAccountId() { return accountId; }
-    public String getCapabilitiesJson() { return capabilitiesJson; }
-    public List<String> getGpuTypes() { return split(gpuTypes); }
-    public int getGpuCount() { return gpuCount; }
-    public int getMaxVramGb() { return maxVramGb; }
-    public List<String> getModels() { return split(models); }
-    public String getRegion() { return region; }
-    public int getConcurrency() { return concurrency; }
-    public String getStatus() { return status; }
-    public Instant getLastSeenAt() { return Instant.ofEpochMilli(lastSeenMs); }
+    public String getId() {
+        return id;
+    }
+
+    public String getAccountId() {
+        return accountId;
+    }
+
+    public String getCapabilitiesJson() {
+        return capabilitiesJson;
+    }
+
+    public List<String> getGpuTypes() {
+        return split(gpuTypes);
+    }
+
+    public int getGpuCount() {
+        return gpuCount;
+    }
+
+    public int getMaxVramGb() {
+        return maxVramGb;
+    }
+
+    public List<String> getModels() {
+        return split(models);
+    }
+
+    public String getRegion() {
+        return region;
+    }
+
+    public int getConcurrency() {
+        return concurrency;
+    }
+
+    public String getStatus() {
+        return status;
+    }
+
+    public Instant getLastSeenAt() {
+        return Instant.ofEpochMilli(lastSeenMs);
+    }
 }

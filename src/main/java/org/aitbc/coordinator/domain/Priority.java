@@ -4,7 +4,10 @@ import java.math.BigDecimal;
 
 /** How urgent a job is: orders the queue and multiplies the price. */
 public enum Priority {
-    LOW(0, "0.8"), NORMAL(1, "1.0"), HIGH(2, "1.5"), URGENT(3, "2.0");
+    LOW(0, "0.8"),
+    NORMAL(1, "1.0"),
+    HIGH(2, "1.5"),
+    URGENT(3, "2.0");
 
     private final int rank;
     private final BigDecimal defaultMultiplier;

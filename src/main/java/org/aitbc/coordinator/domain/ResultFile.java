@@ -37,8 +37,7 @@ public class ResultFile {
     @Column(name = "STORED_MS", nullable = false)
     private long storedMs;
 
-    protected ResultFile() {
-    }
+    protected ResultFile() {}
 
     public ResultFile(String jobId, String path, long sizeBytes, String sha256, long crc32, long storedMs) {
         this.jobId = jobId;
@@ -60,8 +59,7 @@ public class ResultFile {
         public String jobId;
         public String path;
 
-        public Key() {
-        }
+        public Key() {}
 
         public Key(String jobId, String path) {
             this.jobId = jobId;
@@ -79,9 +77,23 @@ public class ResultFile {
         }
     }
 
-    public String getJobId() { return jobId; }
-    public String getPath() { return path; }
-    public long getSizeBytes() { return sizeBytes; }
-    public String getSha256() { return sha256; }
-    public long getCrc32() { return crc32; }
+    public String getJobId() {
+        return jobId;
+    }
+
+    public String getPath() {
+        return path;
+    }
+
+    public long getSizeBytes() {
+        return sizeBytes;
+    }
+
+    public String getSha256() {
+        return sha256;
+    }
+
+    public long getCrc32() {
+        return crc32;
+    }
 }

@@ -2,7 +2,9 @@ package org.aitbc.coordinator.domain;
 
 /** What an API key may do: submit and read jobs, work jobs, or manage accounts. */
 public enum Role {
-    CLIENT, MINER, ADMIN;
+    CLIENT,
+    MINER,
+    ADMIN;
 
     public String wire() {
         return WireNames.of(this);

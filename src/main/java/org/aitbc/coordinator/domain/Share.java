@@ -34,8 +34,7 @@ public class Share {
     @Column(name = "REVOKED_MS")
     private Long revokedMs;
 
-    protected Share() {
-    }
+    protected Share() {}
 
     public Share(String id, String jobId, String tokenHash, Instant now, Instant expires) {
         this.id = id;
@@ -55,9 +54,23 @@ public class Share {
         return revokedMs == null && expiresMs > now.toEpochMilli();
     }
 
-    public String getId() { return id; }
-    public String getJobId() { return jobId; }
-    public Instant getCreatedAt() { return Instant.ofEpochMilli(createdMs); }
-    public Instant getExpiresAt() { return Instant.ofEpochMilli(expiresMs); }
-    public Instant getRevokedAt() { return revokedMs == null ? null : Instant.ofEpochMilli(revokedMs); }
+    public String getId() {
+        return id;
+    }
+
+    public String getJobId() {
+        return jobId;
+    }
+
+    public Instant getCreatedAt() {
+        return Instant.ofEpochMilli(createdMs);
+    }
+
+    public Instant getExpiresAt() {
+        return Instant.ofEpochMilli(expiresMs);
+    }
+
+    public Instant getRevokedAt() {
+        return revokedMs == null ? null : Instant.ofEpochMilli(revokedMs);
+    }
 }

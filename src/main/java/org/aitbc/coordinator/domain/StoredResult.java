@@ -27,8 +27,7 @@ public class StoredResult {
     @Column(name = "RESULT_DELETED_MS")
     private Long deletedMs;
 
-    protected StoredResult() {
-    }
+    protected StoredResult() {}
 
     /** Nothing stored yet. */
     static StoredResult none() {

@@ -4,8 +4,7 @@ import java.util.Locale;
 
 /** The JSON spelling of the domain's enums: their names in lower case. */
 final class WireNames {
-    private WireNames() {
-    }
+    private WireNames() {}
 
     static String of(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);

@@ -24,15 +24,16 @@ class ConflictRetryTest {
     private static ConflictRetry retry(Object transactionKey) {
         ConflictRetry r = new ConflictRetry();
         r.transactions = (TransactionSynchronizationRegistry) Proxy.newProxyInstance(
-                ConflictRetryTest.class.getClassLoader(), new Class<?>[] {TransactionSynchronizationRegistry.class},
+                ConflictRetryTest.class.getClassLoader(),
+                new Class<?>[] {TransactionSynchronizationRegistry.class},
                 (proxy, method, args) -> method.getName().equals("getTransactionKey") ? transactionKey : null);
         return r;
     }
 
     /** A call whose n-th try (from 1) does what {@code outcome} says: returns its value or throws it. */
     private InvocationContext call(IntFunction<Object> outcome) {
-        return (InvocationContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {InvocationContext.class}, (proxy, method, args) -> {
+        return (InvocationContext) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {InvocationContext.class}, (proxy, method, args) -> {
                     if (!method.getName().equals("proceed")) {
                         throw new UnsupportedOperationException(method.getName());
                     }
@@ -63,7 +64,9 @@ class ConflictRetryTest {
         assertSame(fault, assertThrows(EJBException.class, () -> retry(null).retry(call(n -> fault))));
         assertEquals(1, tries.get());
         CoordinatorException refusal = new CoordinatorException(Kind.CONFLICT, "LEASE_LOST", "lost");
-        assertSame(refusal, assertThrows(CoordinatorException.class, () -> retry(null).retry(call(n -> refusal))));
+        assertSame(
+                refusal,
+                assertThrows(CoordinatorException.class, () -> retry(null).retry(call(n -> refusal))));
         assertEquals(2, tries.get());
     }
 

@@ -161,8 +161,8 @@ class JobFeedTest {
         feed.authenticate("k");
         CoordinatorException limited = refusal("k");
         assertEquals("RATE_LIMITED", limited.code());
-        assertTrue(limited.getMessage().startsWith("too many requests for this API key; retry in "),
-                limited.getMessage());
+        assertTrue(
+                limited.getMessage().startsWith("too many requests for this API key; retry in "), limited.getMessage());
     }
 
     private CoordinatorException refusal(String key) {
@@ -180,11 +180,14 @@ class JobFeedTest {
 
     @Test
     void revocationIsCheckedInBatchesAndNeverForTheAdminsAudience() {
-        List<String> ids = new ArrayList<>(IntStream.range(0, 1200).mapToObj(i -> "client_" + i).toList());
+        List<String> ids = new ArrayList<>(
+                IntStream.range(0, 1200).mapToObj(i -> "client_" + i).toList());
         ids.add(JobFeed.EVERYONE);
         ids.add("gone_1");
         assertEquals(List.of("gone_1"), feed.revoked(ids));
-        assertEquals(List.of(500, 500, 201), revokedQueries.stream().map(Collection::size).toList());
+        assertEquals(
+                List.of(500, 500, 201),
+                revokedQueries.stream().map(Collection::size).toList());
         assertTrue(revokedQueries.stream().noneMatch(q -> q.contains(JobFeed.EVERYONE)));
         assertEquals(List.of(), feed.revoked(List.of(JobFeed.EVERYONE)));
         assertEquals(3, revokedQueries.size(), "no query for nobody");
@@ -214,7 +217,8 @@ class JobFeedTest {
     void aReplayIsCompleteOnAShortPageAndReadsNothingAtTheLivePosition() {
         feed.subscribe(new Recorder());
         JobFeed.Page full = feed.replay(CLIENT, null, 7);
-        assertEquals(List.of(8L, 9L), full.events().stream().map(JobEvent::getId).toList());
+        assertEquals(
+                List.of(8L, 9L), full.events().stream().map(JobEvent::getId).toList());
         assertEquals(10, full.upTo());
         assertFalse(full.complete());
         JobFeed.Page last = feed.replay(CLIENT, null, 9);

@@ -32,49 +32,75 @@ class ArchitectureTest {
 
     @Test
     void theDomainKnowsNoOtherLayer() {
-        check(noClasses().that().resideInAPackage(pkg("domain"))
-                .should().dependOnClassesThat().resideInAnyPackage(pkg("application"), pkg("infrastructure"),
-                        pkg("interfaces"), pkg("wire"), pkg("cli")));
+        check(noClasses()
+                .that()
+                .resideInAPackage(pkg("domain"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        pkg("application"), pkg("infrastructure"), pkg("interfaces"), pkg("wire"), pkg("cli")));
     }
 
     @Test
     void applicationKnowsNoInboundDriver() {
-        check(noClasses().that().resideInAPackage(pkg("application"))
-                .should().dependOnClassesThat().resideInAnyPackage(pkg("interfaces"), pkg("cli")));
+        check(noClasses()
+                .that()
+                .resideInAPackage(pkg("application"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(pkg("interfaces"), pkg("cli")));
     }
 
     @Test
     void applicationKnowsNoHttp() {
-        check(noClasses().that().resideInAPackage(pkg("application"))
-                .should().dependOnClassesThat().resideInAnyPackage("jakarta.ws.rs..", "jakarta.websocket.."));
+        check(noClasses()
+                .that()
+                .resideInAPackage(pkg("application"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("jakarta.ws.rs..", "jakarta.websocket.."));
     }
 
     @Test
     void infrastructureNeverCallsUp() {
-        check(noClasses().that().resideInAPackage(pkg("infrastructure"))
-                .should().dependOnClassesThat().resideInAnyPackage(pkg("application"), pkg("interfaces"),
-                        pkg("cli")));
+        check(noClasses()
+                .that()
+                .resideInAPackage(pkg("infrastructure"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(pkg("application"), pkg("interfaces"), pkg("cli")));
     }
 
     @Test
     void theWireTypesStandAlone() {
-        check(noClasses().that().resideInAPackage(pkg("wire"))
-                .should().dependOnClassesThat().resideInAnyPackage(pkg("domain"), pkg("application"),
-                        pkg("infrastructure"), pkg("interfaces"), pkg("cli")));
+        check(noClasses()
+                .that()
+                .resideInAPackage(pkg("wire"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        pkg("domain"), pkg("application"), pkg("infrastructure"), pkg("interfaces"), pkg("cli")));
     }
 
     @Test
     void theCliUsesOnlyTheWireTypes() {
-        check(noClasses().that().resideInAPackage(pkg("cli"))
-                .should().dependOnClassesThat().resideInAnyPackage(pkg("domain"), pkg("application"),
-                        pkg("infrastructure"), pkg("interfaces")));
+        check(noClasses()
+                .that()
+                .resideInAPackage(pkg("cli"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(pkg("domain"), pkg("application"), pkg("infrastructure"), pkg("interfaces")));
     }
 
     @Test
     void inboundDriversUseNoPersistenceApi() {
         // Resources, the feed and the timers go through application services, never an EntityManager.
-        check(noClasses().that().resideInAPackage(pkg("interfaces"))
-                .should().dependOnClassesThat().resideInAnyPackage("jakarta.persistence.."));
+        check(noClasses()
+                .that()
+                .resideInAPackage(pkg("interfaces"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("jakarta.persistence.."));
     }
 
     private static void check(ArchRule rule) {

@@ -19,12 +19,14 @@ class DailyStatsTest {
         j.complete("{}", null, T0.plusSeconds(920));
         DailyStats.Key key = DailyStats.keyOf(j.getClientId(), j.getCreatedMs(), j.getState());
         // Submitted on 13 February (JobTest's T0); it ended on the 14th, which does not matter.
-        assertEquals(new DailyStats.Key("client_1", LocalDate.parse("2026-02-13").toEpochDay(), "completed"), key);
+        assertEquals(
+                new DailyStats.Key("client_1", LocalDate.parse("2026-02-13").toEpochDay(), "completed"), key);
 
         DailyStats fromJob = new DailyStats(key.clientId, key.epochDay, key.status);
         fromJob.add(j);
         DailyStats fromValues = new DailyStats(key.clientId, key.epochDay, key.status);
-        fromValues.add(j.getCost(), j.getStartedAt().toEpochMilli(), j.getEndedAt().toEpochMilli());
+        fromValues.add(
+                j.getCost(), j.getStartedAt().toEpochMilli(), j.getEndedAt().toEpochMilli());
         for (DailyStats s : new DailyStats[] {fromJob, fromValues}) {
             assertEquals(1, s.getJobs());
             assertEquals(900, s.getRunSeconds());

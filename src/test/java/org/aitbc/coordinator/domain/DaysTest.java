@@ -14,7 +14,8 @@ class DaysTest {
     @Test
     void daysAreUtcDaysNumberedLikeLocalDate() {
         assertEquals(LocalDate.parse("2026-03-29").toEpochDay(), Days.epochDay(ms("2026-03-29") + 23 * 3_600_000L));
-        assertEquals(ms("2026-03-29"), Days.startMs(LocalDate.parse("2026-03-29").toEpochDay()));
+        assertEquals(
+                ms("2026-03-29"), Days.startMs(LocalDate.parse("2026-03-29").toEpochDay()));
         // Before 1970 the day still contains the instant: floor, not truncation towards zero.
         assertEquals(-1, Days.epochDay(-1));
         assertEquals(LocalDate.parse("1969-12-31").toEpochDay(), Days.epochDay(-1));

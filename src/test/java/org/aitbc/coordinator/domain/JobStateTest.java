@@ -35,8 +35,11 @@ class JobStateTest {
 
     @Test
     void finalStatesAreCompletedFailedCanceled() {
-        assertEquals(EnumSet.of(JobState.COMPLETED, JobState.FAILED, JobState.CANCELED),
-                EnumSet.copyOf(java.util.Arrays.stream(JobState.values()).filter(JobState::isFinal).toList()));
+        assertEquals(
+                EnumSet.of(JobState.COMPLETED, JobState.FAILED, JobState.CANCELED),
+                EnumSet.copyOf(java.util.Arrays.stream(JobState.values())
+                        .filter(JobState::isFinal)
+                        .toList()));
         assertTrue(JobState.CANCELING.isLeased());
         assertFalse(JobState.PENDING.isLeased());
     }

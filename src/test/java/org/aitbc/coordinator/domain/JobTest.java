@@ -21,7 +21,9 @@ class JobTest {
     }
 
     private static List<String> statuses(Job j) {
-        return j.drainEvents().stream().map(e -> e.getType() + ":" + e.getStatus()).toList();
+        return j.drainEvents().stream()
+                .map(e -> e.getType() + ":" + e.getStatus())
+                .toList();
     }
 
     @Test
@@ -41,8 +43,9 @@ class JobTest {
         assertEquals(100, j.getProgress());
         // ran 1800 s: 0.10 × 2 × 0.5 h × 1.5
         assertEquals(new BigDecimal("0.150000"), j.getCost());
-        assertEquals(List.of("status:pending", "status:assigned", "status:running", "progress:running",
-                "status:completed"), statuses(j));
+        assertEquals(
+                List.of("status:pending", "status:assigned", "status:running", "progress:running", "status:completed"),
+                statuses(j));
     }
 
     @Test

@@ -12,9 +12,13 @@ class PricingTest {
     @Test
     void rateTimesGpusTimesHoursTimesMultiplier() {
         // A100 0.10 × 4 GPUs × 2.5 h × urgent 2.0 = 2.0
-        assertEquals(new BigDecimal("2.000000"), Pricing.compute(new BigDecimal("0.10"), 4, 9000, Priority.URGENT.defaultMultiplier()));
+        assertEquals(
+                new BigDecimal("2.000000"),
+                Pricing.compute(new BigDecimal("0.10"), 4, 9000, Priority.URGENT.defaultMultiplier()));
         // RTX3090 0.03 × 1 × 1 h × low 0.8 = 0.024
-        assertEquals(new BigDecimal("0.024000"), Pricing.compute(new BigDecimal("0.03"), 1, 3600, Priority.LOW.defaultMultiplier()));
+        assertEquals(
+                new BigDecimal("0.024000"),
+                Pricing.compute(new BigDecimal("0.03"), 1, 3600, Priority.LOW.defaultMultiplier()));
         // V100 0.05 × 1 × 1 s × 1.0 = 0.0000138888… → rounded half-up to 6 places
         assertEquals(new BigDecimal("0.000014"), Pricing.compute(new BigDecimal("0.05"), 1, 1, BigDecimal.ONE));
         assertEquals(new BigDecimal("0.000000"), Pricing.compute(new BigDecimal("0.05"), 1, 0, BigDecimal.ONE));
@@ -23,8 +27,12 @@ class PricingTest {
     @Test
     void storagePerGigabyteDay() {
         // 0.001 × 2 GB × 30 days = 0.06
-        assertEquals(new BigDecimal("0.060000"),
-                Pricing.storage(new BigDecimal("0.001"), 2_000_000_000L, Duration.ofDays(30).toMillis()));
+        assertEquals(
+                new BigDecimal("0.060000"),
+                Pricing.storage(
+                        new BigDecimal("0.001"),
+                        2_000_000_000L,
+                        Duration.ofDays(30).toMillis()));
         assertEquals(new BigDecimal("0.000000"), Pricing.storage(new BigDecimal("0.001"), 0, 1000));
     }
 

@@ -13,15 +13,23 @@ import picocli.CommandLine.ScopeType;
  * {@code aitbc [--url URL] [--api-key KEY] [--json] client|miner|config ...}. The entry point for
  * tests is {@link #run}, which never exits the JVM.
  */
-@Command(name = "aitbc", mixinStandardHelpOptions = true, version = "aitbc 1.0",
+@Command(
+        name = "aitbc",
+        mixinStandardHelpOptions = true,
+        version = "aitbc 1.0",
         description = "The AITBC Job Coordinator from a shell: submit and follow jobs, fetch results, run a miner.",
         subcommands = {ClientCommands.class, MinerCommands.class, ConfigCommands.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success (for watch: the job completed)", "1:the job failed or was canceled",
-                "2:usage: a bad option or argument", "3:authentication: no key, a bad key, or the wrong role",
-                "4:not found: no such job, file or share (or results gone)",
-                "5:conflict: the job is in the wrong state for this", "6:network or server error",
-                "7:verification failed: a downloaded file does not match its checksum"})
+        exitCodeList = {
+            "0:success (for watch: the job completed)",
+            "1:the job failed or was canceled",
+            "2:usage: a bad option or argument",
+            "3:authentication: no key, a bad key, or the wrong role",
+            "4:not found: no such job, file or share (or results gone)",
+            "5:conflict: the job is in the wrong state for this",
+            "6:network or server error",
+            "7:verification failed: a downloaded file does not match its checksum"
+        })
 public class Aitbc implements Runnable {
     static final int EXIT_OK = 0;
     static final int EXIT_JOB_FAILED = 1;
@@ -32,7 +40,10 @@ public class Aitbc implements Runnable {
     static final int EXIT_NETWORK = 6;
     static final int EXIT_VERIFY = 7;
 
-    @Option(names = "--url", scope = ScopeType.INHERIT, description = "Coordinator URL (default: AITBC_URL, config, http://localhost:8000)")
+    @Option(
+            names = "--url",
+            scope = ScopeType.INHERIT,
+            description = "Coordinator URL (default: AITBC_URL, config, http://localhost:8000)")
     String url;
 
     @Option(names = "--api-key", scope = ScopeType.INHERIT, description = "API key (default: AITBC_API_KEY or config)")
@@ -43,6 +54,7 @@ public class Aitbc implements Runnable {
 
     /** The process's streams and environment, so that tests can run commands in-process. */
     final InputStream in;
+
     final PrintStream out;
     final PrintStream err;
     final Map<String, String> env;

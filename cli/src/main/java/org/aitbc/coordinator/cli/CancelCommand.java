@@ -12,7 +12,10 @@ import picocli.CommandLine.Option;
  * {@code aitbc client cancel}: asks first unless {@code --force}; a job whose miner still runs it
  * becomes "canceling", and a job that already ended gives the guide's "cancellation failed".
  */
-@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job (asks for confirmation unless --force).")
+@Command(
+        name = "cancel",
+        mixinStandardHelpOptions = true,
+        description = "Cancel a job (asks for confirmation unless --force).")
 class CancelCommand extends ClientCommand.OneJob {
     @Option(names = "--force", description = "Do not ask")
     boolean force;
@@ -36,9 +39,10 @@ class CancelCommand extends ClientCommand.OneJob {
             return;
         }
         JobView j = Http.JSONB.fromJson(body, JobView.class);
-        out().println("canceling".equals(j.cancellation())
-                ? "Job " + jobId + " is canceling: its miner is stopping it."
-                : "Job " + jobId + " canceled.");
+        out().println(
+                        "canceling".equals(j.cancellation())
+                                ? "Job " + jobId + " is canceling: its miner is stopping it."
+                                : "Job " + jobId + " canceled.");
     }
 
     /** Asks on the terminal; only "y" or "yes" confirms. */
@@ -51,6 +55,7 @@ class CancelCommand extends ClientCommand.OneJob {
         } catch (IOException e) {
             answer = null;
         }
-        return answer != null && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
+        return answer != null
+                && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
     }
 }

@@ -8,12 +8,25 @@ import picocli.CommandLine.ParentCommand;
  * {@link SubmitCommands}, {@link FollowCommands}, {@link HistoryCommands}, {@link CancelCommand} and
  * {@link ResultCommands}; what they share is in {@link ClientCommand} and {@link Format}.
  */
-@Command(name = "client", mixinStandardHelpOptions = true, description = "Submit, follow, list and cancel jobs; download, verify, share and delete results.",
-        subcommands = {SubmitCommands.Submit.class, SubmitCommands.BatchSubmit.class, FollowCommands.Status.class,
-                HistoryCommands.Get.class, FollowCommands.Watch.class, HistoryCommands.ListJobs.class,
-                HistoryCommands.Export.class, HistoryCommands.Stats.class, CancelCommand.class,
-                ResultCommands.Download.class, ResultCommands.Share.class, ResultCommands.Verify.class,
-                ResultCommands.Delete.class})
+@Command(
+        name = "client",
+        mixinStandardHelpOptions = true,
+        description = "Submit, follow, list and cancel jobs; download, verify, share and delete results.",
+        subcommands = {
+            SubmitCommands.Submit.class,
+            SubmitCommands.BatchSubmit.class,
+            FollowCommands.Status.class,
+            HistoryCommands.Get.class,
+            FollowCommands.Watch.class,
+            HistoryCommands.ListJobs.class,
+            HistoryCommands.Export.class,
+            HistoryCommands.Stats.class,
+            CancelCommand.class,
+            ResultCommands.Download.class,
+            ResultCommands.Share.class,
+            ResultCommands.Verify.class,
+            ResultCommands.Delete.class
+        })
 class ClientCommands {
     @ParentCommand
     Aitbc root;

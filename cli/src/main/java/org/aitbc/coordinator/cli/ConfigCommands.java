@@ -6,7 +6,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code aitbc config set coordinator_url|api_key VALUE} and {@code aitbc config show}. */
-@Command(name = "config", mixinStandardHelpOptions = true, description = "Show or change the saved coordinator URL and API key (~/.aitbc/config).",
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
+        description = "Show or change the saved coordinator URL and API key (~/.aitbc/config).",
         subcommands = {ConfigCommands.Set.class, ConfigCommands.Show.class})
 class ConfigCommands {
     @ParentCommand
@@ -26,7 +29,8 @@ class ConfigCommands {
         @Override
         public void run() {
             if (!name.equals("coordinator_url") && !name.equals("api_key")) {
-                throw new CliException(Aitbc.EXIT_USAGE, "unknown setting " + name + "; use coordinator_url or api_key");
+                throw new CliException(
+                        Aitbc.EXIT_USAGE, "unknown setting " + name + "; use coordinator_url or api_key");
             }
             Settings s = parent.root.settings();
             Properties p = s.load();
@@ -36,7 +40,10 @@ class ConfigCommands {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print the settings in effect (the key masked).")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Print the settings in effect (the key masked).")
     static class Show implements Runnable {
         @ParentCommand
         ConfigCommands parent;

@@ -61,8 +61,11 @@ final class ExecJob {
             Path stderr = work.resolve("stderr.log");
             Path stdin = work.resolve("payload.json");
             Files.writeString(stdin, payload == null ? "null" : payload.toString());
-            ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).directory(work.toFile())
-                    .redirectInput(stdin.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", command)
+                    .directory(work.toFile())
+                    .redirectInput(stdin.toFile())
+                    .redirectOutput(stdout.toFile())
+                    .redirectError(stderr.toFile());
             pb.environment().put("AITBC_JOB_ID", id);
             pb.environment().put("AITBC_ARTIFACTS_DIR", artifacts.toString());
             try {
@@ -107,9 +110,14 @@ final class ExecJob {
     }
 
     private void complete(String output) {
-        http.send("POST", "/v1/miners/" + id + "/result", Json.createObjectBuilder()
-                .add("result", Json.createObjectBuilder().add("output", output))
-                .add("metrics", Json.createObjectBuilder().add("seconds", seconds)).build().toString());
+        http.send(
+                "POST",
+                "/v1/miners/" + id + "/result",
+                Json.createObjectBuilder()
+                        .add("result", Json.createObjectBuilder().add("output", output))
+                        .add("metrics", Json.createObjectBuilder().add("seconds", seconds))
+                        .build()
+                        .toString());
         out.println("job " + id + " completed");
     }
 

@@ -21,8 +21,7 @@ final class FeedWatch {
     private static final String CLOSED = "\u0000closed";
     private static final int RECONNECTS = 5;
 
-    private FeedWatch() {
-    }
+    private FeedWatch() {}
 
     /** The exit code once the job ends, or null when the feed cannot be used ({@code last[0]} = last event seen). */
     static Integer follow(ClientCommand cmd, String jobId, long[] last) {
@@ -34,11 +33,21 @@ final class FeedWatch {
             BlockingQueue<String> messages = new LinkedBlockingQueue<>();
             WebSocket socket;
             try {
-                socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                        .header("X-Api-Key", http.key()).buildAsync(URI.create(ws), new Collector(messages))
+                socket = HttpClient.newHttpClient()
+                        .newWebSocketBuilder()
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .header("X-Api-Key", http.key())
+                        .buildAsync(URI.create(ws), new Collector(messages))
                         .get(15, TimeUnit.SECONDS);
-                socket.sendText(Json.createObjectBuilder().add("action", "subscribe").add("job_id", jobId)
-                        .add("after_event_id", last[0]).build().toString(), true).get(10, TimeUnit.SECONDS);
+                socket.sendText(
+                                Json.createObjectBuilder()
+                                        .add("action", "subscribe")
+                                        .add("job_id", jobId)
+                                        .add("after_event_id", last[0])
+                                        .build()
+                                        .toString(),
+                                true)
+                        .get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 failures++;
                 Aitbc.sleep(500L * failures);
@@ -57,7 +66,8 @@ final class FeedWatch {
                     String type = o.getString("type", "");
                     if (type.equals("subscribed") && jobId.equals(o.getString("job_id", null))) {
                         subscribed = true;
-                    } else if (subscribed && o.containsKey("event_id")
+                    } else if (subscribed
+                            && o.containsKey("event_id")
                             && (type.equals("status") || type.equals("progress"))) {
                         EventView e = Http.JSONB.fromJson(text, EventView.class);
                         if (e.eventId() <= last[0]) {

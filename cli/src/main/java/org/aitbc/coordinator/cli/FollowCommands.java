@@ -10,8 +10,7 @@ import picocli.CommandLine.Option;
  * the WebSocket feed ({@link FeedWatch}) with polling the events as the fallback.
  */
 final class FollowCommands {
-    private FollowCommands() {
-    }
+    private FollowCommands() {}
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "A job's status and progress.")
     static class Status extends ClientCommand.OneJob {
@@ -21,9 +20,15 @@ final class FollowCommands {
         }
     }
 
-    @Command(name = "watch", mixinStandardHelpOptions = true, description = "Follow a job live until it ends. Exit 0 when it completes, 1 when it fails or is canceled.")
+    @Command(
+            name = "watch",
+            mixinStandardHelpOptions = true,
+            description = "Follow a job live until it ends. Exit 0 when it completes, 1 when it fails or is canceled.")
     static class Watch extends ClientCommand.OneJob {
-        @Option(names = "--interval-ms", defaultValue = "1000", description = "When polling: how often to ask for new events")
+        @Option(
+                names = "--interval-ms",
+                defaultValue = "1000",
+                description = "When polling: how often to ask for new events")
         long intervalMs;
 
         @Option(names = "--poll", description = "Poll for events instead of using the live WebSocket feed")
@@ -91,8 +96,12 @@ final class FollowCommands {
         while (true) {
             EventList events;
             try {
-                events = cmd.http().send("GET", Http.query("/v1/jobs/" + Http.q(jobId) + "/events", "after", after),
-                        null, EventList.class);
+                events = cmd.http()
+                        .send(
+                                "GET",
+                                Http.query("/v1/jobs/" + Http.q(jobId) + "/events", "after", after),
+                                null,
+                                EventList.class);
                 failures = 0;
             } catch (CliException e) {
                 if (e.exitCode != Aitbc.EXIT_NETWORK || ++failures > 30) {

@@ -8,8 +8,7 @@ import org.aitbc.coordinator.wire.JobView;
 
 /** How the client commands show values to a person: amounts, missing values, a job, a progress bar. */
 final class Format {
-    private Format() {
-    }
+    private Format() {}
 
     static String money(BigDecimal d) {
         return d == null ? "-" : d.stripTrailingZeros().toPlainString() + " AITBC";
@@ -46,9 +45,15 @@ final class Format {
             if (j.error() != null) {
                 rows.put("Error", j.error().code() + ": " + or(j.error().message()));
             }
-            rows.put("Result", j.result().available() ? j.result().sizeBytes() + " bytes, sha256 " + j.result().sha256()
-                    + ", kept until " + j.result().expiresAt() : j.result().deletedAt() != null ? "deleted at "
-                    + j.result().deletedAt() : "not available");
+            rows.put(
+                    "Result",
+                    j.result().available()
+                            ? j.result().sizeBytes() + " bytes, sha256 "
+                                    + j.result().sha256() + ", kept until "
+                                    + j.result().expiresAt()
+                            : j.result().deletedAt() != null
+                                    ? "deleted at " + j.result().deletedAt()
+                                    : "not available");
         }
         rows.forEach((k, v) -> out.printf("%-22s %s%n", k + ":", v));
     }

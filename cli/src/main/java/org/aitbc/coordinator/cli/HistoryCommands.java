@@ -14,10 +14,12 @@ import picocli.CommandLine.Option;
 
 /** The job history: {@code aitbc client get}, {@code list}, {@code export} and {@code stats}. */
 final class HistoryCommands {
-    private HistoryCommands() {
-    }
+    private HistoryCommands() {}
 
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Everything about a job: times, costs, result.")
+    @Command(
+            name = "get",
+            mixinStandardHelpOptions = true,
+            description = "Everything about a job: times, costs, result.")
     static class Get extends ClientCommand.OneJob {
         @Override
         public void run() {
@@ -44,23 +46,35 @@ final class HistoryCommands {
 
         @Override
         public void run() {
-            String body = http().send("GET", Http.query("/v1/jobs", "limit", limit, "status", status, "days", days,
-                    "from", from, "to", to), null);
+            String body = http().send(
+                            "GET",
+                            Http.query(
+                                    "/v1/jobs", "limit", limit, "status", status, "days", days, "from", from, "to", to),
+                            null);
             if (printedAsJson(body)) {
                 return;
             }
             JobList list = Http.JSONB.fromJson(body, JobList.class);
             out().printf("%-30s %-10s %5s %-16s %-25s %s%n", "JOB ID", "STATUS", "PROG", "MODEL", "CREATED", "COST");
             for (JobView j : list.jobs()) {
-                out().printf("%-30s %-10s %4d%% %-16s %-25s %s%n", j.jobId(), j.status(), j.progress(),
-                        Format.or(j.model()), j.createdAt(),
-                        Format.money(j.cost() != null ? j.cost() : j.estimatedCost()));
+                out().printf(
+                                "%-30s %-10s %4d%% %-16s %-25s %s%n",
+                                j.jobId(),
+                                j.status(),
+                                j.progress(),
+                                Format.or(j.model()),
+                                j.createdAt(),
+                                Format.money(j.cost() != null ? j.cost() : j.estimatedCost()));
             }
-            out().println(list.jobs().size() + " of " + list.total() + " jobs" + (list.hasMore() ? " (more with --limit)" : ""));
+            out().println(list.jobs().size() + " of " + list.total() + " jobs"
+                    + (list.hasMore() ? " (more with --limit)" : ""));
         }
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Export the job history to a file, streamed.")
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
+            description = "Export the job history to a file, streamed.")
     static class Export extends ClientCommand {
         @Option(names = "--format", defaultValue = "json", description = "json or csv")
         String format;
@@ -76,10 +90,10 @@ final class HistoryCommands {
 
         @Override
         public void run() {
-            String q = Http.query("/v1/jobs/export", "format", format, "status", status, "from", dates.from,
-                    "to", dates.to);
+            String q = Http.query(
+                    "/v1/jobs/export", "format", format, "status", status, "from", dates.from, "to", dates.to);
             try (InputStream in = http().stream(q);
-                 OutputStream file = Files.newOutputStream(output)) {
+                    OutputStream file = Files.newOutputStream(output)) {
                 long n = in.transferTo(file);
                 if (json()) {
                     out().println("{\"output\":\"" + output + "\",\"bytes\":" + n + "}");
@@ -92,7 +106,10 @@ final class HistoryCommands {
         }
     }
 
-    @Command(name = "stats", mixinStandardHelpOptions = true, description = "Jobs submitted, success rate, average completion time, total spent.")
+    @Command(
+            name = "stats",
+            mixinStandardHelpOptions = true,
+            description = "Jobs submitted, success rate, average completion time, total spent.")
     static class Stats extends ClientCommand {
         @Mixin
         ClientCommand.Dates dates;
@@ -105,10 +122,12 @@ final class HistoryCommands {
             }
             JobStats s = Http.JSONB.fromJson(body, JobStats.class);
             out().println("Total jobs submitted:    " + s.totalJobs());
-            out().println("Success rate:            " + (s.successRate() == null ? "-"
-                    : String.format("%.1f%%", s.successRate() * 100)));
-            out().println("Average completion time: " + (s.averageCompletionSeconds() == null ? "-"
-                    : String.format("%.1f s", s.averageCompletionSeconds())));
+            out().println("Success rate:            "
+                    + (s.successRate() == null ? "-" : String.format("%.1f%%", s.successRate() * 100)));
+            out().println("Average completion time: "
+                    + (s.averageCompletionSeconds() == null
+                            ? "-"
+                            : String.format("%.1f s", s.averageCompletionSeconds())));
             out().println("Total spent:             " + Format.money(s.totalSpent()));
             out().println("By status:               " + s.byStatus());
         }

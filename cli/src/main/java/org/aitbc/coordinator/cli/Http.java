@@ -30,7 +30,8 @@ import org.aitbc.coordinator.wire.WireJson;
  */
 final class Http {
     static final Jsonb JSONB = JsonbBuilder.create(WireJson.config());
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     final String url;
     private final String key;
@@ -56,7 +57,10 @@ final class Http {
         for (int i = 0; i < namesAndValues.length; i += 2) {
             Object value = namesAndValues[i + 1];
             if (value != null) {
-                b.append(b.indexOf("?") < 0 ? '?' : '&').append(namesAndValues[i]).append('=').append(q(value.toString()));
+                b.append(b.indexOf("?") < 0 ? '?' : '&')
+                        .append(namesAndValues[i])
+                        .append('=')
+                        .append(q(value.toString()));
             }
         }
         return b.toString();
@@ -70,7 +74,8 @@ final class Http {
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(10))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path))
+                .timeout(Duration.ofMinutes(10))
                 .header("X-Api-Key", key);
         extraHeaders.forEach(b::header);
         return b;
@@ -82,8 +87,9 @@ final class Http {
         if (jsonBody != null) {
             b.header("Content-Type", "application/json");
         }
-        b.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(jsonBody));
+        b.method(
+                method,
+                jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
         HttpResponse<String> r = exchange(b.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() >= 400) {
             throw failure(r.statusCode(), r.body());
@@ -111,16 +117,23 @@ final class Http {
         } catch (IOException e) {
             throw new CliException(Aitbc.EXIT_USAGE, "cannot read " + file);
         }
-        HttpRequest.BodyPublisher body = size == 0 ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
-                    try {
-                        return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }), size);
-        HttpResponse<String> r = exchange(request(path).header("Content-Type", "application/octet-stream").PUT(body)
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.BodyPublisher body = size == 0
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> {
+                            try {
+                                return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }),
+                        size);
+        HttpResponse<String> r = exchange(
+                request(path)
+                        .header("Content-Type", "application/octet-stream")
+                        .PUT(body)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() >= 400 && r.statusCode() != 404 && r.statusCode() != 405) {
             throw failure(r.statusCode(), r.body());
         }

@@ -15,7 +15,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code aitbc miner run}: a reference miner, so the whole system can be tried without GPUs. */
-@Command(name = "miner", mixinStandardHelpOptions = true, description = "Run a reference miner.", subcommands = MinerCommands.Run.class)
+@Command(
+        name = "miner",
+        mixinStandardHelpOptions = true,
+        description = "Run a reference miner.",
+        subcommands = MinerCommands.Run.class)
 class MinerCommands {
     @ParentCommand
     Aitbc root;
@@ -29,17 +33,26 @@ class MinerCommands {
     /** Reports the job failed; the message is cut to the 2,000 characters the API takes. */
     static void fail(Http http, String jobId, String code, String message) {
         String text = message == null ? "" : message.length() > 2000 ? message.substring(0, 2000) : message;
-        http.send("POST", "/v1/miners/" + jobId + "/fail", Json.createObjectBuilder().add("error_code", code)
-                .add("error_message", text).build().toString());
+        http.send(
+                "POST",
+                "/v1/miners/" + jobId + "/fail",
+                Json.createObjectBuilder()
+                        .add("error_code", code)
+                        .add("error_message", text)
+                        .build()
+                        .toString());
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, description = "Register, then claim jobs and run each: a local command (--exec) or a "
-            + "simulation (--simulate). The command runs in a folder of its own, deleted after the job; it gets the "
-            + "job's payload as JSON on standard input, its id in AITBC_JOB_ID, and a folder AITBC_ARTIFACTS_DIR "
-            + "whose files are uploaded as artifacts/... (symbolic links are not followed: they are skipped); its "
-            + "stdout and stderr are uploaded as logs/stdout.log and logs/stderr.log, and its stdout is the job's "
-            + "output. A command that cannot start or exits non-zero fails the job; a canceled job's command is "
-            + "stopped.")
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
+            description = "Register, then claim jobs and run each: a local command (--exec) or a "
+                    + "simulation (--simulate). The command runs in a folder of its own, deleted after the job; it gets the "
+                    + "job's payload as JSON on standard input, its id in AITBC_JOB_ID, and a folder AITBC_ARTIFACTS_DIR "
+                    + "whose files are uploaded as artifacts/... (symbolic links are not followed: they are skipped); its "
+                    + "stdout and stderr are uploaded as logs/stdout.log and logs/stderr.log, and its stdout is the job's "
+                    + "output. A command that cannot start or exits non-zero fails the job; a canceled job's command is "
+                    + "stopped.")
     static class Run implements Runnable {
         @ParentCommand
         MinerCommands parent;
@@ -74,10 +87,16 @@ class MinerCommands {
         @Option(names = "--region", description = "Region to announce")
         String region;
 
-        @Option(names = "--max-jobs", defaultValue = "0", description = "Stop after this many jobs (0: run until stopped)")
+        @Option(
+                names = "--max-jobs",
+                defaultValue = "0",
+                description = "Stop after this many jobs (0: run until stopped)")
         int maxJobs;
 
-        @Option(names = "--idle-exit-seconds", defaultValue = "0", description = "Stop after this long without a job (0: never)")
+        @Option(
+                names = "--idle-exit-seconds",
+                defaultValue = "0",
+                description = "Stop after this long without a job (0: never)")
         int idleExit;
 
         private final Set<String> canceled = ConcurrentHashMap.newKeySet();
@@ -93,34 +112,47 @@ class MinerCommands {
             for (int i = 0; i < gpuCount; i++) {
                 gpus.add(Json.createObjectBuilder().add("name", gpu).add("memory_mb", gpuMemoryMb));
             }
-            var body = Json.createObjectBuilder().add("capabilities", Json.createObjectBuilder().add("gpus", gpus)
-                    .add("models", Json.createArrayBuilder(models)).add("gpu_count", gpuCount)).add("concurrency", 1);
+            var body = Json.createObjectBuilder()
+                    .add(
+                            "capabilities",
+                            Json.createObjectBuilder()
+                                    .add("gpus", gpus)
+                                    .add("models", Json.createArrayBuilder(models))
+                                    .add("gpu_count", gpuCount))
+                    .add("concurrency", 1);
             if (region != null) {
                 body.add("region", region);
             }
-            MinerAnswers.Registered reg = http.send("POST", "/v1/miners/register", body.build().toString(),
-                    MinerAnswers.Registered.class);
+            MinerAnswers.Registered reg =
+                    http.send("POST", "/v1/miners/register", body.build().toString(), MinerAnswers.Registered.class);
             root.out.println("miner " + reg.minerId() + " registered at " + http.url);
             ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "aitbc-heartbeat");
                 t.setDaemon(true);
                 return t;
             });
-            beats.scheduleWithFixedDelay(() -> {
-                try {
-                    MinerAnswers.Heartbeat hb = http.send("POST", "/v1/miners/heartbeat",
-                            "{\"inflight\":0,\"status\":\"ONLINE\"}", MinerAnswers.Heartbeat.class);
-                    canceled.addAll(hb.cancelJobIds());
-                } catch (RuntimeException e) {
-                    // The next beat tries again; a job's own calls report a lost lease.
-                }
-            }, 0, 2, TimeUnit.SECONDS);
+            beats.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            MinerAnswers.Heartbeat hb = http.send(
+                                    "POST",
+                                    "/v1/miners/heartbeat",
+                                    "{\"inflight\":0,\"status\":\"ONLINE\"}",
+                                    MinerAnswers.Heartbeat.class);
+                            canceled.addAll(hb.cancelJobIds());
+                        } catch (RuntimeException e) {
+                            // The next beat tries again; a job's own calls report a lost lease.
+                        }
+                    },
+                    0,
+                    2,
+                    TimeUnit.SECONDS);
             try {
                 int done = 0;
                 long idleSince = System.currentTimeMillis();
                 while (maxJobs == 0 || done < maxJobs) {
-                    MinerAnswers.Assignment job = http.send("POST", "/v1/miners/poll", "{\"max_wait_seconds\":5}",
-                            MinerAnswers.Assignment.class);
+                    MinerAnswers.Assignment job = http.send(
+                            "POST", "/v1/miners/poll", "{\"max_wait_seconds\":5}", MinerAnswers.Assignment.class);
                     if (job == null) {
                         if (idleExit > 0 && System.currentTimeMillis() - idleSince > idleExit * 1000L) {
                             break;
@@ -142,8 +174,14 @@ class MinerCommands {
         }
 
         private boolean progress(Http http, String jobId, int percent, String message) {
-            MinerAnswers.Progress p = http.send("POST", "/v1/miners/" + jobId + "/progress",
-                    Json.createObjectBuilder().add("progress", percent).add("message", message).build().toString(),
+            MinerAnswers.Progress p = http.send(
+                    "POST",
+                    "/v1/miners/" + jobId + "/progress",
+                    Json.createObjectBuilder()
+                            .add("progress", percent)
+                            .add("message", message)
+                            .build()
+                            .toString(),
                     MinerAnswers.Progress.class);
             return p.cancelRequested() || canceled.contains(jobId);
         }
@@ -159,14 +197,25 @@ class MinerCommands {
                         return;
                     }
                 }
-                http.send("POST", "/v1/miners/" + id + "/result", Json.createObjectBuilder()
-                        .add("result", Json.createObjectBuilder().add("output", "simulated output of " + id))
-                        .add("metrics", Json.createObjectBuilder().add("simulated", true)).build().toString());
+                http.send(
+                        "POST",
+                        "/v1/miners/" + id + "/result",
+                        Json.createObjectBuilder()
+                                .add("result", Json.createObjectBuilder().add("output", "simulated output of " + id))
+                                .add("metrics", Json.createObjectBuilder().add("simulated", true))
+                                .build()
+                                .toString());
                 parent.root.out.println("job " + id + " completed");
                 return;
             }
-            new ExecJob(http, id, exec, parent.root.out, parent.root.err, (percent, message) -> progress(http, id, percent,
-                    message)).run(job.payload());
+            new ExecJob(
+                            http,
+                            id,
+                            exec,
+                            parent.root.out,
+                            parent.root.err,
+                            (percent, message) -> progress(http, id, percent, message))
+                    .run(job.payload());
         }
     }
 }

@@ -19,16 +19,20 @@ import picocli.CommandLine.Option;
 
 /** A job's results: {@code aitbc client download}, {@code share}, {@code verify} and {@code delete}. */
 final class ResultCommands {
-    private ResultCommands() {
-    }
+    private ResultCommands() {}
 
-    @Command(name = "download", mixinStandardHelpOptions = true, description = "Download a job's results into DIR/job_<ID>/ and check every file.")
+    @Command(
+            name = "download",
+            mixinStandardHelpOptions = true,
+            description = "Download a job's results into DIR/job_<ID>/ and check every file.")
     static class Download extends ClientCommand.OneJob {
         @Option(names = "--output", defaultValue = ".", description = "Folder to unpack into (default: here)")
         Path output;
 
-        @Option(names = "--checksum", description = "Also write output.sha256 here (for sha256sum -c output.sha256 in "
-                + "this folder) and into the job folder")
+        @Option(
+                names = "--checksum",
+                description = "Also write output.sha256 here (for sha256sum -c output.sha256 in "
+                        + "this folder) and into the job folder")
         boolean checksum;
 
         @Override
@@ -60,7 +64,9 @@ final class ResultCommands {
                     String expected = line.substring(0, 64);
                     String path = line.substring(66);
                     Path f = dir.resolve(path).normalize();
-                    if (!f.startsWith(dir) || !Files.isRegularFile(f) || !sha256(f).equals(expected)) {
+                    if (!f.startsWith(dir)
+                            || !Files.isRegularFile(f)
+                            || !sha256(f).equals(expected)) {
                         throw new CliException(Aitbc.EXIT_VERIFY, path + " does not match its checksum");
                     }
                     checked++;
@@ -71,17 +77,24 @@ final class ResultCommands {
                     here = writeHere(sums, dir);
                 }
                 if (json()) {
-                    JsonObjectBuilder o = Json.createObjectBuilder().add("job_id", jobId).add("directory", dir.toString())
+                    JsonObjectBuilder o = Json.createObjectBuilder()
+                            .add("job_id", jobId)
+                            .add("directory", dir.toString())
                             .add("files_verified", checked);
                     if (checksum) {
-                        var files = Json.createArrayBuilder().add(dir.resolve("output.sha256").toString());
+                        var files = Json.createArrayBuilder()
+                                .add(dir.resolve("output.sha256").toString());
                         o.add("checksum_files", here == null ? files : files.add(here.toString()));
                     }
                     out().println(o.build());
                 } else {
                     out().println("Downloaded to " + shown + ": " + checked + " files, all match their SHA-256"
-                            + (!checksum ? "" : here == null ? "; " + shown.resolve("output.sha256") + " written"
-                            : "; output.sha256 written here and in " + shown + " (sha256sum -c output.sha256)"));
+                            + (!checksum
+                                    ? ""
+                                    : here == null
+                                            ? "; " + shown.resolve("output.sha256") + " written"
+                                            : "; output.sha256 written here and in " + shown
+                                                    + " (sha256sum -c output.sha256)"));
                 }
             } catch (IOException e) {
                 throw new CliException(Aitbc.EXIT_NETWORK, "download failed: " + e.getMessage());
@@ -96,11 +109,16 @@ final class ResultCommands {
          */
         private Path writeHere(String sums, Path dir) {
             Path here = Path.of("").toAbsolutePath();
-            String prefix = (dir.startsWith(here) ? here.relativize(dir) : dir).toString().replace('\\', '/') + "/";
+            String prefix = (dir.startsWith(here) ? here.relativize(dir) : dir)
+                            .toString()
+                            .replace('\\', '/') + "/";
             StringBuilder b = new StringBuilder();
             for (String line : sums.split("\n")) {
                 if (!line.isBlank()) {
-                    b.append(line, 0, 66).append(prefix).append(line.substring(66)).append('\n');
+                    b.append(line, 0, 66)
+                            .append(prefix)
+                            .append(line.substring(66))
+                            .append('\n');
                 }
             }
             Path file = here.resolve("output.sha256");
@@ -108,7 +126,9 @@ final class ResultCommands {
                 Files.writeString(file, b);
                 return file;
             } catch (IOException e) {
-                root().err.println("aitbc: cannot write " + file + " (" + e.getMessage() + "); the job folder has its own");
+                root().err
+                        .println("aitbc: cannot write " + file + " (" + e.getMessage()
+                                + "); the job folder has its own");
                 return null;
             }
         }
@@ -120,7 +140,8 @@ final class ResultCommands {
             boolean tty = System.console() != null && !json();
             long done = 0;
             int shown = -1;
-            try (InputStream in = r.body(); OutputStream file = Files.newOutputStream(zip)) {
+            try (InputStream in = r.body();
+                    OutputStream file = Files.newOutputStream(zip)) {
                 byte[] buf = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buf)) > 0) {
@@ -172,15 +193,25 @@ final class ResultCommands {
         }
     }
 
-    @Command(name = "share", mixinStandardHelpOptions = true, description = "Create a link that downloads the results without a key.")
+    @Command(
+            name = "share",
+            mixinStandardHelpOptions = true,
+            description = "Create a link that downloads the results without a key.")
     static class Share extends ClientCommand.OneJob {
         @Option(names = "--expires", description = "How long: 30m, 12h, 7d (default 7d, at most 90d)")
         String expires;
 
         @Override
         public void run() {
-            String body = http().send("POST", jobPath("/share"),
-                    expires == null ? "{}" : Json.createObjectBuilder().add("expires", expires).build().toString());
+            String body = http().send(
+                            "POST",
+                            jobPath("/share"),
+                            expires == null
+                                    ? "{}"
+                                    : Json.createObjectBuilder()
+                                            .add("expires", expires)
+                                            .build()
+                                            .toString());
             if (printedAsJson(body)) {
                 return;
             }
@@ -190,7 +221,10 @@ final class ResultCommands {
         }
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true, description = "Have the coordinator re-check the stored files against their checksums.")
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
+            description = "Have the coordinator re-check the stored files against their checksums.")
     static class Verify extends ClientCommand.OneJob {
         @Override
         public void run() {
@@ -199,18 +233,25 @@ final class ResultCommands {
             if (!printedAsJson(body)) {
                 for (JsonValue f : v.getJsonArray("files")) {
                     JsonObject o = f.asJsonObject();
-                    out().printf("%-4s %s (%d bytes)%n", o.getBoolean("ok") ? "OK" : "BAD", o.getString("path"),
-                            o.getJsonNumber("size_bytes").longValue());
+                    out().printf(
+                                    "%-4s %s (%d bytes)%n",
+                                    o.getBoolean("ok") ? "OK" : "BAD",
+                                    o.getString("path"),
+                                    o.getJsonNumber("size_bytes").longValue());
                 }
                 out().println(v.getBoolean("verified") ? "All files verified." : "Verification FAILED.");
             }
             if (!v.getBoolean("verified")) {
-                throw new CliException(Aitbc.EXIT_VERIFY, "some files of job " + jobId + " do not match their checksums");
+                throw new CliException(
+                        Aitbc.EXIT_VERIFY, "some files of job " + jobId + " do not match their checksums");
             }
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a job's stored results (the job stays in the history).")
+    @Command(
+            name = "delete",
+            mixinStandardHelpOptions = true,
+            description = "Delete a job's stored results (the job stays in the history).")
     static class Delete extends ClientCommand.OneJob {
         @Override
         public void run() {

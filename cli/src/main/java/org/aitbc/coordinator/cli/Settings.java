@@ -24,7 +24,9 @@ final class Settings {
 
     Path file() {
         String configured = env.get("AITBC_CONFIG");
-        return configured != null ? Paths.get(configured) : Paths.get(System.getProperty("user.home"), ".aitbc", "config");
+        return configured != null
+                ? Paths.get(configured)
+                : Paths.get(System.getProperty("user.home"), ".aitbc", "config");
     }
 
     Properties load() {
@@ -55,14 +57,17 @@ final class Settings {
     }
 
     String url(String option) {
-        String u = option != null ? option : env.getOrDefault("AITBC_URL", load().getProperty("coordinator_url", DEFAULT_URL));
+        String u = option != null
+                ? option
+                : env.getOrDefault("AITBC_URL", load().getProperty("coordinator_url", DEFAULT_URL));
         return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }
 
     String key(String option) {
         String k = option != null ? option : env.getOrDefault("AITBC_API_KEY", load().getProperty("api_key"));
         if (k == null || k.isBlank()) {
-            throw new CliException(Aitbc.EXIT_AUTH, "no API key: use --api-key, AITBC_API_KEY or 'aitbc config set api_key KEY'");
+            throw new CliException(
+                    Aitbc.EXIT_AUTH, "no API key: use --api-key, AITBC_API_KEY or 'aitbc config set api_key KEY'");
         }
         return k;
     }

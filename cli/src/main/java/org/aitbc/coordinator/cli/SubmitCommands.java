@@ -16,8 +16,7 @@ import picocli.CommandLine.Option;
 
 /** Submitting: {@code aitbc client submit} (one job, optionally followed to its end) and {@code batch-submit}. */
 final class SubmitCommands {
-    private SubmitCommands() {
-    }
+    private SubmitCommands() {}
 
     @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a job.")
     static class Submit extends ClientCommand {
@@ -109,7 +108,10 @@ final class SubmitCommands {
         }
     }
 
-    @Command(name = "batch-submit", mixinStandardHelpOptions = true, description = "Submit every job of a JSON array file, all or none.")
+    @Command(
+            name = "batch-submit",
+            mixinStandardHelpOptions = true,
+            description = "Submit every job of a JSON array file, all or none.")
     static class BatchSubmit extends ClientCommand {
         @Option(names = "--jobs-file", required = true, description = "A JSON array of submissions")
         Path file;

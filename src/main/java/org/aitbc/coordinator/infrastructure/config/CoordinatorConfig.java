@@ -23,45 +23,161 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class CoordinatorConfig {
-    @Inject @ConfigProperty(name = "aitbc.dev.mode") boolean devMode;
-    @Inject @ConfigProperty(name = "aitbc.admin.key") Optional<String> adminKey;
-    @Inject @ConfigProperty(name = "aitbc.lease.seconds") int leaseSeconds;
-    @Inject @ConfigProperty(name = "aitbc.max.attempts") int maxAttempts;
-    @Inject @ConfigProperty(name = "aitbc.sweep.interval.seconds") int sweepIntervalSeconds;
-    @Inject @ConfigProperty(name = "aitbc.sweep.batch.size") int sweepBatchSize;
-    @Inject @ConfigProperty(name = "aitbc.poll.max.wait.seconds") int pollMaxWaitSeconds;
-    @Inject @ConfigProperty(name = "aitbc.job.default.timeout.seconds") int defaultTimeoutSeconds;
-    @Inject @ConfigProperty(name = "aitbc.job.default.ttl.seconds") int defaultTtlSeconds;
-    @Inject @ConfigProperty(name = "aitbc.job.input.max.bytes") int inputMaxBytes;
-    @Inject @ConfigProperty(name = "aitbc.request.max.bytes") int requestMaxBytes;
-    @Inject @ConfigProperty(name = "aitbc.batch.max.jobs") int batchMaxJobs;
-    @Inject @ConfigProperty(name = "aitbc.rate.free.per.minute") int rateFreeMinute;
-    @Inject @ConfigProperty(name = "aitbc.rate.free.per.hour") int rateFreeHour;
-    @Inject @ConfigProperty(name = "aitbc.rate.pro.per.minute") int rateProMinute;
-    @Inject @ConfigProperty(name = "aitbc.rate.pro.per.hour") int rateProHour;
-    @Inject @ConfigProperty(name = "aitbc.rate.enterprise.per.minute") int rateEnterpriseMinute;
-    @Inject @ConfigProperty(name = "aitbc.rate.enterprise.per.hour") int rateEnterpriseHour;
-    @Inject @ConfigProperty(name = "aitbc.rate.miner.per.minute") int rateMinerMinute;
-    @Inject @ConfigProperty(name = "aitbc.rate.miner.per.hour") int rateMinerHour;
-    @Inject @ConfigProperty(name = "aitbc.rate.admin.per.minute") int rateAdminMinute;
-    @Inject @ConfigProperty(name = "aitbc.rate.admin.per.hour") int rateAdminHour;
-    @Inject @ConfigProperty(name = "aitbc.pricing.gpu.rates") String gpuRatesText;
-    @Inject @ConfigProperty(name = "aitbc.pricing.default.rate") BigDecimal defaultRate;
-    @Inject @ConfigProperty(name = "aitbc.pricing.priority.low") BigDecimal multLow;
-    @Inject @ConfigProperty(name = "aitbc.pricing.priority.normal") BigDecimal multNormal;
-    @Inject @ConfigProperty(name = "aitbc.pricing.priority.high") BigDecimal multHigh;
-    @Inject @ConfigProperty(name = "aitbc.pricing.priority.urgent") BigDecimal multUrgent;
-    @Inject @ConfigProperty(name = "aitbc.pricing.model.seconds") String modelSecondsText;
-    @Inject @ConfigProperty(name = "aitbc.pricing.storage.per.gb.day") BigDecimal storagePerGbDay;
-    @Inject @ConfigProperty(name = "aitbc.retention.free") String retentionFree;
-    @Inject @ConfigProperty(name = "aitbc.retention.pro") String retentionPro;
-    @Inject @ConfigProperty(name = "aitbc.retention.enterprise") String retentionEnterprise;
-    @Inject @ConfigProperty(name = "aitbc.health.sweeper.stale.seconds") int sweeperStaleSeconds;
-    @Inject @ConfigProperty(name = "aitbc.results.dir") Optional<String> resultsDir;
-    @Inject @ConfigProperty(name = "aitbc.results.max.file.bytes") long resultsMaxFileBytes;
-    @Inject @ConfigProperty(name = "aitbc.retention.sweep.interval.seconds") int retentionSweepIntervalSeconds;
-    @Inject @ConfigProperty(name = "aitbc.retention.batch.size") int retentionBatchSize;
-    @Inject @ConfigProperty(name = "aitbc.share.default.expiry") String shareDefaultExpiry;
+    @Inject
+    @ConfigProperty(name = "aitbc.dev.mode")
+    boolean devMode;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.admin.key")
+    Optional<String> adminKey;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.lease.seconds")
+    int leaseSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.max.attempts")
+    int maxAttempts;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.sweep.interval.seconds")
+    int sweepIntervalSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.sweep.batch.size")
+    int sweepBatchSize;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.poll.max.wait.seconds")
+    int pollMaxWaitSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.job.default.timeout.seconds")
+    int defaultTimeoutSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.job.default.ttl.seconds")
+    int defaultTtlSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.job.input.max.bytes")
+    int inputMaxBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.request.max.bytes")
+    int requestMaxBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.batch.max.jobs")
+    int batchMaxJobs;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.free.per.minute")
+    int rateFreeMinute;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.free.per.hour")
+    int rateFreeHour;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.pro.per.minute")
+    int rateProMinute;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.pro.per.hour")
+    int rateProHour;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.enterprise.per.minute")
+    int rateEnterpriseMinute;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.enterprise.per.hour")
+    int rateEnterpriseHour;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.miner.per.minute")
+    int rateMinerMinute;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.miner.per.hour")
+    int rateMinerHour;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.admin.per.minute")
+    int rateAdminMinute;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.admin.per.hour")
+    int rateAdminHour;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.gpu.rates")
+    String gpuRatesText;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.default.rate")
+    BigDecimal defaultRate;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.priority.low")
+    BigDecimal multLow;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.priority.normal")
+    BigDecimal multNormal;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.priority.high")
+    BigDecimal multHigh;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.priority.urgent")
+    BigDecimal multUrgent;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.model.seconds")
+    String modelSecondsText;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.pricing.storage.per.gb.day")
+    BigDecimal storagePerGbDay;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.retention.free")
+    String retentionFree;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.retention.pro")
+    String retentionPro;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.retention.enterprise")
+    String retentionEnterprise;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.health.sweeper.stale.seconds")
+    int sweeperStaleSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.dir")
+    Optional<String> resultsDir;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.max.file.bytes")
+    long resultsMaxFileBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.retention.sweep.interval.seconds")
+    int retentionSweepIntervalSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.retention.batch.size")
+    int retentionBatchSize;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.share.default.expiry")
+    String shareDefaultExpiry;
 
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
@@ -75,7 +191,8 @@ public class CoordinatorConfig {
         Map<String, Long> seconds = new LinkedHashMap<>();
         pairs(modelSecondsText).forEach((k, v) -> seconds.put(k, Long.parseLong(v)));
         modelSeconds = Collections.unmodifiableMap(seconds);
-        retention = new RetentionPolicy(duration("aitbc.retention.free", retentionFree),
+        retention = new RetentionPolicy(
+                duration("aitbc.retention.free", retentionFree),
                 duration("aitbc.retention.pro", retentionPro),
                 duration("aitbc.retention.enterprise", retentionEnterprise));
     }
@@ -107,31 +224,97 @@ public class CoordinatorConfig {
         return name == null ? "" : name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
     }
 
-    public boolean devMode() { return devMode; }
-    public Optional<String> adminKey() { return adminKey.filter(k -> !k.isBlank()); }
-    public Duration lease() { return Duration.ofSeconds(leaseSeconds); }
-    public int maxAttempts() { return maxAttempts; }
-    public int sweepIntervalSeconds() { return sweepIntervalSeconds; }
-    public int sweepBatchSize() { return sweepBatchSize; }
-    public int pollMaxWaitSeconds() { return pollMaxWaitSeconds; }
-    public int defaultTimeoutSeconds() { return defaultTimeoutSeconds; }
-    public int defaultTtlSeconds() { return defaultTtlSeconds; }
-    public int inputMaxBytes() { return inputMaxBytes; }
-    public int requestMaxBytes() { return requestMaxBytes; }
-    public int batchMaxJobs() { return batchMaxJobs; }
-    public Map<String, BigDecimal> gpuRates() { return gpuRates; }
-    public BigDecimal defaultRate() { return defaultRate; }
-    public Map<String, Long> modelSeconds() { return modelSeconds; }
-    public BigDecimal storagePerGbDay() { return storagePerGbDay; }
-    public RetentionPolicy retention() { return retention; }
-    public int sweeperStaleSeconds() { return sweeperStaleSeconds; }
+    public boolean devMode() {
+        return devMode;
+    }
+
+    public Optional<String> adminKey() {
+        return adminKey.filter(k -> !k.isBlank());
+    }
+
+    public Duration lease() {
+        return Duration.ofSeconds(leaseSeconds);
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    public int sweepIntervalSeconds() {
+        return sweepIntervalSeconds;
+    }
+
+    public int sweepBatchSize() {
+        return sweepBatchSize;
+    }
+
+    public int pollMaxWaitSeconds() {
+        return pollMaxWaitSeconds;
+    }
+
+    public int defaultTimeoutSeconds() {
+        return defaultTimeoutSeconds;
+    }
+
+    public int defaultTtlSeconds() {
+        return defaultTtlSeconds;
+    }
+
+    public int inputMaxBytes() {
+        return inputMaxBytes;
+    }
+
+    public int requestMaxBytes() {
+        return requestMaxBytes;
+    }
+
+    public int batchMaxJobs() {
+        return batchMaxJobs;
+    }
+
+    public Map<String, BigDecimal> gpuRates() {
+        return gpuRates;
+    }
+
+    public BigDecimal defaultRate() {
+        return defaultRate;
+    }
+
+    public Map<String, Long> modelSeconds() {
+        return modelSeconds;
+    }
+
+    public BigDecimal storagePerGbDay() {
+        return storagePerGbDay;
+    }
+
+    public RetentionPolicy retention() {
+        return retention;
+    }
+
+    public int sweeperStaleSeconds() {
+        return sweeperStaleSeconds;
+    }
     /** Where result files live, when configured; else the store picks its default. */
-    public Optional<String> resultsDir() { return resultsDir.filter(s -> !s.isBlank()); }
-    public long resultsMaxFileBytes() { return resultsMaxFileBytes; }
-    public int retentionSweepIntervalSeconds() { return retentionSweepIntervalSeconds; }
-    public int retentionBatchSize() { return retentionBatchSize; }
+    public Optional<String> resultsDir() {
+        return resultsDir.filter(s -> !s.isBlank());
+    }
+
+    public long resultsMaxFileBytes() {
+        return resultsMaxFileBytes;
+    }
+
+    public int retentionSweepIntervalSeconds() {
+        return retentionSweepIntervalSeconds;
+    }
+
+    public int retentionBatchSize() {
+        return retentionBatchSize;
+    }
     /** The validity of a share link whose request names none, as text ({@code 7d}); checked like a requested one. */
-    public String shareDefaultExpiry() { return shareDefaultExpiry; }
+    public String shareDefaultExpiry() {
+        return shareDefaultExpiry;
+    }
 
     public BigDecimal multiplier(Priority p) {
         return switch (p) {

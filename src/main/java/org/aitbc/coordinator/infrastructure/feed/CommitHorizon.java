@@ -40,12 +40,10 @@ public final class CommitHorizon {
     }
 
     /** The outcome of one read: how many of the ids read are released (a prefix), and the gaps skipped. */
-    public record Advance(int released, List<Range> skipped) {
-    }
+    public record Advance(int released, List<Range> skipped) {}
 
     /** A read saw {@code highId}; ids below it that were missing were numbered before {@code seenNanos}. */
-    private record Checkpoint(long highId, long seenNanos, long ticketBound) {
-    }
+    private record Checkpoint(long highId, long seenNanos, long ticketBound) {}
 
     private final long graceNanos;
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();

@@ -1,7 +1,5 @@
 package org.aitbc.coordinator.infrastructure.feed;
 
-import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
-import org.aitbc.coordinator.infrastructure.persistence.SqlDialect;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
@@ -19,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.JobEvent;
+import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
+import org.aitbc.coordinator.infrastructure.persistence.SqlDialect;
 
 /**
  * The one dispatcher of job events on this server: a managed thread that reads the event table
@@ -43,6 +43,7 @@ public class EventFeed {
     private static final long RECHECK_EVERY_MS = 500;
     /** Larger skipped runs are sequence jumps (e.g. after a crash), not transactions: not rechecked. */
     private static final long RECHECK_MAX_RANGE = 1000;
+
     private static final int RECHECK_MAX_RANGES = 200;
 
     /** Receives events on the dispatcher thread, in id order. */
@@ -79,8 +80,7 @@ public class EventFeed {
     private final List<Skipped> skipped = new ArrayList<>();
     private long lastRecheckNanos;
 
-    private record Skipped(CommitHorizon.Range range, long untilNanos, Set<Long> seen) {
-    }
+    private record Skipped(CommitHorizon.Range range, long untilNanos, Set<Long> seen) {}
 
     void onCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) JobsChanged change) {
         signal();
@@ -170,7 +170,8 @@ public class EventFeed {
         for (CommitHorizon.Range r : advance.skipped()) {
             gaps.gapsSkipped(r.size());
             if (r.size() <= RECHECK_MAX_RANGE && skipped.size() < RECHECK_MAX_RANGES) {
-                skipped.add(new Skipped(r, now + TimeUnit.MILLISECONDS.toNanos(settings.gapRecheckMs()), new HashSet<>()));
+                skipped.add(
+                        new Skipped(r, now + TimeUnit.MILLISECONDS.toNanos(settings.gapRecheckMs()), new HashSet<>()));
             }
         }
         if (advance.released() > 0) {

@@ -19,42 +19,58 @@ public class EventLog {
 
     /** The highest event id so far, 0 for none. */
     public long maxId() {
-        Long max = em.createQuery("SELECT MAX(e.id) FROM JobEvent e", Long.class).getSingleResult();
+        Long max =
+                em.createQuery("SELECT MAX(e.id) FROM JobEvent e", Long.class).getSingleResult();
         return max == null ? 0 : max;
     }
 
     /** The next events after {@code afterId}, in id order. */
     public List<JobEvent> after(long afterId, int max) {
         return em.createQuery("SELECT e FROM JobEvent e WHERE e.id > :a ORDER BY e.id", JobEvent.class)
-                .setParameter("a", afterId).setMaxResults(max).getResultList();
+                .setParameter("a", afterId)
+                .setMaxResults(max)
+                .getResultList();
     }
 
     /** Events with ids in {@code from..to}, in id order. */
     public List<JobEvent> between(long from, long to) {
         return em.createQuery("SELECT e FROM JobEvent e WHERE e.id >= :f AND e.id <= :t ORDER BY e.id", JobEvent.class)
-                .setParameter("f", from).setParameter("t", to).getResultList();
+                .setParameter("f", from)
+                .setParameter("t", to)
+                .getResultList();
     }
 
     /** One job's events in {@code (after, upTo]}, in id order. */
     public List<JobEvent> ofJob(String jobId, long after, long upTo, int max) {
-        return em.createQuery("SELECT e FROM JobEvent e WHERE e.jobId = :j AND e.id > :a AND e.id <= :u ORDER BY e.id",
+        return em.createQuery(
+                        "SELECT e FROM JobEvent e WHERE e.jobId = :j AND e.id > :a AND e.id <= :u ORDER BY e.id",
                         JobEvent.class)
-                .setParameter("j", jobId).setParameter("a", after).setParameter("u", upTo)
-                .setMaxResults(max).getResultList();
+                .setParameter("j", jobId)
+                .setParameter("a", after)
+                .setParameter("u", upTo)
+                .setMaxResults(max)
+                .getResultList();
     }
 
     /** One client's events in {@code (after, upTo]}, in id order. */
     public List<JobEvent> ofClient(String clientId, long after, long upTo, int max) {
-        return em.createQuery("SELECT e FROM JobEvent e WHERE e.clientId = :c AND e.id > :a AND e.id <= :u ORDER BY e.id",
+        return em.createQuery(
+                        "SELECT e FROM JobEvent e WHERE e.clientId = :c AND e.id > :a AND e.id <= :u ORDER BY e.id",
                         JobEvent.class)
-                .setParameter("c", clientId).setParameter("a", after).setParameter("u", upTo)
-                .setMaxResults(max).getResultList();
+                .setParameter("c", clientId)
+                .setParameter("a", after)
+                .setParameter("u", upTo)
+                .setMaxResults(max)
+                .getResultList();
     }
 
     /** Everyone's events in {@code (after, upTo]}, in id order (for admin keys). */
     public List<JobEvent> ofAll(long after, long upTo, int max) {
         return em.createQuery("SELECT e FROM JobEvent e WHERE e.id > :a AND e.id <= :u ORDER BY e.id", JobEvent.class)
-                .setParameter("a", after).setParameter("u", upTo).setMaxResults(max).getResultList();
+                .setParameter("a", after)
+                .setParameter("u", upTo)
+                .setMaxResults(max)
+                .getResultList();
     }
 
     /** Which of these accounts have been revoked since their sessions opened. */
@@ -63,6 +79,7 @@ public class EventLog {
             return List.of();
         }
         return em.createQuery("SELECT a.id FROM Account a WHERE a.id IN :ids AND a.revokedMs IS NOT NULL", String.class)
-                .setParameter("ids", accountIds).getResultList();
+                .setParameter("ids", accountIds)
+                .getResultList();
     }
 }

@@ -1,7 +1,5 @@
 package org.aitbc.coordinator.infrastructure.feed;
 
-import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
-import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -9,6 +7,8 @@ import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
+import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
 
 /**
  * Tickets for the transactions on this server that write job events, so that the event feed
@@ -31,8 +31,8 @@ public class EventWriters {
     @Resource(lookup = "java:comp/TransactionSynchronizationRegistry")
     TransactionSynchronizationRegistry transactions;
 
-    private final WriterTickets tickets = new WriterTickets(MAX_OPEN,
-            t -> LOG.warning(() -> "event writer ticket " + t + " was never returned; released it"));
+    private final WriterTickets tickets = new WriterTickets(
+            MAX_OPEN, t -> LOG.warning(() -> "event writer ticket " + t + " was never returned; released it"));
 
     void onChange(@Observes JobsChanged change) {
         if (transactions.getTransactionKey() == null || transactions.getResource(KEY) != null) {
@@ -43,8 +43,7 @@ public class EventWriters {
             transactions.putResource(KEY, ticket);
             transactions.registerInterposedSynchronization(new Synchronization() {
                 @Override
-                public void beforeCompletion() {
-                }
+                public void beforeCompletion() {}
 
                 @Override
                 public void afterCompletion(int status) {

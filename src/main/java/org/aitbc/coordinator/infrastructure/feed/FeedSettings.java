@@ -10,25 +10,83 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class FeedSettings {
-    @Inject @ConfigProperty(name = "aitbc.ws.idle.timeout.seconds") int idleTimeoutSeconds;
-    @Inject @ConfigProperty(name = "aitbc.ws.ping.interval.seconds") int pingIntervalSeconds;
-    @Inject @ConfigProperty(name = "aitbc.ws.auth.timeout.seconds") int authTimeoutSeconds;
-    @Inject @ConfigProperty(name = "aitbc.ws.queue.max") int queueMax;
-    @Inject @ConfigProperty(name = "aitbc.ws.send.timeout.seconds") int sendTimeoutSeconds;
-    @Inject @ConfigProperty(name = "aitbc.ws.max.subscriptions") int maxSubscriptions;
-    @Inject @ConfigProperty(name = "aitbc.ws.replay.page.size") int replayPageSize;
-    @Inject @ConfigProperty(name = "aitbc.ws.poll.interval.ms") int pollIntervalMs;
-    @Inject @ConfigProperty(name = "aitbc.ws.gap.grace.ms") int gapGraceMs;
-    @Inject @ConfigProperty(name = "aitbc.ws.gap.recheck.seconds") int gapRecheckSeconds;
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.idle.timeout.seconds")
+    int idleTimeoutSeconds;
 
-    public long idleTimeoutMs() { return idleTimeoutSeconds * 1000L; }
-    public long pingIntervalMs() { return pingIntervalSeconds * 1000L; }
-    public long authTimeoutMs() { return authTimeoutSeconds * 1000L; }
-    public int queueMax() { return Math.max(2, queueMax); }
-    public long sendTimeoutMs() { return sendTimeoutSeconds * 1000L; }
-    public int maxSubscriptions() { return maxSubscriptions; }
-    public int replayPageSize() { return Math.max(1, replayPageSize); }
-    public long pollIntervalMs() { return Math.max(1, pollIntervalMs); }
-    public long gapGraceMs() { return Math.max(0, gapGraceMs); }
-    public long gapRecheckMs() { return gapRecheckSeconds * 1000L; }
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.ping.interval.seconds")
+    int pingIntervalSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.auth.timeout.seconds")
+    int authTimeoutSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.queue.max")
+    int queueMax;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.send.timeout.seconds")
+    int sendTimeoutSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.max.subscriptions")
+    int maxSubscriptions;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.replay.page.size")
+    int replayPageSize;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.poll.interval.ms")
+    int pollIntervalMs;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.gap.grace.ms")
+    int gapGraceMs;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.gap.recheck.seconds")
+    int gapRecheckSeconds;
+
+    public long idleTimeoutMs() {
+        return idleTimeoutSeconds * 1000L;
+    }
+
+    public long pingIntervalMs() {
+        return pingIntervalSeconds * 1000L;
+    }
+
+    public long authTimeoutMs() {
+        return authTimeoutSeconds * 1000L;
+    }
+
+    public int queueMax() {
+        return Math.max(2, queueMax);
+    }
+
+    public long sendTimeoutMs() {
+        return sendTimeoutSeconds * 1000L;
+    }
+
+    public int maxSubscriptions() {
+        return maxSubscriptions;
+    }
+
+    public int replayPageSize() {
+        return Math.max(1, replayPageSize);
+    }
+
+    public long pollIntervalMs() {
+        return Math.max(1, pollIntervalMs);
+    }
+
+    public long gapGraceMs() {
+        return Math.max(0, gapGraceMs);
+    }
+
+    public long gapRecheckMs() {
+        return gapRecheckSeconds * 1000L;
+    }
 }

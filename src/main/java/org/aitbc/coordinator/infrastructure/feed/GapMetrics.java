@@ -24,9 +24,11 @@ public class GapMetrics {
 
     @PostConstruct
     void init() {
-        gapIds = counter("aitbc.ws.feed.gap.ids.skipped",
+        gapIds = counter(
+                "aitbc.ws.feed.gap.ids.skipped",
                 "Event ids the feed skipped as never committed (rolled back or unused)");
-        late = counter("aitbc.ws.feed.events.late",
+        late = counter(
+                "aitbc.ws.feed.events.late",
                 "Events that committed after their id had been skipped; delivered out of order");
     }
 
@@ -35,7 +37,8 @@ public class GapMetrics {
     }
 
     private Counter counter(String name, String description) {
-        return registry.counter(Metadata.builder().withName(name).withDescription(description).build());
+        return registry.counter(
+                Metadata.builder().withName(name).withDescription(description).build());
     }
 
     void gapsSkipped(long ids) {

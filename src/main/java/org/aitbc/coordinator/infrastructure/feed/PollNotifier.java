@@ -1,9 +1,9 @@
 package org.aitbc.coordinator.infrastructure.feed;
 
-import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
+import org.aitbc.coordinator.infrastructure.persistence.JobsChanged;
 
 /**
  * Wakes long-polling miners on this server when a job was queued here. It only shortens the

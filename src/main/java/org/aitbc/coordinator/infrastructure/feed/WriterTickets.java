@@ -15,6 +15,7 @@ public final class WriterTickets {
     private final LongConsumer expired;
     /** Open tickets and when each was issued. */
     private final TreeMap<Long, Long> open = new TreeMap<>();
+
     private long issued;
 
     public WriterTickets(long maxOpenNanos, LongConsumer expired) {

@@ -1,15 +1,15 @@
 package org.aitbc.coordinator.infrastructure.observability;
 
-import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
-import jakarta.ejb.Singleton;
-import jakarta.ejb.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
 import jakarta.inject.Inject;
 import java.util.EnumMap;
 import java.util.Map;
 import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.eclipse.microprofile.metrics.Tag;
@@ -35,7 +35,10 @@ public class JobStateGauges {
 
     @PostConstruct
     void register() {
-        Metadata meta = Metadata.builder().withName("aitbc.jobs").withDescription("Jobs by state").build();
+        Metadata meta = Metadata.builder()
+                .withName("aitbc.jobs")
+                .withDescription("Jobs by state")
+                .build();
         for (JobState s : JobState.values()) {
             registry.gauge(meta, this, g -> g.count(s), new Tag("state", s.wire()));
         }

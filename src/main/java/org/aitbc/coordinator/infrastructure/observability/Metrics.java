@@ -42,10 +42,16 @@ public class Metrics {
         bytesStored = counter("aitbc.results.bytes.stored", "Bytes of result packages sealed");
         resultsPurged = counter("aitbc.results.purged", "Result packages deleted (retention or on request)");
         bytesPurged = counter("aitbc.results.bytes.purged", "Bytes of result packages deleted");
-        queueWait = registry.histogram(Metadata.builder().withName("aitbc.jobs.queue.wait")
-                .withDescription("Time from submission to claim").withUnit("milliseconds").build());
-        runTime = registry.histogram(Metadata.builder().withName("aitbc.jobs.run.time")
-                .withDescription("Time from start to the end of a job").withUnit("milliseconds").build());
+        queueWait = registry.histogram(Metadata.builder()
+                .withName("aitbc.jobs.queue.wait")
+                .withDescription("Time from submission to claim")
+                .withUnit("milliseconds")
+                .build());
+        runTime = registry.histogram(Metadata.builder()
+                .withName("aitbc.jobs.run.time")
+                .withDescription("Time from start to the end of a job")
+                .withUnit("milliseconds")
+                .build());
     }
 
     /** Created at start-up, so that the counters show zero before the first job rather than nothing. */
@@ -54,7 +60,8 @@ public class Metrics {
     }
 
     private Counter counter(String name, String description) {
-        return registry.counter(Metadata.builder().withName(name).withDescription(description).build());
+        return registry.counter(
+                Metadata.builder().withName(name).withDescription(description).build());
     }
 
     public void submitted(int n) {

@@ -17,8 +17,7 @@ public class ClusterLock {
     @Column(name = "NAME", length = 100)
     private String name;
 
-    protected ClusterLock() {
-    }
+    protected ClusterLock() {}
 
     public ClusterLock(String name) {
         this.name = name;

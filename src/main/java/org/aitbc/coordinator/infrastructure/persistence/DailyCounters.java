@@ -57,7 +57,8 @@ public class DailyCounters {
         String q = "SELECT s FROM DailyStats s WHERE s.epochDay >= :from AND s.epochDay <= :to"
                 + (clientId == null ? "" : " AND s.clientId = :client");
         TypedQuery<DailyStats> tq = em.createQuery(q, DailyStats.class)
-                .setParameter("from", fromDay).setParameter("to", toDay);
+                .setParameter("from", fromDay)
+                .setParameter("to", toDay);
         if (clientId != null) {
             tq.setParameter("client", clientId);
         }
@@ -71,7 +72,8 @@ public class DailyCounters {
      */
     public long count(JobQuery query) {
         Collection<JobState> states = query.states() == null || query.states().isEmpty()
-                ? EnumSet.allOf(JobState.class) : EnumSet.copyOf(query.states());
+                ? EnumSet.allOf(JobState.class)
+                : EnumSet.copyOf(query.states());
         List<JobState> ended = new ArrayList<>();
         long n = 0;
         for (JobState s : states) {
@@ -88,8 +90,8 @@ public class DailyCounters {
     public Map<JobState, Long> countByState() {
         Map<JobState, Long> counts = new EnumMap<>(JobState.class);
         for (JobState s : JobState.values()) {
-            counts.put(s, s.isFinal() ? endedFromCounters(null, List.of(s), null, null)
-                    : countRows(null, s, null, null));
+            counts.put(
+                    s, s.isFinal() ? endedFromCounters(null, List.of(s), null, null) : countRows(null, s, null, null));
         }
         return counts;
     }

@@ -13,14 +13,15 @@ import java.sql.SQLTransientConnectionException;
  * Retry-After, and they are never retried as if they were lost races.
  */
 public final class DatabaseFailures {
-    private DatabaseFailures() {
-    }
+    private DatabaseFailures() {}
 
     public static boolean isUnavailable(Throwable e) {
         int depth = 0;
         for (Throwable t = e; t != null && depth < 30; t = t.getCause() == t ? null : t.getCause(), depth++) {
-            if (t instanceof SQLNonTransientConnectionException || t instanceof SQLTransientConnectionException
-                    || t instanceof SQLRecoverableException || t instanceof ConnectException) {
+            if (t instanceof SQLNonTransientConnectionException
+                    || t instanceof SQLTransientConnectionException
+                    || t instanceof SQLRecoverableException
+                    || t instanceof ConnectException) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {

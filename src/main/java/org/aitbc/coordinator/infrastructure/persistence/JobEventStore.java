@@ -29,8 +29,8 @@ public class JobEventStore {
         if (events.isEmpty()) {
             return events;
         }
-        boolean queued = events.stream().anyMatch(
-                e -> JobState.PENDING.wire().equals(e.getStatus()) && JobEvent.STATUS.equals(e.getType()));
+        boolean queued = events.stream()
+                .anyMatch(e -> JobState.PENDING.wire().equals(e.getStatus()) && JobEvent.STATUS.equals(e.getType()));
         // Fired before the inserts: the event feed's in-transaction observer must learn of this
         // transaction before the database hands out its event ids (see EventWriters).
         changed.fire(new JobsChanged(queued));
@@ -47,7 +47,11 @@ public class JobEventStore {
 
     /** One job's events after {@code afterId}, in id order. */
     public List<JobEvent> events(String jobId, long afterId, int max) {
-        return em.createQuery("SELECT e FROM JobEvent e WHERE e.jobId = :j AND e.id > :after ORDER BY e.id", JobEvent.class)
-                .setParameter("j", jobId).setParameter("after", afterId).setMaxResults(max).getResultList();
+        return em.createQuery(
+                        "SELECT e FROM JobEvent e WHERE e.jobId = :j AND e.id > :after ORDER BY e.id", JobEvent.class)
+                .setParameter("j", jobId)
+                .setParameter("after", afterId)
+                .setMaxResults(max)
+                .getResultList();
     }
 }

@@ -23,16 +23,20 @@ public class JobLeases {
     EntityManager em;
 
     public long countLeasedBy(String minerId) {
-        return em.createQuery("SELECT COUNT(j) FROM Job j WHERE j.lease.minerId = :m AND j.state IN :leased",
-                        Long.class)
-                .setParameter("m", minerId).setParameter("leased", LEASED).getSingleResult();
+        return em.createQuery(
+                        "SELECT COUNT(j) FROM Job j WHERE j.lease.minerId = :m AND j.state IN :leased", Long.class)
+                .setParameter("m", minerId)
+                .setParameter("leased", LEASED)
+                .getSingleResult();
     }
 
     /** Extends the leases of all jobs a miner holds; one statement. */
     public int renewLeases(String minerId, long untilMs) {
         return em.createQuery("UPDATE Job j SET j.lease.expiresMs = :until, j.version = j.version + 1"
                         + " WHERE j.lease.minerId = :m AND j.state IN :leased")
-                .setParameter("until", untilMs).setParameter("m", minerId).setParameter("leased", LEASED)
+                .setParameter("until", untilMs)
+                .setParameter("m", minerId)
+                .setParameter("leased", LEASED)
                 .executeUpdate();
     }
 
@@ -43,28 +47,38 @@ public class JobLeases {
     public int extendAllLeases(long untilMs) {
         return em.createQuery("UPDATE Job j SET j.lease.expiresMs = :until, j.version = j.version + 1"
                         + " WHERE j.state IN :leased AND j.lease.expiresMs < :until")
-                .setParameter("until", untilMs).setParameter("leased", LEASED).executeUpdate();
+                .setParameter("until", untilMs)
+                .setParameter("leased", LEASED)
+                .executeUpdate();
     }
 
     /** The miner's jobs whose client asked to cancel: the heartbeat tells the miner to stop them. */
     public List<String> cancelingJobsOf(String minerId) {
-        return em.createQuery("SELECT j.id FROM Job j WHERE j.lease.minerId = :m AND j.state = :s ORDER BY j.id",
+        return em.createQuery(
+                        "SELECT j.id FROM Job j WHERE j.lease.minerId = :m AND j.state = :s ORDER BY j.id",
                         String.class)
-                .setParameter("m", minerId).setParameter("s", JobState.CANCELING).setMaxResults(1000)
+                .setParameter("m", minerId)
+                .setParameter("s", JobState.CANCELING)
+                .setMaxResults(1000)
                 .getResultList();
     }
 
     /** Ids of jobs whose lease ran out, whose run deadline passed, or that nobody claimed in time. */
     public List<String> overdue(long nowMs, int max) {
         List<String> ids = new ArrayList<>();
-        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :leased AND j.lease.expiresMs < :now",
-                        String.class)
-                .setParameter("leased", LEASED).setParameter("now", nowMs).setMaxResults(max).getResultList());
-        ids.addAll(em.createQuery("SELECT j.id FROM Job j WHERE j.state IN :states AND j.deadlineMs < :now",
-                        String.class)
-                .setParameter("states",
-                        List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
-                .setParameter("now", nowMs).setMaxResults(max).getResultList());
+        ids.addAll(em.createQuery(
+                        "SELECT j.id FROM Job j WHERE j.state IN :leased AND j.lease.expiresMs < :now", String.class)
+                .setParameter("leased", LEASED)
+                .setParameter("now", nowMs)
+                .setMaxResults(max)
+                .getResultList());
+        ids.addAll(em.createQuery(
+                        "SELECT j.id FROM Job j WHERE j.state IN :states AND j.deadlineMs < :now", String.class)
+                .setParameter(
+                        "states", List.of(JobState.PENDING, JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING))
+                .setParameter("now", nowMs)
+                .setMaxResults(max)
+                .getResultList());
         return ids.stream().distinct().toList();
     }
 }

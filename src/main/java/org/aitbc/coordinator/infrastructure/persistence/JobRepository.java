@@ -61,7 +61,8 @@ public class JobRepository {
      */
     public void saveEvents(Job job) {
         List<JobEvent> saved = events.append(job);
-        if (!saved.isEmpty() && job.getState().isFinal()
+        if (!saved.isEmpty()
+                && job.getState().isFinal()
                 && JobEvent.STATUS.equals(saved.get(saved.size() - 1).getType())) {
             counters.countEnded(job);
         }
@@ -70,7 +71,9 @@ public class JobRepository {
     public Job findByIdempotencyKey(String clientId, String key) {
         List<Job> found = em.createQuery(
                         "SELECT j FROM Job j WHERE j.clientId = :c AND j.idempotencyKey = :k", Job.class)
-                .setParameter("c", clientId).setParameter("k", key).getResultList();
+                .setParameter("c", clientId)
+                .setParameter("k", key)
+                .getResultList();
         return found.isEmpty() ? null : found.get(0);
     }
 
@@ -119,17 +122,22 @@ public class JobRepository {
 
     /** The same query as {@link #claimCandidates} in Derby's SQL, read without locks. */
     private List<String> uncommittedCandidates(Miner miner, List<String> types, List<String> models, int max) {
-        StringBuilder sql = new StringBuilder("SELECT ID FROM JOB WHERE STATE = ? AND GPU_COUNT <= ? AND MIN_VRAM_GB <= ?");
-        List<Object> args = new ArrayList<>(List.of(JobState.PENDING.name(), Math.max(1, miner.getGpuCount()),
-                miner.getMaxVramGb()));
+        StringBuilder sql =
+                new StringBuilder("SELECT ID FROM JOB WHERE STATE = ? AND GPU_COUNT <= ? AND MIN_VRAM_GB <= ?");
+        List<Object> args = new ArrayList<>(
+                List.of(JobState.PENDING.name(), Math.max(1, miner.getGpuCount()), miner.getMaxVramGb()));
         if (types.isEmpty()) {
             sql.append(" AND GPU_TYPE IS NULL");
         } else {
-            sql.append(" AND (GPU_TYPE IS NULL OR GPU_TYPE IN (").append(marks(types.size())).append("))");
+            sql.append(" AND (GPU_TYPE IS NULL OR GPU_TYPE IN (")
+                    .append(marks(types.size()))
+                    .append("))");
             args.addAll(types);
         }
         if (!models.isEmpty()) {
-            sql.append(" AND (MODEL IS NULL OR MODEL IN (").append(marks(models.size())).append("))");
+            sql.append(" AND (MODEL IS NULL OR MODEL IN (")
+                    .append(marks(models.size()))
+                    .append("))");
             args.addAll(models);
         }
         if (miner.getRegion() == null) {
@@ -178,8 +186,9 @@ public class JobRepository {
         return merged.size() > limit ? new ArrayList<>(merged.subList(0, limit)) : merged;
     }
 
-    private static final Comparator<Job> NEWEST_FIRST =
-            Comparator.comparingLong(Job::getCreatedMs).thenComparing(Job::getId).reversed();
+    private static final Comparator<Job> NEWEST_FIRST = Comparator.comparingLong(Job::getCreatedMs)
+            .thenComparing(Job::getId)
+            .reversed();
 
     /**
      * Two steps: the page's ids from a covering index alone (client, state, created, id), then
@@ -189,7 +198,9 @@ public class JobRepository {
      * PostgreSQL chooses the index itself.
      */
     private List<Job> pageOf(JobQuery query, int limit) {
-        JobState state = query.states() == null || query.states().isEmpty() ? null : query.states().iterator().next();
+        JobState state = query.states() == null || query.states().isEmpty()
+                ? null
+                : query.states().iterator().next();
         String index = query.clientId() == null
                 ? (state == null ? "IX_JOB_NEWEST" : null)
                 : (state == null ? "IX_JOB_CLIENT_NEWEST" : "IX_JOB_CLIENT_STATE_NEWEST");
@@ -224,13 +235,15 @@ public class JobRepository {
         }
         sql.append(" ORDER BY CREATED_MS DESC, ID DESC");
         @SuppressWarnings("unchecked")
-        List<Object> rows = nativeQuery(sql.toString(), params).setMaxResults(limit).getResultList();
+        List<Object> rows =
+                nativeQuery(sql.toString(), params).setMaxResults(limit).getResultList();
         if (rows.isEmpty()) {
             return new ArrayList<>();
         }
         List<String> ids = rows.stream().map(String::valueOf).toList();
         List<Job> found = new ArrayList<>(em.createQuery("SELECT j FROM Job j WHERE j.id IN :ids", Job.class)
-                .setParameter("ids", ids).getResultList());
+                .setParameter("ids", ids)
+                .getResultList());
         found.sort(NEWEST_FIRST);
         return found;
     }

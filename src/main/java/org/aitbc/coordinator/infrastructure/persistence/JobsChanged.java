@@ -8,5 +8,4 @@ package org.aitbc.coordinator.infrastructure.persistence;
  *
  * @param queued whether a job became pending (submitted, or requeued after a lost lease)
  */
-public record JobsChanged(boolean queued) {
-}
+public record JobsChanged(boolean queued) {}

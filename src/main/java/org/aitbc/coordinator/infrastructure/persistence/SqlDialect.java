@@ -24,8 +24,7 @@ public class SqlDialect {
 
     private volatile Kind kind;
 
-    private record Kind(boolean derby, boolean embedded) {
-    }
+    private record Kind(boolean derby, boolean embedded) {}
 
     private Kind kind() {
         Kind k = kind;
@@ -33,7 +32,8 @@ public class SqlDialect {
             try (Connection c = dataSource.getConnection()) {
                 DatabaseMetaData meta = c.getMetaData();
                 String url = meta.getURL();
-                k = new Kind(meta.getDatabaseProductName().toLowerCase(Locale.ROOT).contains("derby"),
+                k = new Kind(
+                        meta.getDatabaseProductName().toLowerCase(Locale.ROOT).contains("derby"),
                         url != null && url.startsWith("jdbc:derby:") && !url.startsWith("jdbc:derby://"));
             } catch (SQLException e) {
                 return new Kind(false, false);

@@ -1,11 +1,11 @@
 package org.aitbc.coordinator.infrastructure.persistence;
 
-import java.sql.SQLException;
-import java.sql.SQLTransactionRollbackException;
-import java.sql.SQLTransientException;
 import jakarta.persistence.LockTimeoutException;
 import jakarta.persistence.OptimisticLockException;
 import jakarta.persistence.PessimisticLockException;
+import java.sql.SQLException;
+import java.sql.SQLTransactionRollbackException;
+import java.sql.SQLTransientException;
 
 /**
  * Recognises failures that mean "another transaction got there first" (deadlock victim, lock
@@ -14,8 +14,7 @@ import jakarta.persistence.PessimisticLockException;
  * transaction inserted the same row first.
  */
 public final class TransientFailures {
-    private TransientFailures() {
-    }
+    private TransientFailures() {}
 
     public static boolean isConflict(Throwable e) {
         if (DatabaseFailures.isUnavailable(e)) {
@@ -23,8 +22,10 @@ public final class TransientFailures {
             return false;
         }
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof OptimisticLockException || t instanceof PessimisticLockException
-                    || t instanceof LockTimeoutException || t instanceof SQLTransactionRollbackException
+            if (t instanceof OptimisticLockException
+                    || t instanceof PessimisticLockException
+                    || t instanceof LockTimeoutException
+                    || t instanceof SQLTransactionRollbackException
                     || t instanceof SQLTransientException
                     // The container rolled the transaction back at commit (e.g. it waited too long
                     // for a lock): nothing was changed, so running it again is safe.
@@ -32,9 +33,11 @@ public final class TransientFailures {
                     || t instanceof jakarta.transaction.RollbackException) {
                 return true;
             }
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("40") || "55P03".equals(sql.getSQLState())
-                    || "23505".equals(sql.getSQLState()))) {
+            if (t instanceof SQLException sql
+                    && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("40")
+                            || "55P03".equals(sql.getSQLState())
+                            || "23505".equals(sql.getSQLState()))) {
                 return true;
             }
             if (t.getClass().getName().endsWith("OptimisticLockException")) {

@@ -11,8 +11,7 @@ public final class Ids {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
-    private Ids() {
-    }
+    private Ids() {}
 
     /** {@code prefix} + {@code length} random characters of [a-z0-9] (about 5.17 bits each). */
     public static String random(String prefix, int length) {

@@ -41,8 +41,11 @@ public class FileResultStore implements ResultStore {
 
     @PostConstruct
     void init() {
-        String dir = config.resultsDir().orElseGet(() ->
-                Paths.get(System.getProperty("server.output.dir", System.getProperty("user.dir")), "data", "results")
+        String dir = config.resultsDir()
+                .orElseGet(() -> Paths.get(
+                                System.getProperty("server.output.dir", System.getProperty("user.dir")),
+                                "data",
+                                "results")
                         .toString());
         root = Paths.get(dir).toAbsolutePath().normalize();
     }
@@ -101,8 +104,11 @@ public class FileResultStore implements ResultStore {
     public void commit(String jobId, String stagingId, String path) throws IOException {
         Path target = file(jobId, path);
         Files.createDirectories(target.getParent());
-        Files.move(jobDir(jobId).resolve(STAGING).resolve(stagingId), target,
-                StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+                jobDir(jobId).resolve(STAGING).resolve(stagingId),
+                target,
+                StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Override
@@ -166,7 +172,8 @@ public class FileResultStore implements ResultStore {
             walk.filter(Files::isRegularFile)
                     .map(p -> dir.relativize(p).toString().replace('\\', '/'))
                     .filter(p -> !p.startsWith(STAGING + "/"))
-                    .sorted().forEach(out::add);
+                    .sorted()
+                    .forEach(out::add);
         }
         return out;
     }

@@ -13,8 +13,7 @@ public final class ResultPaths {
     public static final int MAX_DEPTH = 8;
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
-    private ResultPaths() {
-    }
+    private ResultPaths() {}
 
     /** Null when the path is acceptable, else why not. */
     public static String problem(String path) {

@@ -12,8 +12,7 @@ import java.util.List;
  */
 public interface ResultStore {
     /** What was written: staged under {@code stagingId} until committed. */
-    record Written(String stagingId, long sizeBytes, String sha256, long crc32) {
-    }
+    record Written(String stagingId, long sizeBytes, String sha256, long crc32) {}
 
     /** Streams {@code in} into a staging file; more than {@code maxBytes} fails with {@link TooLargeException}. */
     Written stage(String jobId, InputStream in, long maxBytes) throws IOException;

@@ -1,8 +1,5 @@
 package org.aitbc.coordinator.interfaces.health;
 
-import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
-import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
-import org.aitbc.coordinator.interfaces.timers.SweepTimer;
 import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +11,9 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import javax.sql.DataSource;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
+import org.aitbc.coordinator.interfaces.timers.SweepTimer;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -46,16 +46,20 @@ public class HealthChecks {
         return () -> {
             long start = System.nanoTime();
             try (Connection c = dataSource.getConnection();
-                 PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM ACCOUNT WHERE 1 = 0")) {
+                    PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM ACCOUNT WHERE 1 = 0")) {
                 ps.setQueryTimeout(5);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                 }
-                return HealthCheckResponse.named("database").up()
-                        .withData("latency_ms", (System.nanoTime() - start) / 1_000_000).build();
+                return HealthCheckResponse.named("database")
+                        .up()
+                        .withData("latency_ms", (System.nanoTime() - start) / 1_000_000)
+                        .build();
             } catch (Exception e) {
-                return HealthCheckResponse.named("database").down()
-                        .withData("reason", "the database does not answer").build();
+                return HealthCheckResponse.named("database")
+                        .down()
+                        .withData("reason", "the database does not answer")
+                        .build();
             }
         };
     }
@@ -69,23 +73,28 @@ public class HealthChecks {
                 next = nextSweep();
             } catch (RuntimeException e) {
                 // Timer storage unreachable: that is the database's problem, which readiness reports.
-                return HealthCheckResponse.named("lease-sweeper").up().withData("timer", "unknown").build();
+                return HealthCheckResponse.named("lease-sweeper")
+                        .up()
+                        .withData("timer", "unknown")
+                        .build();
             }
             Instant last = sweepStatus.lastRun();
             Duration stale = Duration.ofSeconds(config.sweeperStaleSeconds());
             boolean overdue = next != null && next.plus(stale).isBefore(Instant.now());
-            return HealthCheckResponse.named("lease-sweeper").status(next != null && !overdue)
+            return HealthCheckResponse.named("lease-sweeper")
+                    .status(next != null && !overdue)
                     .withData("next_run", String.valueOf(next))
                     .withData("last_run_here", String.valueOf(last))
-                    .withData("runs_here", sweepStatus.runs()).build();
+                    .withData("runs_here", sweepStatus.runs())
+                    .build();
         };
     }
 
     /** The sweeper timer's next run and when it was read. */
-    private record NextSweep(Instant next, long readAtMs) {
-    }
+    private record NextSweep(Instant next, long readAtMs) {}
 
-    private final java.util.concurrent.atomic.AtomicReference<NextSweep> lastSweep = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<NextSweep> lastSweep =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /**
      * The timer's next run, read at most once a second: reading it loads every persistent timer from

@@ -8,8 +8,7 @@ import org.aitbc.coordinator.application.CoordinatorException.Kind;
  * WebSocket feed's error message in its {@code status} field. The one place that knows both.
  */
 public final class ErrorStatus {
-    private ErrorStatus() {
-    }
+    private ErrorStatus() {}
 
     public static int of(Kind kind) {
         return switch (kind) {

@@ -41,8 +41,10 @@ public class AdminResource {
     CoordinatorConfig config;
 
     @POST
-    @Operation(summary = "Create an account", description = "{role: client|miner|admin, plan: free|pro|enterprise, "
-            + "name}; answers the new API key once; only its hash is kept.")
+    @Operation(
+            summary = "Create an account",
+            description = "{role: client|miner|admin, plan: free|pro|enterprise, "
+                    + "name}; answers the new API key once; only its hash is kept.")
     @APIResponse(responseCode = "201", description = "The account with api_key")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public Response create(InputStream body) {
@@ -61,7 +63,9 @@ public class AdminResource {
         String name = check.string(o, "name", "name", 1, 200);
         check.check();
         AccountService.Created created = accounts.create(role, plan, name == null ? role.wire() : name);
-        return Response.status(201).entity(view(created.account(), created.apiKey())).build();
+        return Response.status(201)
+                .entity(view(created.account(), created.apiKey()))
+                .build();
     }
 
     @GET
@@ -83,7 +87,13 @@ public class AdminResource {
     }
 
     private static AccountView view(Account a, String key) {
-        return new AccountView(a.getId(), a.getName(), a.getRole().wire(), a.getPlan() == null ? null : a.getPlan().wire(),
-                a.getCreatedAt(), a.getRevokedAt(), key);
+        return new AccountView(
+                a.getId(),
+                a.getName(),
+                a.getRole().wire(),
+                a.getPlan() == null ? null : a.getPlan().wire(),
+                a.getCreatedAt(),
+                a.getRevokedAt(),
+                key);
     }
 }

@@ -18,7 +18,6 @@ import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
-import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.security.RateLimiter;
@@ -35,8 +34,7 @@ public class AuthFilter implements ContainerRequestFilter {
     private static final long CACHE_MS = 5_000;
     private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
 
-    private record Cached(Caller caller, long until) {
-    }
+    private record Cached(Caller caller, long until) {}
 
     @Context
     ResourceInfo resourceInfo;
@@ -65,28 +63,33 @@ public class AuthFilter implements ContainerRequestFilter {
         if (method == null || method.isAnnotationPresent(Public.class) || type.isAnnotationPresent(Public.class)) {
             return;
         }
-        Allowed allowed = method.isAnnotationPresent(Allowed.class) ? method.getAnnotation(Allowed.class)
+        Allowed allowed = method.isAnnotationPresent(Allowed.class)
+                ? method.getAnnotation(Allowed.class)
                 : type.getAnnotation(Allowed.class);
         if (allowed == null) {
             return;
         }
         String key = request.getHeaderString(HEADER);
         if (key == null || key.isBlank()) {
-            throw new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
-                    "send your API key in the X-Api-Key header");
+            throw new CoordinatorException(
+                    Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "send your API key in the X-Api-Key header");
         }
         Caller caller = authenticate(key.trim())
-                .orElseThrow(() -> new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
-                        "the API key is not valid"));
+                .orElseThrow(() ->
+                        new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid"));
         if (Arrays.stream(allowed.value()).noneMatch(r -> r == caller.role())) {
-            throw new CoordinatorException(Kind.FORBIDDEN, "FORBIDDEN",
-                    "a " + caller.role().wire() + " key may not call this route");
+            throw new CoordinatorException(
+                    Kind.FORBIDDEN, "FORBIDDEN", "a " + caller.role().wire() + " key may not call this route");
         }
         int[] limits = config.rateLimits(caller.role(), caller.plan());
         long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);
         if (retryAfter > 0) {
-            throw new CoordinatorException(Kind.RATE_LIMITED, "RATE_LIMITED",
-                    "too many requests for this API key; retry in " + retryAfter + " s", null, retryAfter);
+            throw new CoordinatorException(
+                    Kind.RATE_LIMITED,
+                    "RATE_LIMITED",
+                    "too many requests for this API key; retry in " + retryAfter + " s",
+                    null,
+                    retryAfter);
         }
         current.set(caller);
     }
@@ -110,5 +113,4 @@ public class AuthFilter implements ContainerRequestFilter {
         }
         return caller;
     }
-
 }

@@ -11,12 +11,19 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 
 /** The API lives at the context root, so the guide's URLs work as printed. */
 @ApplicationPath("/")
-@OpenAPIDefinition(info = @Info(title = "AITBC Job Coordinator", version = "1.0",
-        description = "Accepts AI jobs from clients, hands each to exactly one GPU miner, follows it to its end, "
-                + "and stores and serves its results. Every error answer has the shape "
-                + "{\"error\": {\"status\", \"code\", \"message\", \"fields\"?}}."),
+@OpenAPIDefinition(
+        info =
+                @Info(
+                        title = "AITBC Job Coordinator",
+                        version = "1.0",
+                        description =
+                                "Accepts AI jobs from clients, hands each to exactly one GPU miner, follows it to its end, "
+                                        + "and stores and serves its results. Every error answer has the shape "
+                                        + "{\"error\": {\"status\", \"code\", \"message\", \"fields\"?}}."),
         security = @SecurityRequirement(name = "apiKey"))
-@SecurityScheme(securitySchemeName = "apiKey", type = SecuritySchemeType.APIKEY, in = SecuritySchemeIn.HEADER,
+@SecurityScheme(
+        securitySchemeName = "apiKey",
+        type = SecuritySchemeType.APIKEY,
+        in = SecuritySchemeIn.HEADER,
         apiKeyName = "X-Api-Key")
-public class CoordinatorApplication extends Application {
-}
+public class CoordinatorApplication extends Application {}

@@ -25,8 +25,7 @@ final class ErrorMappers {
     /** When an outage was last logged: one line every few seconds, not one per request. */
     private static final AtomicLong OUTAGE_LOGGED_MS = new AtomicLong();
 
-    private ErrorMappers() {
-    }
+    private ErrorMappers() {}
 
     @Provider
     public static class Refusals implements ExceptionMapper<CoordinatorException> {
@@ -45,10 +44,13 @@ final class ErrorMappers {
                 case 404 -> Errors.response(404, "NOT_FOUND", "no such route", null);
                 case 405 -> Errors.response(405, "METHOD_NOT_ALLOWED", "this route does not accept that method", null);
                 case 406 -> Errors.response(406, "NOT_ACCEPTABLE", "this route answers in JSON", null);
-                case 415 -> Errors.response(415, "UNSUPPORTED_MEDIA_TYPE", "send a JSON body (Content-Type: application/json)", null);
-                default -> e instanceof ClientErrorException
-                        ? Errors.response(status, "BAD_REQUEST", "the request could not be understood", null)
-                        : unexpected(e);
+                case 415 ->
+                    Errors.response(
+                            415, "UNSUPPORTED_MEDIA_TYPE", "send a JSON body (Content-Type: application/json)", null);
+                default ->
+                    e instanceof ClientErrorException
+                            ? Errors.response(status, "BAD_REQUEST", "the request could not be understood", null)
+                            : unexpected(e);
             };
         }
     }
@@ -69,9 +71,13 @@ final class ErrorMappers {
             }
             if (TransientFailures.isConflict(e)) {
                 // A concurrent change won a lock or version check: nothing was changed; retrying works.
-                return Response.fromResponse(Errors.response(503, "CONFLICT_RETRY",
-                        "a concurrent change got there first; nothing was changed, retry the request", null))
-                        .header("Retry-After", 1).build();
+                return Response.fromResponse(Errors.response(
+                                503,
+                                "CONFLICT_RETRY",
+                                "a concurrent change got there first; nothing was changed, retry the request",
+                                null))
+                        .header("Retry-After", 1)
+                        .build();
             }
             return unexpected(e);
         }
@@ -87,15 +93,19 @@ final class ErrorMappers {
             }
             LOG.warning("the database is unreachable; answering 503 until it is back: " + root);
         }
-        return Response.fromResponse(Errors.response(503, "DATABASE_UNAVAILABLE",
-                "the coordinator cannot reach its database right now; retry in a few seconds", null))
-                .header("Retry-After", 5).build();
+        return Response.fromResponse(Errors.response(
+                        503,
+                        "DATABASE_UNAVAILABLE",
+                        "the coordinator cannot reach its database right now; retry in a few seconds",
+                        null))
+                .header("Retry-After", 5)
+                .build();
     }
 
     static Response unexpected(Throwable e) {
         String ref = UUID.randomUUID().toString();
         LOG.log(Level.SEVERE, "unexpected failure, reference " + ref, e);
-        return Errors.response(500, "INTERNAL_ERROR",
-                "the coordinator could not complete the request (reference " + ref + ")", null);
+        return Errors.response(
+                500, "INTERNAL_ERROR", "the coordinator could not complete the request (reference " + ref + ")", null);
     }
 }

@@ -12,22 +12,27 @@ import org.aitbc.coordinator.wire.ErrorBody;
  * status is the one {@link ErrorStatus} gives its kind.
  */
 final class Errors {
-    private Errors() {
-    }
+    private Errors() {}
 
     static Response response(int status, String code, String message, List<ErrorBody.FieldError> fields) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorBody(new ErrorBody.Detail(status, code, message,
-                        fields == null || fields.isEmpty() ? null : fields)))
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(new ErrorBody(new ErrorBody.Detail(
+                        status, code, message, fields == null || fields.isEmpty() ? null : fields)))
                 .build();
     }
 
     static Response response(CoordinatorException e) {
-        List<ErrorBody.FieldError> fields = e.fields() == null ? null
-                : e.fields().stream().map(f -> new ErrorBody.FieldError(f.field(), f.message())).toList();
+        List<ErrorBody.FieldError> fields = e.fields() == null
+                ? null
+                : e.fields().stream()
+                        .map(f -> new ErrorBody.FieldError(f.field(), f.message()))
+                        .toList();
         Response r = response(ErrorStatus.of(e), e.code(), e.getMessage(), fields);
         if (e.retryAfterSeconds() != null) {
-            return Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build();
+            return Response.fromResponse(r)
+                    .header("Retry-After", e.retryAfterSeconds())
+                    .build();
         }
         return r;
     }

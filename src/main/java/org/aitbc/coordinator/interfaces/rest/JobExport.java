@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.interfaces.rest;
 
-import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.json.bind.Jsonb;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.BufferedWriter;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobQuery;
+import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.JobView;
 
 /**
@@ -22,12 +22,29 @@ import org.aitbc.coordinator.wire.JobView;
  */
 final class JobExport {
     static final int PAGE = 500;
-    static final String[] COLUMNS = {"job_id", "status", "model", "priority", "created_at", "assigned_at", "started_at",
-            "completed_at", "progress", "attempt", "miner_id", "estimated_cost", "cost", "error_code", "error_message",
-            "result_available", "result_size_bytes", "result_sha256", "result_expires_at"};
+    static final String[] COLUMNS = {
+        "job_id",
+        "status",
+        "model",
+        "priority",
+        "created_at",
+        "assigned_at",
+        "started_at",
+        "completed_at",
+        "progress",
+        "attempt",
+        "miner_id",
+        "estimated_cost",
+        "cost",
+        "error_code",
+        "error_message",
+        "result_available",
+        "result_size_bytes",
+        "result_sha256",
+        "result_expires_at"
+    };
 
-    private JobExport() {
-    }
+    private JobExport() {}
 
     /** {@code pages} answers the page after a cursor (null for the first). */
     static StreamingOutput stream(String format, JobQuery query, BiFunction<JobQuery, Integer, List<Job>> pages) {
@@ -71,10 +88,27 @@ final class JobExport {
     }
 
     private static void row(Writer w, JobView v, Job job) throws java.io.IOException {
-        Object[] values = {v.jobId(), v.status(), v.model(), v.priority(), v.createdAt(), v.assignedAt(), v.startedAt(),
-                v.completedAt(), v.progress(), v.attempt(), v.minerId(), v.estimatedCost(), v.cost(),
-                v.error() == null ? null : v.error().code(), v.error() == null ? null : v.error().message(),
-                v.result().available(), v.result().sizeBytes(), v.result().sha256(), v.result().expiresAt()};
+        Object[] values = {
+            v.jobId(),
+            v.status(),
+            v.model(),
+            v.priority(),
+            v.createdAt(),
+            v.assignedAt(),
+            v.startedAt(),
+            v.completedAt(),
+            v.progress(),
+            v.attempt(),
+            v.minerId(),
+            v.estimatedCost(),
+            v.cost(),
+            v.error() == null ? null : v.error().code(),
+            v.error() == null ? null : v.error().message(),
+            v.result().available(),
+            v.result().sizeBytes(),
+            v.result().sha256(),
+            v.result().expiresAt()
+        };
         for (int i = 0; i < values.length; i++) {
             if (i > 0) {
                 w.write(',');
@@ -89,7 +123,8 @@ final class JobExport {
         if (value == null) {
             return "";
         }
-        String s = value instanceof BigDecimal d ? d.toPlainString()
+        String s = value instanceof BigDecimal d
+                ? d.toPlainString()
                 : value instanceof Instant t ? t.toString() : value.toString();
         if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) {
             return '"' + s.replace("\"", "\"\"") + '"';

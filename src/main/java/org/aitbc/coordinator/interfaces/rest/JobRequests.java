@@ -44,13 +44,15 @@ public class JobRequests {
         }
         JsonValue input = body.get("input");
         if (input != null && input.toString().getBytes(StandardCharsets.UTF_8).length > config.inputMaxBytes()) {
-            check.problem(p + "input", "must be at most " + config.inputMaxBytes()
-                    + " bytes inline; upload larger inputs through /v1/files");
+            check.problem(
+                    p + "input",
+                    "must be at most " + config.inputMaxBytes()
+                            + " bytes inline; upload larger inputs through /v1/files");
         }
         JsonObject outputConfig = check.object(body, "output_config", p + "output_config");
         JsonObject req = check.object(body, "requirements", p + "requirements");
-        Requirements r = requirements(req == null ? JsonValue.EMPTY_JSON_OBJECT : req, p + "requirements.", "gpu_type",
-                check);
+        Requirements r =
+                requirements(req == null ? JsonValue.EMPTY_JSON_OBJECT : req, p + "requirements.", "gpu_type", check);
         Common c = common(body, p, check);
 
         JsonObjectBuilder payload = Json.createObjectBuilder().add("type", "inference");
@@ -73,11 +75,14 @@ public class JobRequests {
         String model = check.string(payload, "model", p + "payload.model", 1, 200);
         check.string(payload, "type", p + "payload.type", 1, 64);
         if (payload.toString().getBytes(StandardCharsets.UTF_8).length > config.inputMaxBytes()) {
-            check.problem(p + "payload", "must be at most " + config.inputMaxBytes()
-                    + " bytes inline; upload larger inputs through /v1/files");
+            check.problem(
+                    p + "payload",
+                    "must be at most " + config.inputMaxBytes()
+                            + " bytes inline; upload larger inputs through /v1/files");
         }
         JsonObject cons = check.object(body, "constraints", p + "constraints");
-        Requirements r = requirements(cons == null ? JsonValue.EMPTY_JSON_OBJECT : cons, p + "constraints.", "gpu", check);
+        Requirements r =
+                requirements(cons == null ? JsonValue.EMPTY_JSON_OBJECT : cons, p + "constraints.", "gpu", check);
         if (model == null && !r.models().isEmpty()) {
             // A legacy job that names acceptable models but no payload model runs on the first.
             model = r.models().get(0);
@@ -85,11 +90,9 @@ public class JobRequests {
         return spec(model, payload, r, common(body, p, check));
     }
 
-    private record Requirements(String gpuType, int gpuCount, int minVramGb, String region, List<String> models) {
-    }
+    private record Requirements(String gpuType, int gpuCount, int minVramGb, String region, List<String> models) {}
 
-    private record Common(Priority priority, int timeoutSeconds, int ttlSeconds) {
-    }
+    private record Common(Priority priority, int timeoutSeconds, int ttlSeconds) {}
 
     private Requirements requirements(JsonObject o, String p, String gpuKey, JsonBody check) {
         String gpu = check.string(o, gpuKey, p + gpuKey, 1, 64);
@@ -97,7 +100,9 @@ public class JobRequests {
         if (gpu != null) {
             gpuType = CoordinatorConfig.normaliseGpu(gpu).replaceFirst("^nvidia", "");
             if (!config.gpuRates().containsKey(gpuType)) {
-                check.problem(p + gpuKey, "must be one of " + String.join(", ", config.gpuRates().keySet()));
+                check.problem(
+                        p + gpuKey,
+                        "must be one of " + String.join(", ", config.gpuRates().keySet()));
                 gpuType = null;
             }
         }
@@ -120,13 +125,15 @@ public class JobRequests {
         }
         Integer timeout = check.integer(body, "timeout_seconds", p + "timeout_seconds", 1, MAX_TIMEOUT);
         Integer ttl = check.integer(body, "ttl_seconds", p + "ttl_seconds", 1, MAX_TTL);
-        return new Common(priority, timeout == null ? config.defaultTimeoutSeconds() : timeout,
+        return new Common(
+                priority,
+                timeout == null ? config.defaultTimeoutSeconds() : timeout,
                 ttl == null ? config.defaultTtlSeconds() : ttl);
     }
 
     private Job.Spec spec(String model, JsonObject payload, Requirements r, Common c) {
-        JsonObjectBuilder constraints = Json.createObjectBuilder()
-                .add("gpu_count", r.gpuCount()).add("min_vram_gb", r.minVramGb());
+        JsonObjectBuilder constraints =
+                Json.createObjectBuilder().add("gpu_count", r.gpuCount()).add("min_vram_gb", r.minVramGb());
         if (r.gpuType() != null) {
             constraints.add("gpu", r.gpuType());
         }
@@ -138,7 +145,17 @@ public class JobRequests {
         }
         Long typical = model == null ? null : config.modelSeconds().get(model);
         long estimated = typical != null ? Math.min(typical, c.timeoutSeconds()) : c.timeoutSeconds();
-        return new Job.Spec(model, payload.toString(), constraints.build().toString(), r.gpuType(), r.gpuCount(),
-                r.minVramGb(), r.region(), c.priority(), c.timeoutSeconds(), c.ttlSeconds(), estimated);
+        return new Job.Spec(
+                model,
+                payload.toString(),
+                constraints.build().toString(),
+                r.gpuType(),
+                r.gpuCount(),
+                r.minVramGb(),
+                r.region(),
+                c.priority(),
+                c.timeoutSeconds(),
+                c.ttlSeconds(),
+                estimated);
     }
 }

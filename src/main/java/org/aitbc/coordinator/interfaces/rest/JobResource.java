@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.interfaces.rest;
 
-import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -28,10 +27,11 @@ import org.aitbc.coordinator.application.JobCommands;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
+import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
-import org.aitbc.coordinator.domain.JobQuery;
+import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;
@@ -69,14 +69,18 @@ public class JobResource {
 
     @POST
     @Allowed(Role.CLIENT)
-    @Operation(summary = "Submit a job", description = "Accepts the current form {model, input, requirements, "
-            + "priority, timeout_seconds, ttl_seconds} or the older {payload, constraints, ttl_seconds}. "
-            + "An Idempotency-Key header makes a retry return the first job (200).")
+    @Operation(
+            summary = "Submit a job",
+            description = "Accepts the current form {model, input, requirements, "
+                    + "priority, timeout_seconds, ttl_seconds} or the older {payload, constraints, ttl_seconds}. "
+                    + "An Idempotency-Key header makes a retry return the first job (200).")
     @APIResponse(responseCode = "201", description = "The new job, with estimated_cost and estimated_time_seconds")
     @APIResponse(responseCode = "200", description = "A retry with the same Idempotency-Key: the first job")
     @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE")
-    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (fields name each problem) or IDEMPOTENCY_MISMATCH")
+    @APIResponse(
+            responseCode = "422",
+            description = "VALIDATION_FAILED (fields name each problem) or IDEMPOTENCY_MISMATCH")
     public Response submit(@HeaderParam("Idempotency-Key") String idempotencyKey, InputStream body) {
         String text = JsonBody.text(body, config.requestMaxBytes());
         JsonValue parsed = JsonBody.parse(text, false);
@@ -91,22 +95,26 @@ public class JobResource {
         }
         check.check();
         JobService.Submitted submitted = commands.submit(caller.get(), spec, key, Ids.sha256Hex(parsed.toString()));
-        return Response.status(submitted.created() ? 201 : 200).entity(JobViews.of(submitted.job())).build();
+        return Response.status(submitted.created() ? 201 : 200)
+                .entity(JobViews.of(submitted.job()))
+                .build();
     }
 
     @POST
     @Path("batch")
     @Allowed(Role.CLIENT)
-    @Operation(summary = "Submit several jobs at once", description = "A JSON array of submissions; all are "
-            + "created or none. Problems are named by index, e.g. [2].model.")
+    @Operation(
+            summary = "Submit several jobs at once",
+            description = "A JSON array of submissions; all are "
+                    + "created or none. Problems are named by index, e.g. [2].model.")
     @APIResponse(responseCode = "201", description = "{\"jobs\": [...]} in the order given")
     @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public Response batch(InputStream body) {
         JsonValue parsed = JsonBody.parse(JsonBody.text(body, config.requestMaxBytes() * 4), false);
         if (parsed.getValueType() != JsonValue.ValueType.ARRAY) {
-            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON",
-                    "the request body must be a JSON array of jobs");
+            throw new CoordinatorException(
+                    Kind.MALFORMED, "MALFORMED_JSON", "the request body must be a JSON array of jobs");
         }
         JsonArray array = parsed.asJsonArray();
         JsonBody check = new JsonBody();
@@ -127,18 +135,26 @@ public class JobResource {
             specs.add(requests.parse(v.asJsonObject(), "[" + i + "].", check));
         }
         check.check();
-        List<JobView> views = service.submitBatch(caller.get(), specs).stream().map(JobViews::of).toList();
+        List<JobView> views = service.submitBatch(caller.get(), specs).stream()
+                .map(JobViews::of)
+                .toList();
         return Response.status(201).entity(new BatchAnswer(views)).build();
     }
 
     @GET
-    @Operation(summary = "List jobs, newest first", description = "Filters: status (comma-separated), days, "
-            + "from/to (inclusive UTC dates), limit (1-1000), cursor (next_cursor of the previous page).")
+    @Operation(
+            summary = "List jobs, newest first",
+            description = "Filters: status (comma-separated), days, "
+                    + "from/to (inclusive UTC dates), limit (1-1000), cursor (next_cursor of the previous page).")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
     @APIResponse(responseCode = "200", description = "OK")
-    public JobList list(@QueryParam("status") String status, @QueryParam("days") String days,
-                        @QueryParam("from") String from, @QueryParam("to") String to,
-                        @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+    public JobList list(
+            @QueryParam("status") String status,
+            @QueryParam("days") String days,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("limit") String limit,
+            @QueryParam("cursor") String cursor) {
         JobQuery query = ListFilters.parse(status, days, from, to, cursor);
         int max = ListFilters.limit(limit);
         JobService.Page page = service.list(caller.get(), query, max);
@@ -155,22 +171,31 @@ public class JobResource {
     @Operation(summary = "Job history by date range", description = "The same list as GET /v1/jobs.")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
     @APIResponse(responseCode = "200", description = "OK")
-    public JobList history(@QueryParam("status") String status, @QueryParam("days") String days,
-                           @QueryParam("from") String from, @QueryParam("to") String to,
-                           @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+    public JobList history(
+            @QueryParam("status") String status,
+            @QueryParam("days") String days,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("limit") String limit,
+            @QueryParam("cursor") String cursor) {
         return list(status, days, from, to, limit, cursor);
     }
 
     @GET
     @Path("export")
     @Produces({MediaType.APPLICATION_JSON, "text/csv"})
-    @Operation(summary = "Export every matching job", description = "format=json (one array of job views) or "
-            + "csv (header row, RFC 4180 quoting), with the list filters status, days, from, to. Streamed.")
+    @Operation(
+            summary = "Export every matching job",
+            description = "format=json (one array of job views) or "
+                    + "csv (header row, RFC 4180 quoting), with the list filters status, days, from, to. Streamed.")
     @APIResponse(responseCode = "200", description = "The jobs, newest first")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter or format")
-    public Response export(@QueryParam("format") String format, @QueryParam("status") String status,
-                           @QueryParam("days") String days, @QueryParam("from") String from,
-                           @QueryParam("to") String to) {
+    public Response export(
+            @QueryParam("format") String format,
+            @QueryParam("status") String status,
+            @QueryParam("days") String days,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to) {
         String f = format == null || format.isBlank() ? "json" : format.trim().toLowerCase(java.util.Locale.ROOT);
         if (!f.equals("json") && !f.equals("csv")) {
             throw CoordinatorException.badParameter("format", "must be json or csv");
@@ -185,20 +210,28 @@ public class JobResource {
 
     @GET
     @Path("stats")
-    @Operation(summary = "Statistics", description = "total_jobs, by_status (every status), success_rate "
-            + "(completed ÷ ended, 0-1), average_completion_seconds, total_spent; optionally for jobs submitted "
-            + "from/to (inclusive UTC dates) or in the last days. An admin key covers all clients.")
+    @Operation(
+            summary = "Statistics",
+            description = "total_jobs, by_status (every status), success_rate "
+                    + "(completed ÷ ended, 0-1), average_completion_seconds, total_spent; optionally for jobs submitted "
+                    + "from/to (inclusive UTC dates) or in the last days. An admin key covers all clients.")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER")
     @APIResponse(responseCode = "200", description = "OK")
-    public JobStats stats(@QueryParam("from") String from, @QueryParam("to") String to,
-                          @QueryParam("days") String days) {
+    public JobStats stats(
+            @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("days") String days) {
         JobQuery q = ListFilters.parse(null, days, from, to, null);
         long fromDay = q.fromMs() == null ? 0 : Days.epochDay(q.fromMs());
         long today = Days.epochDay(System.currentTimeMillis());
         long toDay = q.toMs() == null ? today : Days.epochDay(q.toMs() - 1);
         JobStats s = service.stats(caller.get(), fromDay, toDay);
-        return new JobStats(s.totalJobs(), s.byStatus(), s.successRate(), s.averageCompletionSeconds(), s.totalSpent(),
-                q.fromMs() == null ? null : s.from(), q.toMs() == null ? null : s.to());
+        return new JobStats(
+                s.totalJobs(),
+                s.byStatus(),
+                s.successRate(),
+                s.averageCompletionSeconds(),
+                s.totalSpent(),
+                q.fromMs() == null ? null : s.from(),
+                q.toMs() == null ? null : s.to());
     }
 
     @GET
@@ -224,11 +257,13 @@ public class JobResource {
     @Operation(summary = "The job's recorded events in order, after the given event id")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "200", description = "OK")
-    public EventList events(@PathParam("id") String id, @QueryParam("after") String after,
-                            @QueryParam("limit") String limit) {
+    public EventList events(
+            @PathParam("id") String id, @QueryParam("after") String after, @QueryParam("limit") String limit) {
         long afterId = after == null || after.isBlank() ? 0 : ListFilters.longParam("after", after, 0);
         int max = limit == null || limit.isBlank() ? 1000 : ListFilters.intParam("limit", limit, 1, 10_000);
-        return new EventList(service.events(caller.get(), id, afterId, max).stream().map(JobViews::of).toList());
+        return new EventList(service.events(caller.get(), id, afterId, max).stream()
+                .map(JobViews::of)
+                .toList());
     }
 
     @GET
@@ -240,7 +275,9 @@ public class JobResource {
     public JobResult result(@PathParam("id") String id) {
         Job job = service.get(caller.get(), id);
         if (!job.getState().isFinal() || job.getResultJson() == null) {
-            throw new CoordinatorException(Kind.CONFLICT, "RESULT_NOT_READY",
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "RESULT_NOT_READY",
                     "job " + id + " is " + job.getState().wire() + " and has no result yet");
         }
         return new JobResult(job.getId(), job.getState().wire(), json(job.getResultJson()), json(job.getMetricsJson()));
@@ -249,15 +286,20 @@ public class JobResource {
     @DELETE
     @Path("{id}")
     @Allowed(Role.CLIENT)
-    @Operation(summary = "Cancel a job", description = "Pending and assigned jobs are canceled at once; a "
-            + "running job becomes canceling until its miner stops. The answer is the job plus "
-            + "\"cancellation\": \"canceling\" | \"canceled\".")
+    @Operation(
+            summary = "Cancel a job",
+            description = "Pending and assigned jobs are canceled at once; a "
+                    + "running job becomes canceling until its miner stops. The answer is the job plus "
+                    + "\"cancellation\": \"canceling\" | \"canceled\".")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
-    @APIResponse(responseCode = "409", description = "INVALID_STATE: the job already ended; the message names its state")
+    @APIResponse(
+            responseCode = "409",
+            description = "INVALID_STATE: the job already ended; the message names its state")
     @APIResponse(responseCode = "200", description = "OK")
     public JobView cancel(@PathParam("id") String id) {
         JobService.Canceled c = commands.cancel(caller.get(), id);
-        return JobViews.of(c.job()).withCancellation(c.outcome() == Job.CancelOutcome.CANCELED ? "canceled" : "canceling");
+        return JobViews.of(c.job())
+                .withCancellation(c.outcome() == Job.CancelOutcome.CANCELED ? "canceled" : "canceling");
     }
 
     @POST

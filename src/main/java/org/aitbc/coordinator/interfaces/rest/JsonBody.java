@@ -18,8 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
-import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 
 /**
  * Reads a JSON request body with a size limit, and reads typed fields from it while collecting
@@ -39,7 +39,9 @@ final class JsonBody {
             int n;
             while ((n = in.read(buf)) > 0) {
                 if (out.size() + n > max) {
-                    throw new CoordinatorException(Kind.TOO_LARGE, "PAYLOAD_TOO_LARGE",
+                    throw new CoordinatorException(
+                            Kind.TOO_LARGE,
+                            "PAYLOAD_TOO_LARGE",
                             "the request body is larger than " + max + " bytes; upload large inputs through /v1/files");
                 }
                 out.write(buf, 0, n);
@@ -55,14 +57,18 @@ final class JsonBody {
             if (emptyIsObject) {
                 return JsonValue.EMPTY_JSON_OBJECT;
             }
-            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON",
-                    "the request body is empty; send a JSON object");
+            throw new CoordinatorException(
+                    Kind.MALFORMED, "MALFORMED_JSON", "the request body is empty; send a JSON object");
         }
         try (JsonReader reader = Json.createReader(new StringReader(text))) {
             return reader.readValue();
         } catch (JsonParsingException e) {
-            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body is not valid JSON (line "
-                    + e.getLocation().getLineNumber() + ", column " + e.getLocation().getColumnNumber() + ")");
+            throw new CoordinatorException(
+                    Kind.MALFORMED,
+                    "MALFORMED_JSON",
+                    "the request body is not valid JSON (line "
+                            + e.getLocation().getLineNumber() + ", column "
+                            + e.getLocation().getColumnNumber() + ")");
         } catch (JsonException e) {
             throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body is not valid JSON");
         }
@@ -103,8 +109,11 @@ final class JsonBody {
         }
         String s = ((JsonString) v).getString();
         if (s.length() < min || s.length() > max) {
-            problem(path, min == max ? "must be " + min + " characters"
-                    : "must be " + min + " to " + max + " characters long");
+            problem(
+                    path,
+                    min == max
+                            ? "must be " + min + " characters"
+                            : "must be " + min + " to " + max + " characters long");
             return null;
         }
         return s;
@@ -120,7 +129,8 @@ final class JsonBody {
             return null;
         }
         BigDecimal d = ((JsonNumber) v).bigDecimalValue();
-        if (d.stripTrailingZeros().scale() > 0 || d.compareTo(BigDecimal.valueOf(min)) < 0
+        if (d.stripTrailingZeros().scale() > 0
+                || d.compareTo(BigDecimal.valueOf(min)) < 0
                 || d.compareTo(BigDecimal.valueOf(max)) > 0) {
             problem(path, "must be a whole number from " + min + " to " + max);
             return null;
@@ -161,7 +171,8 @@ final class JsonBody {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < a.size(); i++) {
             JsonValue v = a.get(i);
-            if (v.getValueType() != JsonValue.ValueType.STRING || ((JsonString) v).getString().isEmpty()
+            if (v.getValueType() != JsonValue.ValueType.STRING
+                    || ((JsonString) v).getString().isEmpty()
                     || ((JsonString) v).getString().length() > max) {
                 problem(path + "[" + i + "]", "must be a string of 1 to " + max + " characters");
             } else {

@@ -8,8 +8,8 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.domain.Days;
-import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.JobQuery;
+import org.aitbc.coordinator.domain.JobState;
 
 /**
  * The filters shared by the list, history, export and statistics routes: {@code status} (one or
@@ -20,8 +20,7 @@ final class ListFilters {
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 1000;
 
-    private ListFilters() {
-    }
+    private ListFilters() {}
 
     static JobQuery parse(String status, String days, String from, String to, String cursor) {
         Set<JobState> states = EnumSet.noneOf(JobState.class);
@@ -29,8 +28,10 @@ final class ListFilters {
             for (String s : status.split(",")) {
                 JobState st = JobState.fromWire(s);
                 if (st == null) {
-                    throw CoordinatorException.badParameter("status", "has an unknown value '" + s.trim()
-                            + "'; use pending, assigned, running, canceling, completed, failed or canceled");
+                    throw CoordinatorException.badParameter(
+                            "status",
+                            "has an unknown value '" + s.trim()
+                                    + "'; use pending, assigned, running, canceling, completed, failed or canceled");
                 }
                 states.add(st);
             }
@@ -68,7 +69,8 @@ final class ListFilters {
     }
 
     static String cursor(long createdMs, String id) {
-        return Base64.getUrlEncoder().withoutPadding()
+        return Base64.getUrlEncoder()
+                .withoutPadding()
                 .encodeToString((createdMs + ":" + id).getBytes(StandardCharsets.UTF_8));
     }
 

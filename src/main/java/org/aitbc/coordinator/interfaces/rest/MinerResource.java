@@ -84,23 +84,26 @@ public class MinerResource {
     String attemptHeader;
 
     private String minerId() {
-        String id = minerHeader != null && !minerHeader.isBlank() ? minerHeader.trim()
-                : minerQuery != null && !minerQuery.isBlank() ? minerQuery.trim() : caller.get().accountId();
+        String id = minerHeader != null && !minerHeader.isBlank()
+                ? minerHeader.trim()
+                : minerQuery != null && !minerQuery.isBlank()
+                        ? minerQuery.trim()
+                        : caller.get().accountId();
         if (!MINER_ID.matcher(id).matches()) {
-            throw CoordinatorException.badParameter("miner_id",
-                    "must be 1 to 100 letters, digits or . _ : @ - characters");
+            throw CoordinatorException.badParameter(
+                    "miner_id", "must be 1 to 100 letters, digits or . _ : @ - characters");
         }
         return id;
     }
 
     private Integer attempt() {
-        return attemptHeader == null || attemptHeader.isBlank() ? null
+        return attemptHeader == null || attemptHeader.isBlank()
+                ? null
                 : ListFilters.intParam("X-Job-Attempt", attemptHeader, 1, Integer.MAX_VALUE);
     }
 
     /** Who writes about a job: the caller, the miner it acts as, and the attempt it names (if it does). */
-    private record Writer(Caller caller, String minerId, Integer attempt) {
-    }
+    private record Writer(Caller caller, String minerId, Integer attempt) {}
 
     /** Read after the body was checked, so that a bad body is answered before a bad miner id or attempt. */
     private Writer writer() {
@@ -117,8 +120,9 @@ public class MinerResource {
 
     @POST
     @Path("register")
-    @Operation(summary = "Register or update a miner", description = "{capabilities: {gpus: [{name, memory_mb}], "
-            + "models, gpu_count}, concurrency, region}")
+    @Operation(
+            summary = "Register or update a miner",
+            description = "{capabilities: {gpus: [{name, memory_mb}], " + "models, gpu_count}, concurrency, region}")
     @APIResponse(responseCode = "200", description = "{\"status\": \"ok\", \"miner_id\": ...}")
     @APIResponse(responseCode = "403", description = "FORBIDDEN: the miner id belongs to another account")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
@@ -165,8 +169,17 @@ public class MinerResource {
         }
         check.check();
         String id = minerId();
-        service.register(caller.get(), id, new MinerService.Profile(caps.toString(), new ArrayList<>(types),
-                count != null ? count : gpus, maxVramGb, models, region, concurrency == null ? 1 : concurrency));
+        service.register(
+                caller.get(),
+                id,
+                new MinerService.Profile(
+                        caps.toString(),
+                        new ArrayList<>(types),
+                        count != null ? count : gpus,
+                        maxVramGb,
+                        models,
+                        region,
+                        concurrency == null ? 1 : concurrency));
         return new MinerAnswers.Registered("ok", id);
     }
 
@@ -181,8 +194,10 @@ public class MinerResource {
 
     @POST
     @Path("heartbeat")
-    @Operation(summary = "Renew the leases of the miner's jobs", description = "{inflight, status, metadata}; "
-            + "answers the ids of the miner's jobs that the client canceled.")
+    @Operation(
+            summary = "Renew the leases of the miner's jobs",
+            description =
+                    "{inflight, status, metadata}; " + "answers the ids of the miner's jobs that the client canceled.")
     @APIResponse(responseCode = "200", description = "{\"status\": \"ok\", \"cancel_job_ids\": [...]}")
     public MinerAnswers.Heartbeat heartbeat(InputStream body) {
         JsonObject o = object(body, true);
@@ -196,8 +211,10 @@ public class MinerResource {
 
     @POST
     @Path("poll")
-    @Operation(summary = "Claim the best matching pending job", description = "Waits up to max_wait_seconds "
-            + "(0-30) for a job whose requirements this miner meets; higher priority first, then oldest.")
+    @Operation(
+            summary = "Claim the best matching pending job",
+            description = "Waits up to max_wait_seconds "
+                    + "(0-30) for a job whose requirements this miner meets; higher priority first, then oldest.")
     @APIResponse(responseCode = "200", description = "{job_id, payload, constraints, attempt, lease_expires_at}")
     @APIResponse(responseCode = "204", description = "No matching job within the wait")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
@@ -212,8 +229,13 @@ public class MinerResource {
             long seen = notifier.generation();
             Job job = service.tryClaim(caller.get(), id);
             if (job != null) {
-                return Response.ok(new MinerAnswers.Assignment(job.getId(), JobResource.json(job.getPayloadJson()),
-                        JobResource.json(job.getConstraintsJson()), job.getAttempt(), job.getLeaseExpiresAt())).build();
+                return Response.ok(new MinerAnswers.Assignment(
+                                job.getId(),
+                                JobResource.json(job.getPayloadJson()),
+                                JobResource.json(job.getConstraintsJson()),
+                                job.getAttempt(),
+                                job.getLeaseExpiresAt()))
+                        .build();
             }
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
@@ -226,17 +248,24 @@ public class MinerResource {
     @PUT
     @Path("{job_id}/files/{path: .+}")
     @Consumes(MediaType.WILDCARD)
-    @Operation(summary = "Upload one result file", description = "Streams the body to storage as PATH of the job's "
-            + "results (result.txt, logs/stdout.log, artifacts/model.bin, ...), computing its SHA-256 on the way; "
-            + "a second upload of the same path replaces it atomically. Allowed while the miner holds the job, "
-            + "including while it is canceling (partial results).")
+    @Operation(
+            summary = "Upload one result file",
+            description = "Streams the body to storage as PATH of the job's "
+                    + "results (result.txt, logs/stdout.log, artifacts/model.bin, ...), computing its SHA-256 on the way; "
+                    + "a second upload of the same path replaces it atomically. Allowed while the miner holds the job, "
+                    + "including while it is canceling (partial results).")
     @APIResponse(responseCode = "200", description = "{path, size_bytes, sha256}")
-    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER: the path (no .., no absolute path, no backslash)")
+    @APIResponse(
+            responseCode = "400",
+            description = "INVALID_PARAMETER: the path (no .., no absolute path, no backslash)")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.results.max.file.bytes")
-    public MinerAnswers.Stored upload(@PathParam("job_id") String jobId, @PathParam("path") String path,
-                           @HeaderParam("Content-Length") String contentLength, InputStream body) {
+    public MinerAnswers.Stored upload(
+            @PathParam("job_id") String jobId,
+            @PathParam("path") String path,
+            @HeaderParam("Content-Length") String contentLength,
+            InputStream body) {
         String problem = ResultUploads.pathProblem(path);
         if (problem != null) {
             throw CoordinatorException.badParameter("path", problem);
@@ -262,8 +291,10 @@ public class MinerResource {
 
     @POST
     @Path("{job_id}/progress")
-    @Operation(summary = "Report progress", description = "{progress: 0-100, message, estimated_completion}; "
-            + "renews the lease and answers whether the client asked to cancel.")
+    @Operation(
+            summary = "Report progress",
+            description = "{progress: 0-100, message, estimated_completion}; "
+                    + "renews the lease and answers whether the client asked to cancel.")
     @APIResponse(responseCode = "200", description = "{status: ok, cancel_requested}")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
@@ -287,14 +318,17 @@ public class MinerResource {
         }
         check.check();
         Writer w = writer();
-        return new MinerAnswers.Progress("ok", commands.progress(w.caller(), w.minerId(), jobId, w.attempt(), progress,
-                message, eta));
+        return new MinerAnswers.Progress(
+                "ok", commands.progress(w.caller(), w.minerId(), jobId, w.attempt(), progress, message, eta));
     }
 
     @POST
     @Path("{job_id}/result")
-    @Operation(summary = "Deliver the result and complete the job", description = "{result: {...}, metrics: {...}}; "
-            + "a job that never started goes through running; a canceling job ends canceled, keeping the result.")
+    @Operation(
+            summary = "Deliver the result and complete the job",
+            description =
+                    "{result: {...}, metrics: {...}}; "
+                            + "a job that never started goes through running; a canceling job ends canceled, keeping the result.")
     @APIResponse(responseCode = "200", description = "{status: ok, job_id, job_status}")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
@@ -305,13 +339,20 @@ public class MinerResource {
         JsonObject metrics = check.object(o, "metrics", "metrics");
         check.check();
         Writer w = writer();
-        return done(commands.complete(w.caller(), w.minerId(), jobId, w.attempt(),
-                result == null ? "null" : result.toString(), metrics == null ? null : metrics.toString()));
+        return done(commands.complete(
+                w.caller(),
+                w.minerId(),
+                jobId,
+                w.attempt(),
+                result == null ? "null" : result.toString(),
+                metrics == null ? null : metrics.toString()));
     }
 
     @POST
     @Path("{job_id}/fail")
-    @Operation(summary = "Report that the job failed (or acknowledge a cancel)", description = "{error_code, error_message}")
+    @Operation(
+            summary = "Report that the job failed (or acknowledge a cancel)",
+            description = "{error_code, error_message}")
     @APIResponse(responseCode = "200", description = "{status: ok, job_id, job_status}")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
@@ -324,5 +365,4 @@ public class MinerResource {
         Writer w = writer();
         return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, message));
     }
-
 }

@@ -8,5 +8,4 @@ import java.lang.annotation.Target;
 /** A route that needs no API key (share links carry their own token). */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
-public @interface Public {
-}
+public @interface Public {}

@@ -23,13 +23,19 @@ final class RangedBody {
         void write(OutputStream out) throws IOException;
     }
 
-    private RangedBody() {
-    }
+    private RangedBody() {}
 
-    static Response respond(Body body, long length, String etag, String contentType, String fileName,
-                            String ifNoneMatch, String range) {
+    static Response respond(
+            Body body,
+            long length,
+            String etag,
+            String contentType,
+            String fileName,
+            String ifNoneMatch,
+            String range) {
         String quoted = "\"" + etag + "\"";
-        if (ifNoneMatch != null && (ifNoneMatch.contains(quoted) || ifNoneMatch.trim().equals("*"))) {
+        if (ifNoneMatch != null
+                && (ifNoneMatch.contains(quoted) || ifNoneMatch.trim().equals("*"))) {
             return Response.notModified().tag(etag).build();
         }
         Response.ResponseBuilder r;
@@ -49,7 +55,9 @@ final class RangedBody {
                 end = m.group(2).isEmpty() ? length - 1 : Math.min(Long.parseLong(m.group(2)), length - 1);
             }
             if (start >= length || end < start) {
-                throw new CoordinatorException(Kind.OUT_OF_RANGE, "RANGE_NOT_SATISFIABLE",
+                throw new CoordinatorException(
+                        Kind.OUT_OF_RANGE,
+                        "RANGE_NOT_SATISFIABLE",
                         "the range " + range + " is outside the " + length + " bytes of this download");
             }
             long from = start;
@@ -63,19 +71,25 @@ final class RangedBody {
                 }
                 out.flush();
             };
-            r = Response.status(206).entity(part)
+            r = Response.status(206)
+                    .entity(part)
                     .header("Content-Range", "bytes " + start + "-" + end + "/" + length)
                     .header("Content-Length", end - start + 1);
         } else {
             return whole(body, length, quoted, contentType, fileName);
         }
-        return r.type(contentType).header("ETag", quoted).header("Accept-Ranges", "bytes")
-                .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"").build();
+        return r.type(contentType)
+                .header("ETag", quoted)
+                .header("Accept-Ranges", "bytes")
+                .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
+                .build();
     }
 
     private static Response whole(Body body, long length, String quoted, String contentType, String fileName) {
         StreamingOutput all = body::write;
-        Response.ResponseBuilder r = Response.ok(all).type(contentType).header("ETag", quoted)
+        Response.ResponseBuilder r = Response.ok(all)
+                .type(contentType)
+                .header("ETag", quoted)
                 .header("Accept-Ranges", length >= 0 ? "bytes" : "none")
                 .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"");
         if (length >= 0) {

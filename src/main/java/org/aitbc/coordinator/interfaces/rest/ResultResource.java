@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.interfaces.rest;
 
-import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -28,6 +27,7 @@ import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
+import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.ResultAnswers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -69,16 +69,23 @@ public class ResultResource {
     @GET
     @Path("download")
     @Produces({"application/zip", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.APPLICATION_OCTET_STREAM})
-    @Operation(summary = "Download the result package", description = "A zip with the folder job_<ID>/ (output.json, "
-            + "result.txt, logs/, artifacts/, output.sha256), streamed; ETag and Range supported. ?file=PATH serves "
-            + "one file; ?checksum=true serves output.sha256 for sha256sum -c.")
+    @Operation(
+            summary = "Download the result package",
+            description = "A zip with the folder job_<ID>/ (output.json, "
+                    + "result.txt, logs/, artifacts/, output.sha256), streamed; ETag and Range supported. ?file=PATH serves "
+                    + "one file; ?checksum=true serves output.sha256 for sha256sum -c.")
     @APIResponse(responseCode = "200", description = "The package, the file, or the checksums")
     @APIResponse(responseCode = "206", description = "The requested byte range")
-    @APIResponse(responseCode = "409", description = "RESULT_NOT_READY: the job has not ended, or ended without results")
+    @APIResponse(
+            responseCode = "409",
+            description = "RESULT_NOT_READY: the job has not ended, or ended without results")
     @APIResponse(responseCode = "410", description = "RESULT_GONE: deleted or past retention, saying when")
-    public Response download(@PathParam("id") String id, @QueryParam("file") String file,
-                             @QueryParam("checksum") String checksum, @HeaderParam("If-None-Match") String ifNoneMatch,
-                             @HeaderParam("Range") String range) {
+    public Response download(
+            @PathParam("id") String id,
+            @QueryParam("file") String file,
+            @QueryParam("checksum") String checksum,
+            @HeaderParam("If-None-Match") String ifNoneMatch,
+            @HeaderParam("Range") String range) {
         if ("true".equalsIgnoreCase(checksum)) {
             return checksums(results.readable(caller.get(), id));
         }
@@ -100,8 +107,11 @@ public class ResultResource {
     }
 
     private Response checksums(Job job) {
-        return Response.ok(ResultService.manifest(results.files(job.getId())), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
-                .header("Content-Disposition", "attachment; filename=\"" + ResultService.CHECKSUMS + "\"").build();
+        return Response.ok(
+                        ResultService.manifest(results.files(job.getId())),
+                        MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8"))
+                .header("Content-Disposition", "attachment; filename=\"" + ResultService.CHECKSUMS + "\"")
+                .build();
     }
 
     private Response zip(Job job, String ifNoneMatch, String range) {
@@ -110,8 +120,8 @@ public class ResultResource {
 
     private Response oneFile(ResultService.StoredFile f, String ifNoneMatch, String range) {
         String name = f.path().substring(f.path().lastIndexOf('/') + 1);
-        return RangedBody.respond(f.bytes()::writeTo, f.sizeBytes(), f.sha256(), contentType(name), name, ifNoneMatch,
-                range);
+        return RangedBody.respond(
+                f.bytes()::writeTo, f.sizeBytes(), f.sha256(), contentType(name), name, ifNoneMatch, range);
     }
 
     static String contentType(String name) {
@@ -136,14 +146,16 @@ public class ResultResource {
     @APIResponse(responseCode = "410", description = "RESULT_GONE")
     public ResultAnswers.Verification verify(@PathParam("id") String id) {
         List<ResultAnswers.FileCheck> files = results.verify(caller.get(), id).stream()
-                .map(c -> new ResultAnswers.FileCheck(c.path(), c.sizeBytes(), c.ok(), c.sha256())).toList();
+                .map(c -> new ResultAnswers.FileCheck(c.path(), c.sizeBytes(), c.ok(), c.sha256()))
+                .toList();
         return new ResultAnswers.Verification(id, files.stream().allMatch(ResultAnswers.FileCheck::ok), files);
     }
 
     @DELETE
     @Path("results")
-    @Operation(summary = "Delete the stored result files", description = "The job and its history stay; "
-            + "deleting again is harmless.")
+    @Operation(
+            summary = "Delete the stored result files",
+            description = "The job and its history stay; " + "deleting again is harmless.")
     @APIResponse(responseCode = "200", description = "The job, with result.available false and result.deleted_at")
     @APIResponse(responseCode = "409", description = "INVALID_STATE: the job has not ended")
     public Response deleteResults(@PathParam("id") String id) {
@@ -153,8 +165,11 @@ public class ResultResource {
 
     @POST
     @Path("share")
-    @Operation(summary = "Create a share link", description = "{\"expires\": \"7d\"} (m, h or d; 1m to 90d; default 7d). "
-            + "The link downloads the package without a key until it expires or is revoked; it never outlives the result.")
+    @Operation(
+            summary = "Create a share link",
+            description =
+                    "{\"expires\": \"7d\"} (m, h or d; 1m to 90d; default 7d). "
+                            + "The link downloads the package without a key until it expires or is revoked; it never outlives the result.")
     @APIResponse(responseCode = "201", description = "{share_id, url, expires_at}")
     @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
     @APIResponse(responseCode = "410", description = "RESULT_GONE")
@@ -165,14 +180,24 @@ public class ResultResource {
         String text = check.string(o, "expires", "expires", 1, 16);
         check.check();
         Duration d = DurationText.parse(text == null ? config.shareDefaultExpiry() : text);
-        if (d == null || (text != null && text.trim().endsWith("s")) || d.compareTo(MIN_SHARE) < 0 || d.compareTo(MAX_SHARE) > 0) {
+        if (d == null
+                || (text != null && text.trim().endsWith("s"))
+                || d.compareTo(MIN_SHARE) < 0
+                || d.compareTo(MAX_SHARE) > 0) {
             check.problem("expires", "must be a number and a unit m, h or d, from 1m to 90d (e.g. 7d, 12h, 30m)");
             check.check();
         }
         ShareService.Shared s = shares.share(caller.get(), id, d);
-        return Response.status(201).entity(new ResultAnswers.ShareLink(s.share().getId(),
-                uri.getBaseUriBuilder().path("v1/shares").path(s.token()).build().toString(),
-                s.share().getExpiresAt())).build();
+        return Response.status(201)
+                .entity(new ResultAnswers.ShareLink(
+                        s.share().getId(),
+                        uri.getBaseUriBuilder()
+                                .path("v1/shares")
+                                .path(s.token())
+                                .build()
+                                .toString(),
+                        s.share().getExpiresAt()))
+                .build();
     }
 
     @GET

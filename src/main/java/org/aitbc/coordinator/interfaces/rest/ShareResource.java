@@ -34,14 +34,18 @@ public class ShareResource {
 
     @GET
     @Produces({"application/zip", "application/json"})
-    @Operation(summary = "Download a shared result package", description = "Works without an API key until the "
-            + "link expires or is revoked; ETag and Range as for the owner's download.")
+    @Operation(
+            summary = "Download a shared result package",
+            description = "Works without an API key until the "
+                    + "link expires or is revoked; ETag and Range as for the owner's download.")
     @APIResponse(responseCode = "200", description = "The zip")
     @APIResponse(responseCode = "206", description = "The requested byte range")
     @APIResponse(responseCode = "404", description = "SHARE_NOT_FOUND")
     @APIResponse(responseCode = "410", description = "SHARE_GONE or RESULT_GONE, saying when")
-    public Response download(@PathParam("token") String token, @HeaderParam("If-None-Match") String ifNoneMatch,
-                             @HeaderParam("Range") String range) {
+    public Response download(
+            @PathParam("token") String token,
+            @HeaderParam("If-None-Match") String ifNoneMatch,
+            @HeaderParam("Range") String range) {
         Job job = shares.open(token);
         return ZipPackage.respond(job, results.files(job.getId()), store, ifNoneMatch, range);
     }

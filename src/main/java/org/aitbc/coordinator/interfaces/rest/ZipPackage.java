@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.interfaces.rest;
 
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import jakarta.ws.rs.core.Response;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.ResultFile;
@@ -34,9 +34,19 @@ final class ZipPackage {
 
     /** The package of an ended job as a download: its ETag is the job's result digest, ranges as {@link RangedBody}. */
     static Response respond(Job job, List<ResultFile> files, ResultStore store, String ifNoneMatch, String range) {
-        ZipPackage pkg = new ZipPackage(job.getId(), files, ResultService.manifest(files), job.getEndedAt().toEpochMilli());
-        return RangedBody.respond(out -> pkg.write(store, out), pkg.length(), job.getResultSha256(), "application/zip",
-                job.getId() + ".zip", ifNoneMatch, range);
+        ZipPackage pkg = new ZipPackage(
+                job.getId(),
+                files,
+                ResultService.manifest(files),
+                job.getEndedAt().toEpochMilli());
+        return RangedBody.respond(
+                out -> pkg.write(store, out),
+                pkg.length(),
+                job.getResultSha256(),
+                "application/zip",
+                job.getId() + ".zip",
+                ifNoneMatch,
+                range);
     }
 
     private String name(String path) {

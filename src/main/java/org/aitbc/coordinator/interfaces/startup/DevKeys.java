@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.interfaces.startup;
 
-import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import jakarta.annotation.PostConstruct;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Singleton;
@@ -18,6 +17,7 @@ import java.util.logging.Logger;
 import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Role;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 
 /**
  * Development mode ({@code AITBC_DEV_MODE=true}, on for the README's run command, off in the
@@ -41,8 +41,8 @@ public class DevKeys {
         if (!config.devMode()) {
             return;
         }
-        Path file = Paths.get(System.getProperty("server.output.dir", System.getProperty("user.dir")),
-                "dev-keys.properties");
+        Path file = Paths.get(
+                System.getProperty("server.output.dir", System.getProperty("user.dir")), "dev-keys.properties");
         Properties keys = new Properties();
         if (Files.isReadable(file)) {
             try (InputStream in = Files.newInputStream(file)) {
@@ -53,9 +53,12 @@ public class DevKeys {
         }
         String client = keys.getProperty("client.key");
         String miner = keys.getProperty("miner.key");
-        if (client == null || miner == null || accounts.authenticate(client).isEmpty()
+        if (client == null
+                || miner == null
+                || accounts.authenticate(client).isEmpty()
                 || accounts.authenticate(miner).isEmpty()) {
-            client = accounts.create(Role.CLIENT, Plan.PRO, "development client").apiKey();
+            client =
+                    accounts.create(Role.CLIENT, Plan.PRO, "development client").apiKey();
             miner = accounts.create(Role.MINER, null, "development miner").apiKey();
             keys.setProperty("client.key", client);
             keys.setProperty("miner.key", miner);

@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.interfaces.timers;
 
-import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
@@ -19,6 +18,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
 
 /**
  * Deletes results past their plan's retention, on a persistent EJB interval timer
@@ -63,7 +63,8 @@ public class RetentionTimer {
             }
         }
         if (!found) {
-            timerService.createIntervalTimer(interval, interval, new TimerConfig(new SweepTimer.Info(NAME, interval), true));
+            timerService.createIntervalTimer(
+                    interval, interval, new TimerConfig(new SweepTimer.Info(NAME, interval), true));
             LOG.info(() -> "retention purge scheduled every " + interval + " ms");
         }
     }

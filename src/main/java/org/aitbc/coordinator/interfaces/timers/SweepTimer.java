@@ -1,8 +1,5 @@
 package org.aitbc.coordinator.interfaces.timers;
 
-import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
-import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
@@ -22,6 +19,9 @@ import java.time.Instant;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.LeaseSweeper;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
+import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
 
 /**
  * Runs the {@link LeaseSweeper} on a persistent EJB interval timer. The timer lives in the
@@ -52,8 +52,7 @@ public class SweepTimer {
     SweepStatus status;
 
     /** What the timer carries: its name and interval, to recognise it after a restart. */
-    public record Info(String name, long intervalMs) implements Serializable {
-    }
+    public record Info(String name, long intervalMs) implements Serializable {}
 
     @EJB
     ClusterLocks locks;

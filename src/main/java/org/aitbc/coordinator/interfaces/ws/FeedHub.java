@@ -65,6 +65,7 @@ public class FeedHub implements JobFeed.Live {
     private final Set<FeedSession> sessions = ConcurrentHashMap.newKeySet();
     /** Authenticated connections by audience: an account id, or {@link JobFeed#EVERYONE} for admins. */
     private final Map<String, Set<FeedSession>> byAudience = new ConcurrentHashMap<>();
+
     private volatile long lastRevocationCheck = System.currentTimeMillis();
     private ScheduledFuture<?> ticker;
 
@@ -98,12 +99,19 @@ public class FeedHub implements JobFeed.Live {
         if (apiKey != null && !apiKey.isBlank()) {
             authenticate(fs, apiKey.trim());
         } else {
-            executor.schedule(() -> {
-                if (fs.caller() == null && !fs.closing()) {
-                    refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "no API key was sent; "
-                            + FeedProtocol.HOW_TO_AUTHENTICATE));
-                }
-            }, settings.authTimeoutMs(), TimeUnit.MILLISECONDS);
+            executor.schedule(
+                    () -> {
+                        if (fs.caller() == null && !fs.closing()) {
+                            refuse(
+                                    fs,
+                                    new CoordinatorException(
+                                            Kind.UNAUTHENTICATED,
+                                            "UNAUTHENTICATED",
+                                            "no API key was sent; " + FeedProtocol.HOW_TO_AUTHENTICATE));
+                        }
+                    },
+                    settings.authTimeoutMs(),
+                    TimeUnit.MILLISECONDS);
         }
         fs.pump();
         return fs;
@@ -130,19 +138,28 @@ public class FeedHub implements JobFeed.Live {
             caller = feed.authenticate(apiKey);
         } catch (CoordinatorException e) {
             // On this protocol a refused key is told how to authenticate.
-            refuse(fs, !"UNAUTHENTICATED".equals(e.code()) ? e : new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED",
-                    e.getMessage() + "; " + FeedProtocol.HOW_TO_AUTHENTICATE));
+            refuse(
+                    fs,
+                    !"UNAUTHENTICATED".equals(e.code())
+                            ? e
+                            : new CoordinatorException(
+                                    Kind.UNAUTHENTICATED,
+                                    "UNAUTHENTICATED",
+                                    e.getMessage() + "; " + FeedProtocol.HOW_TO_AUTHENTICATE));
             return;
         }
         // Indexed before it follows anything, so that no event offered after its start point passes it by.
-        byAudience.computeIfAbsent(JobFeed.audience(caller), k -> ConcurrentHashMap.newKeySet()).add(fs);
+        byAudience
+                .computeIfAbsent(JobFeed.audience(caller), k -> ConcurrentHashMap.newKeySet())
+                .add(fs);
         if (!fs.authenticated(caller)) {
             closed(fs);
         }
     }
 
     private void refuse(FeedSession fs, CoordinatorException e) {
-        CloseReason.CloseCode code = e.kind() == Kind.UNAVAILABLE ? CloseReason.CloseCodes.TRY_AGAIN_LATER
+        CloseReason.CloseCode code = e.kind() == Kind.UNAVAILABLE
+                ? CloseReason.CloseCodes.TRY_AGAIN_LATER
                 : CloseReason.CloseCodes.VIOLATED_POLICY;
         fs.refuse(FeedProtocol.error(e), new CloseReason(code, e.code()));
         fs.pump();
@@ -156,13 +173,17 @@ public class FeedHub implements JobFeed.Live {
             FeedProtocol.Request request = FeedProtocol.parse(text);
             if (request instanceof FeedProtocol.Auth auth) {
                 if (caller != null) {
-                    throw new CoordinatorException(Kind.MALFORMED, "ALREADY_AUTHENTICATED",
-                            "this connection is already authenticated");
+                    throw new CoordinatorException(
+                            Kind.MALFORMED, "ALREADY_AUTHENTICATED", "this connection is already authenticated");
                 }
                 authenticate(fs, auth.apiKey());
             } else if (caller == null) {
-                refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "authenticate first: "
-                        + FeedProtocol.HOW_TO_AUTHENTICATE));
+                refuse(
+                        fs,
+                        new CoordinatorException(
+                                Kind.UNAUTHENTICATED,
+                                "UNAUTHENTICATED",
+                                "authenticate first: " + FeedProtocol.HOW_TO_AUTHENTICATE));
                 return;
             } else if (request instanceof FeedProtocol.Subscribe sub) {
                 if (sub.jobId() != null) {
@@ -188,8 +209,10 @@ public class FeedHub implements JobFeed.Live {
                 answer(fs, caller, ce);
             } else {
                 LOG.log(Level.WARNING, "a WebSocket message could not be handled", e);
-                answer(fs, caller, new CoordinatorException(Kind.INTERNAL, "INTERNAL_ERROR",
-                        "the message could not be handled"));
+                answer(
+                        fs,
+                        caller,
+                        new CoordinatorException(Kind.INTERNAL, "INTERNAL_ERROR", "the message could not be handled"));
             }
         }
         fs.pump();
@@ -198,7 +221,8 @@ public class FeedHub implements JobFeed.Live {
     private void answer(FeedSession fs, Caller caller, CoordinatorException e) {
         if (caller == null && fs.caller() == null) {
             // Before authentication a bad message ends the connection, with the way to authenticate.
-            String message = "UNAUTHENTICATED".equals(e.code()) ? e.getMessage()
+            String message = "UNAUTHENTICATED".equals(e.code())
+                    ? e.getMessage()
                     : e.getMessage() + "; then authenticate: " + FeedProtocol.HOW_TO_AUTHENTICATE;
             refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", message));
         } else {
@@ -234,8 +258,12 @@ public class FeedHub implements JobFeed.Live {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "replaying events failed; closing the connection so that the client resumes", e);
-            refuse(fs, new CoordinatorException(Kind.UNAVAILABLE, "UNAVAILABLE",
-                    "replaying events failed; reconnect and subscribe again with your last event id"));
+            refuse(
+                    fs,
+                    new CoordinatorException(
+                            Kind.UNAVAILABLE,
+                            "UNAVAILABLE",
+                            "replaying events failed; reconnect and subscribe again with your last event id"));
         }
     }
 
@@ -341,7 +369,10 @@ public class FeedHub implements JobFeed.Live {
                 Set<FeedSession> set = byAudience.get(revoked);
                 if (set != null) {
                     for (FeedSession fs : set) {
-                        refuse(fs, new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key was revoked"));
+                        refuse(
+                                fs,
+                                new CoordinatorException(
+                                        Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key was revoked"));
                     }
                 }
             }

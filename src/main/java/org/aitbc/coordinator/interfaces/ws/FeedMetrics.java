@@ -26,20 +26,28 @@ public class FeedMetrics {
     @PostConstruct
     void init() {
         delivered = counter("aitbc.ws.events.delivered", "Job events sent to WebSocket clients (live and replayed)");
-        resyncs = counter("aitbc.ws.resyncs", "WebSocket clients closed with a resync message because they fell too far behind");
-        lag = registry.histogram(Metadata.builder().withName("aitbc.ws.delivery.lag")
+        resyncs = counter(
+                "aitbc.ws.resyncs", "WebSocket clients closed with a resync message because they fell too far behind");
+        lag = registry.histogram(Metadata.builder()
+                .withName("aitbc.ws.delivery.lag")
                 .withDescription("Time from a job change to its live event being sent to a WebSocket client")
-                .withUnit("milliseconds").build());
+                .withUnit("milliseconds")
+                .build());
     }
 
     /** Registers the open-sessions gauge, read from the hub. */
     void sessions(Supplier<Long> open) {
-        registry.gauge(Metadata.builder().withName("aitbc.ws.sessions")
-                .withDescription("Open WebSocket connections to /v1/jobs/ws").build(), open);
+        registry.gauge(
+                Metadata.builder()
+                        .withName("aitbc.ws.sessions")
+                        .withDescription("Open WebSocket connections to /v1/jobs/ws")
+                        .build(),
+                open);
     }
 
     private Counter counter(String name, String description) {
-        return registry.counter(Metadata.builder().withName(name).withDescription(description).build());
+        return registry.counter(
+                Metadata.builder().withName(name).withDescription(description).build());
     }
 
     void delivered(long atMs, boolean live) {

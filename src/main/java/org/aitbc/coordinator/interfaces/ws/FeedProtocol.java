@@ -13,8 +13,8 @@ import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
-import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
+import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.interfaces.mapping.ErrorStatus;
 
 /**
@@ -31,25 +31,19 @@ final class FeedProtocol {
     private static final String ACTIONS = "auth, subscribe, unsubscribe, ping";
     private static final int MAX_JOB_ID = 100;
 
-    private FeedProtocol() {
-    }
+    private FeedProtocol() {}
 
     /** A client's message, checked. */
-    sealed interface Request permits Auth, Subscribe, Unsubscribe, Ping {
-    }
+    sealed interface Request permits Auth, Subscribe, Unsubscribe, Ping {}
 
-    record Auth(String apiKey) implements Request {
-    }
+    record Auth(String apiKey) implements Request {}
 
     /** {@code jobId} null: all of the caller's jobs. {@code afterEventId} null: the default start. */
-    record Subscribe(String jobId, Long afterEventId) implements Request {
-    }
+    record Subscribe(String jobId, Long afterEventId) implements Request {}
 
-    record Unsubscribe(String jobId) implements Request {
-    }
+    record Unsubscribe(String jobId) implements Request {}
 
-    record Ping() implements Request {
-    }
+    record Ping() implements Request {}
 
     /** Parses one text message; a bad one is a {@link CoordinatorException} naming what is wrong. */
     static Request parse(String text) {
@@ -72,7 +66,8 @@ final class FeedProtocol {
         JsonObject o = value.asJsonObject();
         JsonValue action = o.get("action");
         if (!(action instanceof JsonString s)) {
-            throw CoordinatorException.validation(List.of(new FieldProblem("action", "is required: one of " + ACTIONS)));
+            throw CoordinatorException.validation(
+                    List.of(new FieldProblem("action", "is required: one of " + ACTIONS)));
         }
         List<FieldProblem> problems = new ArrayList<>();
         Request request = switch (s.getString()) {
@@ -80,8 +75,11 @@ final class FeedProtocol {
             case "subscribe" -> new Subscribe(jobId(o, problems), afterEventId(o, problems));
             case "unsubscribe" -> new Unsubscribe(jobId(o, problems));
             case "ping" -> new Ping();
-            default -> throw new CoordinatorException(Kind.MALFORMED, "UNKNOWN_ACTION",
-                    "unknown action \"" + clip(s.getString()) + "\"; use one of " + ACTIONS);
+            default ->
+                throw new CoordinatorException(
+                        Kind.MALFORMED,
+                        "UNKNOWN_ACTION",
+                        "unknown action \"" + clip(s.getString()) + "\"; use one of " + ACTIONS);
         };
         if (!problems.isEmpty()) {
             throw CoordinatorException.validation(problems);
@@ -90,8 +88,11 @@ final class FeedProtocol {
     }
 
     private static CoordinatorException malformed() {
-        return new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "messages must be JSON objects such as "
-                + "{\"action\":\"subscribe\",\"job_id\":\"job_...\",\"after_event_id\":0}");
+        return new CoordinatorException(
+                Kind.MALFORMED,
+                "MALFORMED_JSON",
+                "messages must be JSON objects such as "
+                        + "{\"action\":\"subscribe\",\"job_id\":\"job_...\",\"after_event_id\":0}");
     }
 
     private static String apiKey(JsonObject o, List<FieldProblem> problems) {
@@ -108,7 +109,9 @@ final class FeedProtocol {
         if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
             return null;
         }
-        if (v instanceof JsonString s && !s.getString().isBlank() && s.getString().length() <= MAX_JOB_ID) {
+        if (v instanceof JsonString s
+                && !s.getString().isBlank()
+                && s.getString().length() <= MAX_JOB_ID) {
             return s.getString();
         }
         problems.add(new FieldProblem("job_id", "must be a job id string, or left out for all of your jobs"));
@@ -141,18 +144,28 @@ final class FeedProtocol {
     // Messages the server sends.
 
     static String error(CoordinatorException e) {
-        JsonObjectBuilder error = Json.createObjectBuilder().add("status", ErrorStatus.of(e)).add("code", e.code())
+        JsonObjectBuilder error = Json.createObjectBuilder()
+                .add("status", ErrorStatus.of(e))
+                .add("code", e.code())
                 .add("message", e.getMessage());
         if (e.fields() != null && !e.fields().isEmpty()) {
             JsonArrayBuilder fields = Json.createArrayBuilder();
-            e.fields().forEach(f -> fields.add(Json.createObjectBuilder().add("field", f.field()).add("message", f.message())));
+            e.fields()
+                    .forEach(f -> fields.add(
+                            Json.createObjectBuilder().add("field", f.field()).add("message", f.message())));
             error.add("fields", fields);
         }
-        return Json.createObjectBuilder().add("type", "error").add("error", error).build().toString();
+        return Json.createObjectBuilder()
+                .add("type", "error")
+                .add("error", error)
+                .build()
+                .toString();
     }
 
     static String authenticated(String accountId, String role, boolean followingAll, long liveAfter) {
-        JsonObjectBuilder b = Json.createObjectBuilder().add("type", "authenticated").add("account_id", accountId)
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("type", "authenticated")
+                .add("account_id", accountId)
                 .add("role", role);
         if (followingAll) {
             b.add("following", "all_jobs").add("after_event_id", liveAfter);
@@ -163,17 +176,23 @@ final class FeedProtocol {
     }
 
     static String subscribed(String jobId, long after) {
-        return withJob(Json.createObjectBuilder().add("type", "subscribed"), jobId).add("after_event_id", after)
-                .build().toString();
+        return withJob(Json.createObjectBuilder().add("type", "subscribed"), jobId)
+                .add("after_event_id", after)
+                .build()
+                .toString();
     }
 
     static String caughtUp(String jobId, long lastEventId) {
-        return withJob(Json.createObjectBuilder().add("type", "caught_up"), jobId).add("last_event_id", lastEventId)
-                .build().toString();
+        return withJob(Json.createObjectBuilder().add("type", "caught_up"), jobId)
+                .add("last_event_id", lastEventId)
+                .build()
+                .toString();
     }
 
     static String unsubscribed(String jobId) {
-        return withJob(Json.createObjectBuilder().add("type", "unsubscribed"), jobId).build().toString();
+        return withJob(Json.createObjectBuilder().add("type", "unsubscribed"), jobId)
+                .build()
+                .toString();
     }
 
     static String pong() {
@@ -186,10 +205,16 @@ final class FeedProtocol {
         for (Object[] c : cursors) {
             subs.add(withJob(Json.createObjectBuilder(), (String) c[0]).add("last_event_id", (Long) c[1]));
         }
-        return Json.createObjectBuilder().add("type", "resync").add("last_event_id", lastEventId)
-                .add("message", "this connection fell too far behind and is being closed; reconnect and subscribe "
-                        + "again with after_event_id set to last_event_id to receive what you missed")
-                .add("subscriptions", subs).build().toString();
+        return Json.createObjectBuilder()
+                .add("type", "resync")
+                .add("last_event_id", lastEventId)
+                .add(
+                        "message",
+                        "this connection fell too far behind and is being closed; reconnect and subscribe "
+                                + "again with after_event_id set to last_event_id to receive what you missed")
+                .add("subscriptions", subs)
+                .build()
+                .toString();
     }
 
     private static JsonObjectBuilder withJob(JsonObjectBuilder b, String jobId) {

@@ -46,6 +46,7 @@ final class FeedSession {
         long cursor;
         /** The last event id actually sent. */
         long sent;
+
         boolean replaying;
         boolean waitingForDrain;
 
@@ -85,6 +86,7 @@ final class FeedSession {
     private boolean sending;
     /** The message being sent, from {@link #pump()} until its completion; null when none is. */
     private Out inFlight;
+
     private boolean closing;
     private long lastSentNanos = System.nanoTime();
 
@@ -111,7 +113,8 @@ final class FeedSession {
         Subscription all = new Subscription(null, hub.liveAfter(), false);
         subscriptions.put(ALL, all);
         implicitAll = true;
-        outbox.add(Out.control(FeedProtocol.authenticated(who.accountId(), who.role().wire(), true, all.cursor)));
+        outbox.add(Out.control(
+                FeedProtocol.authenticated(who.accountId(), who.role().wire(), true, all.cursor)));
         return true;
     }
 
@@ -146,15 +149,19 @@ final class FeedSession {
         if (jobId != null) {
             Subscription all = subscriptions.get(ALL);
             if (all != null && !implicitAll) {
-                throw new CoordinatorException(Kind.CONFLICT, "ALREADY_SUBSCRIBED",
+                throw new CoordinatorException(
+                        Kind.CONFLICT,
+                        "ALREADY_SUBSCRIBED",
                         "this connection follows all of your jobs; send {\"action\":\"unsubscribe\"} first "
-                        + "to follow single jobs");
+                                + "to follow single jobs");
             }
             if (all != null) {
                 subscriptions.remove(ALL);
             }
             if (!subscriptions.containsKey(jobId) && subscriptions.size() >= maxSubscriptions) {
-                throw new CoordinatorException(Kind.CONFLICT, "TOO_MANY_SUBSCRIPTIONS",
+                throw new CoordinatorException(
+                        Kind.CONFLICT,
+                        "TOO_MANY_SUBSCRIPTIONS",
                         "a connection may follow at most " + maxSubscriptions + " jobs; unsubscribe from one first");
             }
         } else {
@@ -162,8 +169,8 @@ final class FeedSession {
         }
         implicitAll = false;
         Long start = JobFeed.replayStart(jobId, after);
-        Subscription s = start == null ? new Subscription(jobId, hub.liveAfter(), false)
-                : new Subscription(jobId, start, true);
+        Subscription s =
+                start == null ? new Subscription(jobId, hub.liveAfter(), false) : new Subscription(jobId, start, true);
         subscriptions.put(s.key(), s);
         outbox.add(Out.control(FeedProtocol.subscribed(jobId, s.cursor)));
         if (!s.replaying) {
@@ -176,8 +183,8 @@ final class FeedSession {
         if (jobId == null) {
             subscriptions.clear();
         } else if (subscriptions.remove(jobId) == null) {
-            throw new CoordinatorException(Kind.NOT_FOUND, "NOT_SUBSCRIBED",
-                    "this connection does not follow job " + jobId);
+            throw new CoordinatorException(
+                    Kind.NOT_FOUND, "NOT_SUBSCRIBED", "this connection does not follow job " + jobId);
         }
         implicitAll = false;
         outbox.add(Out.control(FeedProtocol.unsubscribed(jobId)));

@@ -31,7 +31,9 @@ public class HandshakeKey extends ServerEndpointConfig.Configurator {
             return null;
         }
         for (Map.Entry<String, List<String>> h : headers.entrySet()) {
-            if (HEADER.equalsIgnoreCase(h.getKey()) && h.getValue() != null && !h.getValue().isEmpty()) {
+            if (HEADER.equalsIgnoreCase(h.getKey())
+                    && h.getValue() != null
+                    && !h.getValue().isEmpty()) {
                 return h.getValue().get(0);
             }
         }

@@ -114,8 +114,10 @@ class CommitHorizonTest {
         Simulation sim = new Simulation(true, NO_GRACE);
         sim.run(8, 1500, 0.1, 300_000);
         sim.assertExact();
-        assertTrue(sim.outOfOrderSeen > 0, "the simulation must actually commit out of order (it saw "
-                + sim.outOfOrderSeen + " gaps that filled later)");
+        assertTrue(
+                sim.outOfOrderSeen > 0,
+                "the simulation must actually commit out of order (it saw " + sim.outOfOrderSeen
+                        + " gaps that filled later)");
         assertTrue(sim.skippedIds > 0, "rolled-back ids are skipped");
     }
 
@@ -132,7 +134,7 @@ class CommitHorizonTest {
 
     private static final class Simulation {
         final boolean tickets;
-        final WriterTickets writers = new WriterTickets(TimeUnit.MINUTES.toNanos(1), t -> { });
+        final WriterTickets writers = new WriterTickets(TimeUnit.MINUTES.toNanos(1), t -> {});
         final AtomicLong sequence = new AtomicLong();
         final ConcurrentSkipListSet<Long> table = new ConcurrentSkipListSet<>();
         final CommitHorizon horizon;
@@ -182,7 +184,10 @@ class CommitHorizonTest {
 
         private void readOnce() {
             long closedBelow = writers.closedBelow();
-            long[] ids = table.tailSet(horizon.watermark(), false).stream().limit(500).mapToLong(Long::longValue).toArray();
+            long[] ids = table.tailSet(horizon.watermark(), false).stream()
+                    .limit(500)
+                    .mapToLong(Long::longValue)
+                    .toArray();
             long issued = writers.issued();
             CommitHorizon.Advance a = horizon.advance(ids, closedBelow, issued, System.nanoTime());
             for (int i = 0; i < a.released(); i++) {

@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.infrastructure.persistence;
 
-import org.aitbc.coordinator.interfaces.timers.SweepTimer;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Instant;
+import org.aitbc.coordinator.interfaces.timers.SweepTimer;
 import org.junit.jupiter.api.Test;
 
 /** Which failures count as "the database is unreachable" (503) rather than a lost race or a fault. */
@@ -26,11 +26,13 @@ class DatabaseFailuresTest {
         assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLException("Connection refused", "08001"))));
         assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLException("I/O error", "08006"))));
         assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLException("terminating connection", "57P01"))));
-        assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLException("the database system is starting up", "57P03"))));
+        assertTrue(DatabaseFailures.isUnavailable(
+                wrapped(new SQLException("the database system is starting up", "57P03"))));
         assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLException("too many clients", "53300"))));
         assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLNonTransientConnectionException("gone"))));
         assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLTransientConnectionException("pool timeout"))));
-        assertTrue(DatabaseFailures.isUnavailable(wrapped(new SQLException("x", null, new ConnectException("refused")))));
+        assertTrue(
+                DatabaseFailures.isUnavailable(wrapped(new SQLException("x", null, new ConnectException("refused")))));
     }
 
     @Test

@@ -31,8 +31,10 @@ class ErrorStatusTest {
 
     @Test
     void theFactoriesKeepTheirStatuses() {
-        assertEquals(422, ErrorStatus.of(CoordinatorException.validation(
-                java.util.List.of(new CoordinatorException.FieldProblem("model", "is required")))));
+        assertEquals(
+                422,
+                ErrorStatus.of(CoordinatorException.validation(
+                        java.util.List.of(new CoordinatorException.FieldProblem("model", "is required")))));
         assertEquals(400, ErrorStatus.of(CoordinatorException.badParameter("limit", "must be a whole number")));
         assertEquals(404, ErrorStatus.of(CoordinatorException.jobNotFound("job_x")));
     }

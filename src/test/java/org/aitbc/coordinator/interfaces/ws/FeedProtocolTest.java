@@ -19,19 +19,25 @@ class FeedProtocolTest {
     @Test
     void acceptsEachAction() {
         assertEquals(new FeedProtocol.Auth("k1"), FeedProtocol.parse("{\"action\":\"auth\",\"api_key\":\" k1 \"}"));
-        assertEquals(new FeedProtocol.Subscribe("job_x", 42L),
+        assertEquals(
+                new FeedProtocol.Subscribe("job_x", 42L),
                 FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":\"job_x\",\"after_event_id\":42}"));
         assertEquals(new FeedProtocol.Subscribe(null, null), FeedProtocol.parse("{\"action\":\"subscribe\"}"));
-        assertEquals(new FeedProtocol.Subscribe(null, 0L),
+        assertEquals(
+                new FeedProtocol.Subscribe(null, 0L),
                 FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":null,\"after_event_id\":0}"));
-        assertEquals(new FeedProtocol.Unsubscribe("job_x"), FeedProtocol.parse("{\"action\":\"unsubscribe\",\"job_id\":\"job_x\"}"));
-        assertEquals(new FeedProtocol.Unsubscribe(null), FeedProtocol.parse("{\"action\":\"unsubscribe\",\"extra\":1}"));
+        assertEquals(
+                new FeedProtocol.Unsubscribe("job_x"),
+                FeedProtocol.parse("{\"action\":\"unsubscribe\",\"job_id\":\"job_x\"}"));
+        assertEquals(
+                new FeedProtocol.Unsubscribe(null), FeedProtocol.parse("{\"action\":\"unsubscribe\",\"extra\":1}"));
         assertInstanceOf(FeedProtocol.Ping.class, FeedProtocol.parse("{\"action\":\"ping\"}"));
     }
 
     @Test
     void malformedJsonAndNonObjects() {
-        for (String bad : List.of("{not json", "", "[1,2]", "\"subscribe\"", "42", "{\"action\":\"subscribe\"} trailing")) {
+        for (String bad :
+                List.of("{not json", "", "[1,2]", "\"subscribe\"", "42", "{\"action\":\"subscribe\"} trailing")) {
             CoordinatorException e = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse(bad), bad);
             assertEquals(400, ErrorStatus.of(e));
             assertEquals("MALFORMED_JSON", e.code(), bad);
@@ -40,51 +46,70 @@ class FeedProtocolTest {
 
     @Test
     void missingOrUnknownAction() {
-        CoordinatorException missing = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"job_id\":\"j\"}"));
+        CoordinatorException missing =
+                assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"job_id\":\"j\"}"));
         assertEquals("VALIDATION_FAILED", missing.code());
         assertEquals("action", missing.fields().get(0).field());
-        CoordinatorException unknown = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"dance\"}"));
+        CoordinatorException unknown =
+                assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"dance\"}"));
         assertEquals(400, ErrorStatus.of(unknown));
         assertEquals("UNKNOWN_ACTION", unknown.code());
-        assertTrue(unknown.getMessage().contains("dance") && unknown.getMessage().contains("subscribe"), unknown.getMessage());
+        assertTrue(
+                unknown.getMessage().contains("dance") && unknown.getMessage().contains("subscribe"),
+                unknown.getMessage());
     }
 
     @Test
     void badFieldsAreNamedTogether() {
-        CoordinatorException e = assertThrows(CoordinatorException.class,
+        CoordinatorException e = assertThrows(
+                CoordinatorException.class,
                 () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":7,\"after_event_id\":-1}"));
         assertEquals(422, ErrorStatus.of(e));
-        assertEquals(List.of("job_id", "after_event_id"), e.fields().stream().map(CoordinatorException.FieldProblem::field).toList());
+        assertEquals(
+                List.of("job_id", "after_event_id"),
+                e.fields().stream()
+                        .map(CoordinatorException.FieldProblem::field)
+                        .toList());
         for (String after : List.of("1.5", "\"3\"", "true", "99999999999999999999999")) {
-            CoordinatorException a = assertThrows(CoordinatorException.class,
-                    () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"after_event_id\":" + after + "}"), after);
+            CoordinatorException a = assertThrows(
+                    CoordinatorException.class,
+                    () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"after_event_id\":" + after + "}"),
+                    after);
             assertEquals("after_event_id", a.fields().get(0).field(), after);
         }
-        CoordinatorException key = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"auth\",\"api_key\":\"  \"}"));
+        CoordinatorException key = assertThrows(
+                CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"auth\",\"api_key\":\"  \"}"));
         assertEquals("api_key", key.fields().get(0).field());
         String longId = "j".repeat(101);
-        assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"action\":\"unsubscribe\",\"job_id\":\"" + longId + "\"}"));
+        assertThrows(
+                CoordinatorException.class,
+                () -> FeedProtocol.parse("{\"action\":\"unsubscribe\",\"job_id\":\"" + longId + "\"}"));
     }
 
     @Test
     void errorMessagesCarryTheOneErrorShape() {
-        CoordinatorException e = assertThrows(CoordinatorException.class,
+        CoordinatorException e = assertThrows(
+                CoordinatorException.class,
                 () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"after_event_id\":\"x\"}"));
-        JsonObject o = Json.createReader(new StringReader(FeedProtocol.error(e))).readObject();
+        JsonObject o =
+                Json.createReader(new StringReader(FeedProtocol.error(e))).readObject();
         assertEquals("error", o.getString("type"));
         JsonObject error = o.getJsonObject("error");
         assertEquals(422, error.getInt("status"));
         assertEquals("VALIDATION_FAILED", error.getString("code"));
-        assertEquals("after_event_id", error.getJsonArray("fields").getJsonObject(0).getString("field"));
-        JsonObject plain = Json.createReader(new StringReader(FeedProtocol.error(
-                new CoordinatorException(Kind.NOT_FOUND, "JOB_NOT_FOUND", "no job j")))).readObject();
+        assertEquals(
+                "after_event_id", error.getJsonArray("fields").getJsonObject(0).getString("field"));
+        JsonObject plain = Json.createReader(new StringReader(
+                        FeedProtocol.error(new CoordinatorException(Kind.NOT_FOUND, "JOB_NOT_FOUND", "no job j"))))
+                .readObject();
         assertEquals(null, plain.getJsonObject("error").get("fields"), "fields only for validation errors");
     }
 
     @Test
     void resyncNamesTheLastEventIdPerSubscription() {
-        JsonObject o = Json.createReader(new StringReader(FeedProtocol.resync(7,
-                List.of(new Object[] {"job_a", 7L}, new Object[] {null, 9L})))).readObject();
+        JsonObject o = Json.createReader(new StringReader(
+                        FeedProtocol.resync(7, List.of(new Object[] {"job_a", 7L}, new Object[] {null, 9L}))))
+                .readObject();
         assertEquals("resync", o.getString("type"));
         assertEquals(7, o.getJsonNumber("last_event_id").longValue());
         assertEquals("job_a", o.getJsonArray("subscriptions").getJsonObject(0).getString("job_id"));

@@ -45,8 +45,9 @@ public class JobApiBlackBoxIT {
 
     @Test
     void submitReadListCancel() {
-        Response created = jobs.submit(client, "{\"model\":\"gpt2\",\"priority\":\"low\",\"requirements\":"
-                + "{\"region\":\"blackbox-nowhere\"}}");
+        Response created = jobs.submit(
+                client,
+                "{\"model\":\"gpt2\",\"priority\":\"low\",\"requirements\":" + "{\"region\":\"blackbox-nowhere\"}}");
         assertEquals(201, created.getStatus());
         JsonObject job = json(created);
         String id = job.getString("job_id");
@@ -85,6 +86,7 @@ public class JobApiBlackBoxIT {
         assertEquals("JOB_NOT_FOUND", json(missing).getJsonObject("error").getString("code"));
         Response unauthenticated = jobs.list(null, null);
         assertEquals(401, unauthenticated.getStatus());
-        assertEquals("UNAUTHENTICATED", json(unauthenticated).getJsonObject("error").getString("code"));
+        assertEquals(
+                "UNAUTHENTICATED", json(unauthenticated).getJsonObject("error").getString("code"));
     }
 }

@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.it.blackbox;
 
-import jakarta.json.JsonObject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;

@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.it.cli;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.cli.Aitbc;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,15 +45,31 @@ public class CliIT {
         if (key != null) {
             env.put("AITBC_API_KEY", key);
         }
-        env.put("AITBC_CONFIG", System.getProperty("java.io.tmpdir") + "/aitbc-cli-it-" + ProcessHandle.current().pid());
-        int code = Aitbc.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), env);
+        env.put(
+                "AITBC_CONFIG",
+                System.getProperty("java.io.tmpdir") + "/aitbc-cli-it-"
+                        + ProcessHandle.current().pid());
+        int code = Aitbc.run(
+                args,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                env);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     static CompletableFuture<Run> miner(String minerKey, String minerId, String region, int jobs, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("miner", "run", "--miner-id", minerId, "--region", region,
-                "--max-jobs", String.valueOf(jobs), "--idle-exit-seconds", "60"));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "miner",
+                "run",
+                "--miner-id",
+                minerId,
+                "--region",
+                region,
+                "--max-jobs",
+                String.valueOf(jobs),
+                "--idle-exit-seconds",
+                "60"));
         args.addAll(List.of(extra));
         return CompletableFuture.supplyAsync(() -> aitbc(minerKey, "", args.toArray(String[]::new)));
     }
@@ -64,8 +80,20 @@ public class CliIT {
         String minerKey = Api.miner();
         String region = Api.uniqueRegion();
 
-        Run submitted = aitbc(client, "", "--json", "client", "submit", "--model", "gpt2", "--input", "Hello",
-                "--region", region, "--priority", "high");
+        Run submitted = aitbc(
+                client,
+                "",
+                "--json",
+                "client",
+                "submit",
+                "--model",
+                "gpt2",
+                "--input",
+                "Hello",
+                "--region",
+                region,
+                "--priority",
+                "high");
         assertEquals(0, submitted.code(), submitted.err());
         String job = submitted.json().getString("job_id");
         assertEquals("high", submitted.json().getString("priority"));
@@ -94,11 +122,14 @@ public class CliIT {
 
         // download + checksum, checked with the real sha256sum.
         Path dir = Files.createTempDirectory("aitbc-cli-it");
-        Run download = aitbc(client, "", "client", "download", "--job-id", job, "--output", dir.toString(), "--checksum");
+        Run download =
+                aitbc(client, "", "client", "download", "--job-id", job, "--output", dir.toString(), "--checksum");
         assertEquals(0, download.code(), download.err());
         assertTrue(Files.exists(dir.resolve(job).resolve("result.txt")));
-        Process check = new ProcessBuilder("sha256sum", "-c", "output.sha256").directory(dir.resolve(job).toFile())
-                .redirectErrorStream(true).start();
+        Process check = new ProcessBuilder("sha256sum", "-c", "output.sha256")
+                .directory(dir.resolve(job).toFile())
+                .redirectErrorStream(true)
+                .start();
         String said = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         check.waitFor(30, TimeUnit.SECONDS);
         assertEquals(0, check.exitValue(), said);
@@ -115,12 +146,22 @@ public class CliIT {
         Run listJson = aitbc(client, "", "--json", "client", "list", "--days", "7");
         assertEquals(1, listJson.json().getInt("total"));
         String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
-        assertEquals(1, aitbc(client, "", "--json", "client", "list", "--from", today, "--to", today).json().getInt("total"));
+        assertEquals(
+                1,
+                aitbc(client, "", "--json", "client", "list", "--from", today, "--to", today)
+                        .json()
+                        .getInt("total"));
 
         Path csv = dir.resolve("jobs.csv");
         Path json = dir.resolve("jobs.json");
-        assertEquals(0, aitbc(client, "", "client", "export", "--format", "csv", "--output", csv.toString()).code());
-        assertEquals(0, aitbc(client, "", "client", "export", "--format", "json", "--output", json.toString()).code());
+        assertEquals(
+                0,
+                aitbc(client, "", "client", "export", "--format", "csv", "--output", csv.toString())
+                        .code());
+        assertEquals(
+                0,
+                aitbc(client, "", "client", "export", "--format", "json", "--output", json.toString())
+                        .code());
         assertTrue(Files.readAllLines(csv).get(1).startsWith(job));
         try (JsonReader r = Json.createReader(Files.newBufferedReader(json))) {
             JsonArray a = r.readArray();
@@ -128,12 +169,17 @@ public class CliIT {
         }
 
         Run stats = aitbc(client, "", "client", "stats");
-        assertTrue(stats.out().contains("Total jobs submitted:    1") && stats.out().contains("Success rate:            100.0%"),
+        assertTrue(
+                stats.out().contains("Total jobs submitted:    1")
+                        && stats.out().contains("Success rate:            100.0%"),
                 stats.out());
 
         Run delete = aitbc(client, "", "client", "delete", "--job-id", job);
         assertEquals(0, delete.code());
-        assertEquals(4, aitbc(client, "", "client", "download", "--job-id", job, "--output", dir.toString()).code(),
+        assertEquals(
+                4,
+                aitbc(client, "", "client", "download", "--job-id", job, "--output", dir.toString())
+                        .code(),
                 "results gone: exit 4");
 
         // Canceling a completed job: the guide's "cancellation failed".
@@ -146,11 +192,13 @@ public class CliIT {
     void cancelAsksForConfirmation() {
         String client = Api.client();
         String region = Api.uniqueRegion();
-        String job = aitbc(client, "", "--json", "client", "submit", "--model", "gpt2", "--region", region).json()
+        String job = aitbc(client, "", "--json", "client", "submit", "--model", "gpt2", "--region", region)
+                .json()
                 .getString("job_id");
         Run no = aitbc(client, "n\n", "client", "cancel", "--job-id", job);
         assertEquals(0, no.code());
-        assertTrue(no.out().contains("Cancel job " + job + "? [y/N]") && no.out().contains("Not canceled."), no.out());
+        assertTrue(
+                no.out().contains("Cancel job " + job + "? [y/N]") && no.out().contains("Not canceled."), no.out());
         assertEquals("pending", Api.job(client, job).getString("status"));
         Run yes = aitbc(client, "y\n", "client", "cancel", "--job-id", job);
         assertEquals(0, yes.code(), yes.err());
@@ -163,19 +211,48 @@ public class CliIT {
         String client = Api.client();
         String minerKey = Api.miner();
         String region = Api.uniqueRegion();
-        String job = aitbc(client, "", "--json", "client", "submit", "--model", "gpt2", "--input", "{\"n\":3}",
-                "--region", region).json().getString("job_id");
-        CompletableFuture<Run> worker = miner(minerKey, region + "-m", region, 1, "--exec",
+        String job = aitbc(
+                        client,
+                        "",
+                        "--json",
+                        "client",
+                        "submit",
+                        "--model",
+                        "gpt2",
+                        "--input",
+                        "{\"n\":3}",
+                        "--region",
+                        region)
+                .json()
+                .getString("job_id");
+        CompletableFuture<Run> worker = miner(
+                minerKey,
+                region + "-m",
+                region,
+                1,
+                "--exec",
                 "cat; echo; echo to-stderr >&2; echo weights > \"$AITBC_ARTIFACTS_DIR/model.bin\"");
         Run watched = aitbc(client, "", "client", "watch", "--job-id", job, "--interval-ms", "200");
-        assertEquals(0, watched.code(), watched.out() + worker.get(60, TimeUnit.SECONDS).err());
-        String result = Api.get("/v1/jobs/" + job + "/download?file=result.txt", client).expect(200).body();
+        assertEquals(
+                0,
+                watched.code(),
+                watched.out() + worker.get(60, TimeUnit.SECONDS).err());
+        String result = Api.get("/v1/jobs/" + job + "/download?file=result.txt", client)
+                .expect(200)
+                .body();
         assertTrue(result.contains("\"n\":3"), "the command received the payload: " + result);
-        assertEquals("to-stderr\n", Api.get("/v1/jobs/" + job + "/download?file=logs/stderr.log", client).body());
-        assertEquals("weights\n", Api.get("/v1/jobs/" + job + "/download?file=artifacts/model.bin", client).body());
+        assertEquals(
+                "to-stderr\n",
+                Api.get("/v1/jobs/" + job + "/download?file=logs/stderr.log", client)
+                        .body());
+        assertEquals(
+                "weights\n",
+                Api.get("/v1/jobs/" + job + "/download?file=artifacts/model.bin", client)
+                        .body());
 
         // A long command is stopped when the client cancels; watch then exits non-zero.
-        String slow = aitbc(client, "", "--json", "client", "submit", "--model", "gpt2", "--region", region).json()
+        String slow = aitbc(client, "", "--json", "client", "submit", "--model", "gpt2", "--region", region)
+                .json()
                 .getString("job_id");
         CompletableFuture<Run> worker2 = miner(minerKey, region + "-m", region, 1, "--exec", "sleep 120");
         Api.awaitStatus(client, slow, "running", java.time.Duration.ofSeconds(30));
@@ -215,7 +292,9 @@ public class CliIT {
             configRoundTrip();
         } finally {
             // Other tests rely on there being no saved key.
-            Files.deleteIfExists(Path.of(System.getProperty("java.io.tmpdir"), "aitbc-cli-it-" + ProcessHandle.current().pid()));
+            Files.deleteIfExists(Path.of(
+                    System.getProperty("java.io.tmpdir"),
+                    "aitbc-cli-it-" + ProcessHandle.current().pid()));
         }
     }
 

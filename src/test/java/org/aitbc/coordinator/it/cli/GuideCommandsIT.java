@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 public class GuideCommandsIT {
     /** The guide's command lines, in the guide's words (docs: ../shared/seeds/job-lifecycle-guide.md). */
     static final String STATUS = "aitbc client status --job-id <JOB_ID>";
+
     static final String WATCH = "aitbc client watch --job-id <JOB_ID>";
     static final String DOWNLOAD = "aitbc client download --job-id <JOB_ID> --output ./results";
     static final String SHARE = "aitbc client share --job-id <JOB_ID>";
@@ -61,9 +62,28 @@ public class GuideCommandsIT {
     static final String STATS = "aitbc client stats";
     static final String CANCEL = "aitbc client cancel --job-id <JOB_ID>";
     static final String CANCEL_FORCE = "aitbc client cancel --job-id <JOB_ID> --force";
-    static final List<String> GUIDE = List.of(STATUS, WATCH, DOWNLOAD, SHARE, SHARE_7D, VERIFY, DOWNLOAD_CHECKSUM,
-            CHECK, DELETE, LIST, LIST_RUNNING, LIST_COMPLETED, LIST_FAILED, LIST_DAYS, LIST_RANGE, GET, EXPORT_JSON,
-            EXPORT_CSV, STATS, CANCEL, CANCEL_FORCE);
+    static final List<String> GUIDE = List.of(
+            STATUS,
+            WATCH,
+            DOWNLOAD,
+            SHARE,
+            SHARE_7D,
+            VERIFY,
+            DOWNLOAD_CHECKSUM,
+            CHECK,
+            DELETE,
+            LIST,
+            LIST_RUNNING,
+            LIST_COMPLETED,
+            LIST_FAILED,
+            LIST_DAYS,
+            LIST_RANGE,
+            GET,
+            EXPORT_JSON,
+            EXPORT_CSV,
+            STATS,
+            CANCEL,
+            CANCEL_FORCE);
 
     static Path checkout;
 
@@ -118,7 +138,8 @@ public class GuideCommandsIT {
         var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("still running after " + seconds + " s: " + p.info().commandLine().orElse(""));
+            throw new AssertionError("still running after " + seconds + " s: "
+                    + p.info().commandLine().orElse(""));
         }
         return new Ran(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
     }
@@ -139,7 +160,9 @@ public class GuideCommandsIT {
         }
         assertTrue(p != null, "bin/aitbc above " + System.getProperty("user.dir"));
         checkout = p;
-        assertTrue(Files.isRegularFile(checkout.resolve("cli/target/aitbc.jar")), "the CLI jar is built before these tests");
+        assertTrue(
+                Files.isRegularFile(checkout.resolve("cli/target/aitbc.jar")),
+                "the CLI jar is built before these tests");
     }
 
     /** A bin folder holding only a link to the checkout's bin/aitbc, as README says to put it on PATH. */
@@ -180,8 +203,10 @@ public class GuideCommandsIT {
         assertEquals(0, status.code(), status.toString());
         assertTrue(status.out().contains(job) && status.out().contains("pending"), status.out());
 
-        Process miner = minerShell.start("aitbc miner run --simulate --max-jobs 1 --step-ms 100 --idle-exit-seconds 60"
-                + " --region " + region + " --miner-id " + region + "-m", null);
+        Process miner = minerShell.start(
+                "aitbc miner run --simulate --max-jobs 1 --step-ms 100 --idle-exit-seconds 60" + " --region " + region
+                        + " --miner-id " + region + "-m",
+                null);
         Ran watched = user.run(WATCH, job);
         assertEquals(0, watched.code(), watched.toString());
         assertTrue(watched.out().contains("completed"), watched.out());
@@ -194,7 +219,9 @@ public class GuideCommandsIT {
         assertEquals(0, download.code(), download.toString());
         Path unpacked = user.dir.resolve("results").resolve(job);
         assertFilesMatch(unpacked, sums);
-        assertEquals("simulated output of " + job, Files.readString(unpacked.resolve("result.txt")).strip());
+        assertEquals(
+                "simulated output of " + job,
+                Files.readString(unpacked.resolve("result.txt")).strip());
 
         Ran withChecksum = user.run(DOWNLOAD_CHECKSUM, job);
         assertEquals(0, withChecksum.code(), withChecksum.toString());
@@ -204,14 +231,19 @@ public class GuideCommandsIT {
         for (String path : sums.keySet()) {
             assertTrue(check.out().contains(job + "/" + path + ": OK"), check.out());
         }
-        assertEquals(sums.size(), check.out().lines().filter(l -> l.endsWith(": OK")).count(), check.out());
+        assertEquals(
+                sums.size(), check.out().lines().filter(l -> l.endsWith(": OK")).count(), check.out());
         // The copy inside the job's folder checks from there.
         Ran inside = new Shell(user.dir.resolve(job), bin, "unused").run(CHECK, null);
         assertEquals(0, inside.code(), inside.toString());
 
         Ran share = user.run(SHARE, job);
         assertEquals(0, share.code(), share.toString());
-        String link = share.out().lines().filter(l -> l.startsWith("Share link: ")).findFirst().orElseThrow()
+        String link = share.out()
+                .lines()
+                .filter(l -> l.startsWith("Share link: "))
+                .findFirst()
+                .orElseThrow()
                 .substring("Share link: ".length());
         assertEquals(200, Api.bytes("GET", link, null, null, Map.of()).status(), "the link needs no key");
         Ran share7d = user.run(SHARE_7D, job);
@@ -232,7 +264,10 @@ public class GuideCommandsIT {
         assertListed(user, LIST_RANGE, job, today.getYear() == 2026 && today.getMonthValue() == 1);
         Ran get = user.run(GET, job);
         assertEquals(0, get.code(), get.toString());
-        assertTrue(get.out().contains("Status:                completed") && get.out().contains("Cost:"), get.out());
+        assertTrue(
+                get.out().contains("Status:                completed")
+                        && get.out().contains("Cost:"),
+                get.out());
 
         Ran exportJson = user.run(EXPORT_JSON, null);
         assertEquals(0, exportJson.code(), exportJson.toString());
@@ -249,12 +284,16 @@ public class GuideCommandsIT {
 
         Ran stats = user.run(STATS, null);
         assertEquals(0, stats.code(), stats.toString());
-        assertTrue(stats.out().contains("Total jobs submitted:    1") && stats.out().contains("Success rate:            100.0%")
-                && stats.out().contains("Total spent:"), stats.out());
+        assertTrue(
+                stats.out().contains("Total jobs submitted:    1")
+                        && stats.out().contains("Success rate:            100.0%")
+                        && stats.out().contains("Total spent:"),
+                stats.out());
 
         Ran delete = user.run(DELETE, job);
         assertEquals(0, delete.code(), delete.toString());
-        assertEquals(410, Api.get("/v1/jobs/" + job + "/download", userKey(user)).status(), "results deleted");
+        assertEquals(
+                410, Api.get("/v1/jobs/" + job + "/download", userKey(user)).status(), "results deleted");
         assertEquals(4, user.run(DOWNLOAD, job).code(), "results gone: exit 4");
 
         // Cancel: the guide's first form asks; the second does not.
@@ -296,23 +335,34 @@ public class GuideCommandsIT {
                 + "echo weights > \"$AITBC_ARTIFACTS_DIR/model.bin\"; "
                 // The payload comes on standard input only.
                 + "if [ -n \"${AITBC_JOB_PAYLOAD+set}\" ]; then exit 9; fi; cat";
-        Ran minerRan = minerShell.run("aitbc miner run --max-jobs 1 --idle-exit-seconds 60 --region " + region
-                + " --miner-id " + region + "-m --exec '" + command.replace("'", "'\\''") + "'", null);
+        Ran minerRan = minerShell.run(
+                "aitbc miner run --max-jobs 1 --idle-exit-seconds 60 --region " + region + " --miner-id " + region
+                        + "-m --exec '" + command.replace("'", "'\\''") + "'",
+                null);
         assertEquals(0, minerRan.code(), minerRan.toString());
         assertTrue(minerRan.out().contains("job " + job + " completed"), minerRan.toString());
         JsonObject done = Api.job(userKey(user), job);
         assertEquals("completed", done.getString("status"), done.toString());
 
         // The command read the whole payload from standard input: its stdout (the result) is that payload.
-        String result = Api.get("/v1/jobs/" + job + "/download?file=result.txt", userKey(user)).expect(200).body();
+        String result = Api.get("/v1/jobs/" + job + "/download?file=result.txt", userKey(user))
+                .expect(200)
+                .body();
         assertEquals(input, json(result).getString("input"));
-        assertEquals("weights\n", Api.get("/v1/jobs/" + job + "/download?file=artifacts/model.bin", userKey(user))
-                .expect(200).body());
+        assertEquals(
+                "weights\n",
+                Api.get("/v1/jobs/" + job + "/download?file=artifacts/model.bin", userKey(user))
+                        .expect(200)
+                        .body());
 
         // Links were skipped, and said so.
         Map<String, String> sums = checksums(job, user);
-        assertFalse(sums.keySet().stream().anyMatch(p -> p.contains("leak") || p.contains("linked-dir")), sums.toString());
-        assertEquals(404, Api.get("/v1/jobs/" + job + "/download?file=artifacts/leak.txt", userKey(user)).status());
+        assertFalse(
+                sums.keySet().stream().anyMatch(p -> p.contains("leak") || p.contains("linked-dir")), sums.toString());
+        assertEquals(
+                404,
+                Api.get("/v1/jobs/" + job + "/download?file=artifacts/leak.txt", userKey(user))
+                        .status());
         assertTrue(minerRan.err().contains("artifacts/leak.txt is a symbolic link; not uploaded"), minerRan.err());
         assertTrue(minerRan.err().contains("artifacts/linked-dir is a symbolic link; not uploaded"), minerRan.err());
         Ran download = user.run("aitbc client download --job-id <JOB_ID> --output ./results", job);
@@ -325,7 +375,9 @@ public class GuideCommandsIT {
 
         // The job's work folder (payload.json with it) is gone, and the linked files are untouched.
         String workdir = Api.get("/v1/jobs/" + job + "/download?file=artifacts/workdir.txt", userKey(user))
-                .expect(200).body().strip();
+                .expect(200)
+                .body()
+                .strip();
         assertTrue(workdir.contains("aitbc-job-"), workdir);
         assertFalse(Files.exists(Path.of(workdir)), "work folder deleted: " + workdir);
         assertEquals("not for upload " + region, Files.readString(secret));
@@ -344,8 +396,10 @@ public class GuideCommandsIT {
         }
         Shell minerShell = new Shell(emptyDir("miner"), bin, Api.miner());
         minerShell.env.put("PATH", bin.toString());
-        Ran minerRan = minerShell.run("aitbc miner run --max-jobs 1 --idle-exit-seconds 60 --region " + region
-                + " --miner-id " + region + "-m --exec cat", null);
+        Ran minerRan = minerShell.run(
+                "aitbc miner run --max-jobs 1 --idle-exit-seconds 60 --region " + region + " --miner-id " + region
+                        + "-m --exec cat",
+                null);
         assertEquals(0, minerRan.code(), minerRan.toString());
         assertTrue(minerRan.out().contains("job " + job + " failed (not started)"), minerRan.toString());
         // Failed by the miner's report, not by the lease running out (that would say MINER_LOST).
@@ -374,7 +428,9 @@ public class GuideCommandsIT {
 
     /** The server's checksum list of the job: path → sha256. */
     static Map<String, String> checksums(String job, Shell user) {
-        String list = Api.get("/v1/jobs/" + job + "/download?checksum=true", userKey(user)).expect(200).body();
+        String list = Api.get("/v1/jobs/" + job + "/download?checksum=true", userKey(user))
+                .expect(200)
+                .body();
         Map<String, String> sums = new LinkedHashMap<>();
         list.lines().filter(l -> !l.isBlank()).forEach(l -> sums.put(l.substring(66), l.substring(0, 64)));
         assertTrue(sums.containsKey("output.json") && sums.containsKey("result.txt"), list);
@@ -385,7 +441,8 @@ public class GuideCommandsIT {
         for (Map.Entry<String, String> e : sums.entrySet()) {
             Path f = dir.resolve(e.getKey());
             assertTrue(Files.isRegularFile(f), f + " unpacked");
-            String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+            String actual = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
             assertEquals(e.getValue(), actual, f.toString());
         }
     }

@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.it.cluster;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -43,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -62,8 +62,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public class ClusterFailoverIT {
-    private static final Path PROJECT = Path.of(System.getProperty("cluster.project.dir", ".")).toAbsolutePath();
-    private static final Path CLUSTER_DIR = Path.of(System.getProperty("cluster.dir", "target/cluster")).toAbsolutePath();
+    private static final Path PROJECT =
+            Path.of(System.getProperty("cluster.project.dir", ".")).toAbsolutePath();
+    private static final Path CLUSTER_DIR =
+            Path.of(System.getProperty("cluster.dir", "target/cluster")).toAbsolutePath();
     private static final String[] FINAL = {"completed", "failed", "canceled"};
 
     private static Properties env;
@@ -72,6 +74,7 @@ public class ClusterFailoverIT {
     private static String[] urls;
     /** Index of the server killed in the failover test; the other one survives. */
     private static int killed = -1;
+
     private static String client;
 
     @BeforeAll
@@ -97,11 +100,14 @@ public class ClusterFailoverIT {
     @Order(1)
     void theSchemaOnPostgresqlHasEveryIndexTheEntitiesDeclare() throws Exception {
         Map<String, String> defs = new HashMap<>();
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()");
-             ResultSet rs = ps.executeQuery()) {
+        try (Connection c = db();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()");
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                defs.put(rs.getString(1).toUpperCase(Locale.ROOT), rs.getString(2).toUpperCase(Locale.ROOT));
+                defs.put(
+                        rs.getString(1).toUpperCase(Locale.ROOT),
+                        rs.getString(2).toUpperCase(Locale.ROOT));
             }
         }
         int checked = 0;
@@ -123,22 +129,25 @@ public class ClusterFailoverIT {
     @Test
     @Order(2)
     void theServersStartedTogetherShareOneSweeperTimerRunByOneOfThem() throws Exception {
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM WLPTASK WHERE INAME LIKE '%SweepTimer%'");
-             ResultSet rs = ps.executeQuery()) {
+        try (Connection c = db();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT COUNT(*) FROM WLPTASK WHERE INAME LIKE '%SweepTimer%'");
+                ResultSet rs = ps.executeQuery()) {
             rs.next();
             assertEquals(1, rs.getInt(1), "one sweeper timer in the database, not one per server");
         }
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM WLPTASK WHERE INAME LIKE '%RetentionTimer%'");
-             ResultSet rs = ps.executeQuery()) {
+        try (Connection c = db();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT COUNT(*) FROM WLPTASK WHERE INAME LIKE '%RetentionTimer%'");
+                ResultSet rs = ps.executeQuery()) {
             rs.next();
             assertEquals(1, rs.getInt(1), "one retention timer in the database, not one per server");
         }
         int scheduled = 0;
         for (String server : servers) {
             String log = serverLog(server);
-            assertTrue(log.contains("timer set-up lock taken"), server + " looked for the timer under the cluster lock");
+            assertTrue(
+                    log.contains("timer set-up lock taken"), server + " looked for the timer under the cluster lock");
             scheduled += count(log, "lease sweeper scheduled");
         }
         assertEquals(1, scheduled, "exactly one server created the timer");
@@ -146,7 +155,10 @@ public class ClusterFailoverIT {
         Api.sleep(4000);
         long[] after = {sweeps(0), sweeps(1)};
         int running = (after[0] > before[0] ? 1 : 0) + (after[1] > before[1] ? 1 : 0);
-        assertEquals(1, running, "exactly one server runs the sweeper: " + List.of(before[0], before[1], after[0], after[1]));
+        assertEquals(
+                1,
+                running,
+                "exactly one server runs the sweeper: " + List.of(before[0], before[1], after[0], after[1]));
     }
 
     @Test
@@ -209,8 +221,9 @@ public class ClusterFailoverIT {
                 + heldByDeadMiners.size() + " held by the dead server's miners at the kill");
 
         // Nothing lost or doubled: one job per idempotency key, all of them known to the clients.
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*), COUNT(DISTINCT IDEMPOTENCY_KEY) FROM JOB WHERE REGION = ?")) {
+        try (Connection c = db();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT COUNT(*), COUNT(DISTINCT IDEMPOTENCY_KEY) FROM JOB WHERE REGION = ?")) {
             ps.setString(1, region);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -224,45 +237,55 @@ public class ClusterFailoverIT {
         Map<String, String> claimOwner = new HashMap<>();
         for (String[] claim : w.claims) {
             String previous = claimOwner.putIfAbsent(claim[0] + "#" + claim[1], claim[2]);
-            assertTrue(previous == null, "job " + claim[0] + " attempt " + claim[1] + " claimed by " + previous
-                    + " and " + claim[2]);
+            assertTrue(
+                    previous == null,
+                    "job " + claim[0] + " attempt " + claim[1] + " claimed by " + previous + " and " + claim[2]);
         }
 
         Map<String, List<JsonObject>> dbEvents = eventsFromDatabase(region);
         int sweptAbandoned = 0;
         for (String id : ids) {
-            JsonObject job = get(urls[survivor], "/v1/jobs/" + id, client).expect(200).json();
+            JsonObject job =
+                    get(urls[survivor], "/v1/jobs/" + id, client).expect(200).json();
             String status = job.getString("status");
             assertTrue(List.of(FINAL).contains(status), id + " is final: " + status);
-            assertEquals(status, get(lb, "/v1/jobs/" + id, client).expect(200).json().getString("status"));
-            JsonArray events = get(urls[survivor], "/v1/jobs/" + id + "/events", client).expect(200).array("events");
+            assertEquals(
+                    status, get(lb, "/v1/jobs/" + id, client).expect(200).json().getString("status"));
+            JsonArray events = get(urls[survivor], "/v1/jobs/" + id + "/events", client)
+                    .expect(200)
+                    .array("events");
             assertEventsAreOneValidHistory(id, events, status);
             // The survivor serves every event, including those caused through the dead server.
             assertEquals(dbEvents.get(id).size(), events.size(), "every event of " + id + " is served by the survivor");
             int assigned = 0;
             for (int i = 0; i < events.size(); i++) {
                 JsonObject e = events.getJsonObject(i);
-                assertEquals(dbEvents.get(id).get(i).getJsonNumber("event_id").longValue(),
+                assertEquals(
+                        dbEvents.get(id).get(i).getJsonNumber("event_id").longValue(),
                         e.getJsonNumber("event_id").longValue());
                 if ("status".equals(e.getString("type")) && "assigned".equals(e.getString("status"))) {
                     assigned++;
                     String miner = e.isNull("miner_id") ? null : e.getString("miner_id");
                     String recorded = claimOwner.get(id + "#" + assigned);
-                    assertTrue(recorded == null || recorded.equals(miner),
+                    assertTrue(
+                            recorded == null || recorded.equals(miner),
                             "attempt " + assigned + " of " + id + " went to " + miner + ", as its miner was told");
                 }
             }
             // Attempts count from 1 at submission; a requeued attempt nobody claimed has no assignment.
             int attempt = job.getInt("attempt");
-            assertTrue(assigned == attempt || assigned == attempt - 1,
+            assertTrue(
+                    assigned == attempt || assigned == attempt - 1,
                     "one assignment per claimed attempt of " + id + ": " + assigned + " for attempt " + attempt);
             if (heldByDeadMiners.contains(id) && (attempt >= 2 || "MINER_LOST".equals(errorCode(job)))) {
                 // Only the sweeper requeues a lease that ran out, and it runs on the survivor now.
                 sweptAbandoned++;
             }
         }
-        assertTrue(sweptAbandoned > 0, "jobs the dead server's miners held at the kill were swept on the survivor ("
-                + heldByDeadMiners.size() + " held)");
+        assertTrue(
+                sweptAbandoned > 0,
+                "jobs the dead server's miners held at the kill were swept on the survivor (" + heldByDeadMiners.size()
+                        + " held)");
 
         // The subscriber on the survivor saw every event of every job, whichever server caused it,
         // each once and in order.
@@ -283,7 +306,9 @@ public class ClusterFailoverIT {
             }
         } while (!complete && System.nanoTime() < until2);
         for (String id : ids) {
-            List<Long> expected = dbEvents.get(id).stream().map(e -> e.getJsonNumber("event_id").longValue()).toList();
+            List<Long> expected = dbEvents.get(id).stream()
+                    .map(e -> e.getJsonNumber("event_id").longValue())
+                    .toList();
             assertEquals(expected, seen.get(id), "the WebSocket subscriber on the survivor saw every event of " + id);
         }
         assertTrue(subscriber.inOrder(), "events arrived in event id order");
@@ -321,7 +346,8 @@ public class ClusterFailoverIT {
         // Working again without a restart: requests succeed and the sweeper timer runs on.
         Api.Res ok = awaitStatus(server, "/v1/jobs", 200, Duration.ofSeconds(30), client);
         assertNotNull(ok.json().getJsonArray("jobs"));
-        call(lb, "POST", "/v1/jobs", client, "{\"model\":\"gpt2\",\"input\":\"after the outage\"}", Map.of()).expect(201);
+        call(lb, "POST", "/v1/jobs", client, "{\"model\":\"gpt2\",\"input\":\"after the outage\"}", Map.of())
+                .expect(201);
         // The timer run that failed during the outage still holds its claim; Liberty runs the timer
         // again once that claim has lapsed (100 s after the failed run) and a poll finds it.
         long runs = sweeps(survivor);
@@ -352,6 +378,7 @@ public class ClusterFailoverIT {
         final ConcurrentLinkedQueue<String[]> claims = new ConcurrentLinkedQueue<>();
         /** Job id to the miner working on it right now. */
         final Map<String, String> holding = new ConcurrentHashMap<>();
+
         final AtomicInteger completed = new AtomicInteger();
         final AtomicInteger submitted = new AtomicInteger();
 
@@ -397,12 +424,18 @@ public class ClusterFailoverIT {
                 String q = "?miner_id=" + minerId;
                 Api.Res reg = null;
                 for (int i = 0; i < 10 && (reg == null || reg.status() != 200); i++) {
-                    reg = tryCall(base, "POST", "/v1/miners/register" + q, minerKey,
+                    reg = tryCall(
+                            base,
+                            "POST",
+                            "/v1/miners/register" + q,
+                            minerKey,
                             "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}],"
-                                    + "\"models\":[]},\"concurrency\":4,\"region\":\"" + region + "\"}", Map.of());
+                                    + "\"models\":[]},\"concurrency\":4,\"region\":\"" + region + "\"}",
+                            Map.of());
                 }
                 while (!stopping.get()) {
-                    Api.Res poll = tryCall(base, "POST", "/v1/miners/poll" + q, minerKey, "{\"max_wait_seconds\":2}", Map.of());
+                    Api.Res poll = tryCall(
+                            base, "POST", "/v1/miners/poll" + q, minerKey, "{\"max_wait_seconds\":2}", Map.of());
                     if (poll == null) {
                         if (!retryThroughLb) {
                             return null; // this miner's coordinator is gone, and so is the miner
@@ -439,7 +472,11 @@ public class ClusterFailoverIT {
                 return true; // canceled before it started
             }
             Api.sleep(workMs);
-            r = write(base, "/v1/miners/" + job + "/progress" + q + a, "{\"progress\":50,\"message\":\"half\"}", retryThroughLb);
+            r = write(
+                    base,
+                    "/v1/miners/" + job + "/progress" + q + a,
+                    "{\"progress\":50,\"message\":\"half\"}",
+                    retryThroughLb);
             if (r == null) {
                 return false;
             }
@@ -448,11 +485,18 @@ public class ClusterFailoverIT {
             }
             Api.sleep(workMs);
             if (r.json().getBoolean("cancel_requested")) {
-                r = write(base, "/v1/miners/" + job + "/fail" + q + a,
-                        "{\"error_code\":\"CANCELED\",\"error_message\":\"stopped on request\"}", retryThroughLb);
+                r = write(
+                        base,
+                        "/v1/miners/" + job + "/fail" + q + a,
+                        "{\"error_code\":\"CANCELED\",\"error_message\":\"stopped on request\"}",
+                        retryThroughLb);
                 return r != null;
             }
-            r = write(base, "/v1/miners/" + job + "/result" + q + a, "{\"result\":{\"output\":\"done\"}}", retryThroughLb);
+            r = write(
+                    base,
+                    "/v1/miners/" + job + "/result" + q + a,
+                    "{\"result\":{\"output\":\"done\"}}",
+                    retryThroughLb);
             if (r == null) {
                 return false;
             }
@@ -503,13 +547,18 @@ public class ClusterFailoverIT {
     /** A WebSocket client of the event feed that keeps every event message it receives. */
     private static final class Subscriber implements java.net.http.WebSocket.Listener, AutoCloseable {
         private final ConcurrentLinkedQueue<JsonObject> events = new ConcurrentLinkedQueue<>();
-        private final java.util.concurrent.LinkedBlockingQueue<String> controls = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.LinkedBlockingQueue<String> controls =
+                new java.util.concurrent.LinkedBlockingQueue<>();
         private final StringBuilder partial = new StringBuilder();
         private final java.net.http.WebSocket ws;
 
         Subscriber(String base, String key) {
-            ws = Api.HTTP.newWebSocketBuilder().header("X-Api-Key", key).connectTimeout(Duration.ofSeconds(10))
-                    .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "/v1/jobs/ws"), this).join();
+            ws = Api.HTTP
+                    .newWebSocketBuilder()
+                    .header("X-Api-Key", key)
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "/v1/jobs/ws"), this)
+                    .join();
             // Authenticated, the connection follows all the client's jobs live; the explicit
             // subscription from event 0 (a replay of nothing yet) replaces that, and the workload
             // starts only once it has caught up, so that no event can come both ways.
@@ -534,7 +583,8 @@ public class ClusterFailoverIT {
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
+        public java.util.concurrent.CompletionStage<?> onText(
+                java.net.http.WebSocket socket, CharSequence data, boolean last) {
             partial.append(data);
             if (last) {
                 try (var r = jakarta.json.Json.createReader(new java.io.StringReader(partial.toString()))) {
@@ -554,7 +604,8 @@ public class ClusterFailoverIT {
         Map<String, List<Long>> eventIdsByJob() {
             Map<String, List<Long>> byJob = new HashMap<>();
             for (JsonObject e : events) {
-                byJob.computeIfAbsent(e.getString("job_id"), k -> new ArrayList<>()).add(e.getJsonNumber("event_id").longValue());
+                byJob.computeIfAbsent(e.getString("job_id"), k -> new ArrayList<>())
+                        .add(e.getJsonNumber("event_id").longValue());
             }
             return byJob;
         }
@@ -615,8 +666,9 @@ public class ClusterFailoverIT {
         if (ids.isEmpty()) {
             return 0;
         }
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM JOB WHERE ID = ANY (?) AND STATE NOT IN ('COMPLETED', 'FAILED', 'CANCELED')")) {
+        try (Connection c = db();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT COUNT(*) FROM JOB WHERE ID = ANY (?) AND STATE NOT IN ('COMPLETED', 'FAILED', 'CANCELED')")) {
             ps.setArray(1, c.createArrayOf("varchar", ids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -627,13 +679,16 @@ public class ClusterFailoverIT {
 
     private static Map<String, List<JsonObject>> eventsFromDatabase(String region) throws SQLException {
         Map<String, List<JsonObject>> byJob = new HashMap<>();
-        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-                "SELECT e.JOB_ID, e.ID FROM JOB_EVENT e JOIN JOB j ON j.ID = e.JOB_ID WHERE j.REGION = ? ORDER BY e.ID")) {
+        try (Connection c = db();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT e.JOB_ID, e.ID FROM JOB_EVENT e JOIN JOB j ON j.ID = e.JOB_ID WHERE j.REGION = ? ORDER BY e.ID")) {
             ps.setString(1, region);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     byJob.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                            .add(jakarta.json.Json.createObjectBuilder().add("event_id", rs.getLong(2)).build());
+                            .add(jakarta.json.Json.createObjectBuilder()
+                                    .add("event_id", rs.getLong(2))
+                                    .build());
                 }
             }
         }
@@ -656,13 +711,16 @@ public class ClusterFailoverIT {
     // ---- plumbing -----------------------------------------------------------------------------
 
     private static Connection db() throws SQLException {
-        return DriverManager.getConnection(env.getProperty("CLUSTER_JDBC_URL"), env.getProperty("CLUSTER_DB_USER"),
+        return DriverManager.getConnection(
+                env.getProperty("CLUSTER_JDBC_URL"),
+                env.getProperty("CLUSTER_DB_USER"),
                 env.getProperty("CLUSTER_DB_PASSWORD"));
     }
 
     private static String admin(String body) {
         return call(lb, "POST", "/v1/admin/accounts", env.getProperty("CLUSTER_ADMIN_KEY"), body, Map.of())
-                .expect(201).str("api_key");
+                .expect(201)
+                .str("api_key");
     }
 
     private static Api.Res get(String base, String path, String key) {
@@ -687,8 +745,8 @@ public class ClusterFailoverIT {
                 + (r == null ? "no answer" : r.status() + " " + r.body()));
     }
 
-    private static Api.Res call(String base, String method, String path, String key, String body,
-                                Map<String, String> headers) {
+    private static Api.Res call(
+            String base, String method, String path, String key, String body, Map<String, String> headers) {
         Api.Res r = tryCall(base, method, path, key, body, headers);
         if (r == null) {
             throw new AssertionError(method + " " + base + path + ": no answer");
@@ -697,11 +755,13 @@ public class ClusterFailoverIT {
     }
 
     /** One request; null when the server cannot be reached or the connection broke. */
-    private static Api.Res tryCall(String base, String method, String path, String key, String body,
-                                   Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(45))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+    private static Api.Res tryCall(
+            String base, String method, String path, String key, String body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(45))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             b.header("Content-Type", "application/json");
         }
@@ -739,11 +799,17 @@ public class ClusterFailoverIT {
         cmd.add("bash");
         cmd.add(PROJECT.resolve("scripts/cluster.sh").toString());
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(PROJECT.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(CLUSTER_DIR.getParent().toFile(), "cluster-script.log")));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(PROJECT.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        new File(CLUSTER_DIR.getParent().toFile(), "cluster-script.log")));
         pb.environment().put("CLUSTER_DIR", CLUSTER_DIR.toString());
-        for (String[] p : new String[][] {{"cluster.ports", "CLUSTER_PORTS"}, {"cluster.lb.port", "CLUSTER_LB_PORT"},
-                {"cluster.pg.port", "CLUSTER_PG_PORT"}}) {
+        for (String[] p : new String[][] {
+            {"cluster.ports", "CLUSTER_PORTS"},
+            {"cluster.lb.port", "CLUSTER_LB_PORT"},
+            {"cluster.pg.port", "CLUSTER_PG_PORT"}
+        }) {
             String v = System.getProperty(p[0]);
             if (v != null && !v.isBlank()) {
                 pb.environment().put(p[1], v);
@@ -754,7 +820,9 @@ public class ClusterFailoverIT {
             proc.destroyForcibly();
             throw new AssertionError("scripts/cluster.sh " + String.join(" ", args) + " took longer than " + timeout);
         }
-        assertEquals(0, proc.exitValue(), "scripts/cluster.sh " + String.join(" ", args)
-                + " failed; see target/cluster-script.log");
+        assertEquals(
+                0,
+                proc.exitValue(),
+                "scripts/cluster.sh " + String.join(" ", args) + " failed; see target/cluster-script.log");
     }
 }

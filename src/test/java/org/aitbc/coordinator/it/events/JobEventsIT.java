@@ -1,7 +1,5 @@
 package org.aitbc.coordinator.it.events;
 
-import org.aitbc.coordinator.it.support.Api;
-import org.aitbc.coordinator.it.support.WsClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.WsClient;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * clients, bad messages, pings and metrics.
  */
 public class JobEventsIT {
-    static final Set<String> EVENT_FIELDS = Set.of("event_id", "job_id", "type", "status", "progress", "miner_id",
-            "message", "estimated_completion", "at");
+    static final Set<String> EVENT_FIELDS = Set.of(
+            "event_id", "job_id", "type", "status", "progress", "miner_id", "message", "estimated_completion", "at");
     private static final Duration QUIET = Duration.ofMillis(700);
 
     /** A miner of its own in a region of its own, acting on jobs through the REST API. */
@@ -40,7 +40,8 @@ public class JobEventsIT {
         }
 
         void post(String jobId, String action, String body) {
-            Api.post("/v1/miners/" + jobId + "/" + action + "?miner_id=" + id, key, body).expect(200);
+            Api.post("/v1/miners/" + jobId + "/" + action + "?miner_id=" + id, key, body)
+                    .expect(200);
         }
 
         void progress(String jobId, int percent, String message) {
@@ -49,8 +50,9 @@ public class JobEventsIT {
     }
 
     static List<JsonObject> restEvents(String clientKey, String jobId, long after) {
-        return Api.get("/v1/jobs/" + jobId + "/events?after=" + after, clientKey).expect(200).array("events")
-                .stream().map(JsonValue::asJsonObject).toList();
+        return Api.get("/v1/jobs/" + jobId + "/events?after=" + after, clientKey).expect(200).array("events").stream()
+                .map(JsonValue::asJsonObject)
+                .toList();
     }
 
     static long id(JsonObject event) {
@@ -71,7 +73,10 @@ public class JobEventsIT {
             assertEquals(job, miner.claim());
             miner.post(job, "start", null);
             String eta = "2031-05-06T07:08:09Z";
-            miner.post(job, "progress", "{\"progress\":50,\"message\":\"halfway\",\"estimated_completion\":\"" + eta + "\"}");
+            miner.post(
+                    job,
+                    "progress",
+                    "{\"progress\":50,\"message\":\"halfway\",\"estimated_completion\":\"" + eta + "\"}");
             miner.post(job, "result", "{\"result\":{\"text\":\"done\"},\"metrics\":{}}");
 
             List<JsonObject> events = ws.events(5);
@@ -80,9 +85,16 @@ public class JobEventsIT {
                 assertEquals(job, e.getString("job_id"));
                 assertTrue(e.getString("at").endsWith("Z"));
             }
-            assertEquals(List.of("status:pending:0", "status:assigned:0", "status:running:0", "progress:running:50",
-                    "status:completed:100"), events.stream()
-                    .map(e -> e.getString("type") + ":" + e.getString("status") + ":" + e.getInt("progress")).toList());
+            assertEquals(
+                    List.of(
+                            "status:pending:0",
+                            "status:assigned:0",
+                            "status:running:0",
+                            "progress:running:50",
+                            "status:completed:100"),
+                    events.stream()
+                            .map(e -> e.getString("type") + ":" + e.getString("status") + ":" + e.getInt("progress"))
+                            .toList());
             assertTrue(events.get(0).isNull("miner_id"), "nobody holds a pending job");
             for (JsonObject e : events.subList(1, 5)) {
                 assertEquals(miner.id(), e.getString("miner_id"));
@@ -107,10 +119,13 @@ public class JobEventsIT {
         long last;
         try (WsClient ws = WsClient.authenticated(client)) {
             ws.subscribe(job, null); // a single job replays its history by default
-            assertEquals(0, ws.expect("subscribed").getJsonNumber("after_event_id").longValue());
+            assertEquals(
+                    0, ws.expect("subscribed").getJsonNumber("after_event_id").longValue());
             JsonObject pending = ws.next();
             assertEquals("pending", pending.getString("status"));
-            assertEquals(id(pending), ws.expect("caught_up").getJsonNumber("last_event_id").longValue());
+            assertEquals(
+                    id(pending),
+                    ws.expect("caught_up").getJsonNumber("last_event_id").longValue());
             last = id(pending);
         }
         // While nobody listens.
@@ -130,7 +145,9 @@ public class JobEventsIT {
             miner.progress(job, 60, "more");
             miner.post(job, "result", "{\"result\":{},\"metrics\":{}}");
             List<JsonObject> live = ws.events(2);
-            assertEquals(List.of("progress", "status"), live.stream().map(e -> e.getString("type")).toList());
+            assertEquals(
+                    List.of("progress", "status"),
+                    live.stream().map(e -> e.getString("type")).toList());
             assertEquals(restEvents(client, job, id(missed.get(2))), live, "no gap and no duplicate after the replay");
             assertEquals(List.of(), ws.drain(QUIET));
         }
@@ -149,8 +166,9 @@ public class JobEventsIT {
         String alice = Api.client();
         String bob = Api.client();
         String region = Api.uniqueRegion();
-        try (WsClient a = WsClient.authenticated(alice); WsClient b = WsClient.authenticated(bob);
-             WsClient admin = WsClient.authenticated(Api.ADMIN_KEY)) {
+        try (WsClient a = WsClient.authenticated(alice);
+                WsClient b = WsClient.authenticated(bob);
+                WsClient admin = WsClient.authenticated(Api.ADMIN_KEY)) {
             String aliceJob = Api.submit(alice, region);
             String bobJob = Api.submit(bob, region);
             assertEquals(aliceJob, a.next().getString("job_id"));
@@ -159,7 +177,8 @@ public class JobEventsIT {
             assertEquals(List.of(), b.drain(Duration.ofMillis(100)));
             // An admin key follows everyone's jobs.
             List<JsonObject> seen = admin.until(m -> bobJob.equals(m.getString("job_id", "")), Duration.ofSeconds(10));
-            assertTrue(seen.stream().anyMatch(m -> aliceJob.equals(m.getString("job_id", ""))), "admin saw alice's job");
+            assertTrue(
+                    seen.stream().anyMatch(m -> aliceJob.equals(m.getString("job_id", ""))), "admin saw alice's job");
 
             b.subscribe(aliceJob, 0L);
             JsonObject error = b.expect("error").getJsonObject("error");
@@ -168,8 +187,10 @@ public class JobEventsIT {
             assertEquals(404, error.getInt("status"));
             assertEquals("JOB_NOT_FOUND", error.getString("code"));
             assertEquals(missing.getString("code"), error.getString("code"));
-            assertEquals(missing.getString("message").replace("job_doesnotexist0000000000", aliceJob),
-                    error.getString("message"), "answered exactly like a job that does not exist");
+            assertEquals(
+                    missing.getString("message").replace("job_doesnotexist0000000000", aliceJob),
+                    error.getString("message"),
+                    "answered exactly like a job that does not exist");
             b.send("{\"action\":\"ping\"}");
             b.expect("pong");
             assertFalse(b.isClosed(), "the connection stays usable");
@@ -198,9 +219,15 @@ public class JobEventsIT {
             }
             ws.send("{\"action\":\"subscribe\",\"after_event_id\":-5}");
             JsonObject fields = ws.expect("error").getJsonObject("error");
-            assertEquals("after_event_id", fields.getJsonArray("fields").getJsonObject(0).getString("field"));
+            assertEquals(
+                    "after_event_id",
+                    fields.getJsonArray("fields").getJsonObject(0).getString("field"));
             ws.send("{\"action\":\"unknown\"}");
-            assertTrue(ws.expect("error").getJsonObject("error").getString("message").contains("subscribe"),
+            assertTrue(
+                    ws.expect("error")
+                            .getJsonObject("error")
+                            .getString("message")
+                            .contains("subscribe"),
                     "the answer names the valid actions");
 
             // Still usable: subscribe to all jobs and receive the next one.
@@ -220,14 +247,16 @@ public class JobEventsIT {
             assertEquals(401, error.getInt("status"));
             assertEquals("UNAUTHENTICATED", error.getString("code"));
             String how = error.getString("message");
-            assertTrue(how.contains("X-Api-Key") && how.contains("api_key") && how.contains("\"action\":\"auth\""), how);
+            assertTrue(
+                    how.contains("X-Api-Key") && how.contains("api_key") && how.contains("\"action\":\"auth\""), how);
             assertEquals(1008, ws.closeCode(Duration.ofSeconds(10)));
             assertEquals(List.of(), ws.drain(Duration.ofMillis(200)), "one message only");
         }
         // A subscribe before authenticating.
         try (WsClient ws = WsClient.anonymous()) {
             ws.subscribe(null, 0L);
-            assertEquals("UNAUTHENTICATED", ws.expect("error").getJsonObject("error").getString("code"));
+            assertEquals(
+                    "UNAUTHENTICATED", ws.expect("error").getJsonObject("error").getString("code"));
             assertEquals(1008, ws.closeCode(Duration.ofSeconds(10)));
         }
         // A wrong key, in the header or the query.
@@ -262,7 +291,8 @@ public class JobEventsIT {
         }
         try (WsClient ws = WsClient.anonymous()) {
             ws.send("{\"action\":\"auth\",\"api_key\":\"aitbc_wrong\"}");
-            assertEquals("UNAUTHENTICATED", ws.expect("error").getJsonObject("error").getString("code"));
+            assertEquals(
+                    "UNAUTHENTICATED", ws.expect("error").getJsonObject("error").getString("code"));
             assertEquals(1008, ws.closeCode(Duration.ofSeconds(10)));
         }
     }
@@ -301,7 +331,9 @@ public class JobEventsIT {
             ws.expect("subscribed");
             ws.expect("caught_up");
             ws.subscribe(followed, null);
-            assertEquals("ALREADY_SUBSCRIBED", ws.expect("error").getJsonObject("error").getString("code"));
+            assertEquals(
+                    "ALREADY_SUBSCRIBED",
+                    ws.expect("error").getJsonObject("error").getString("code"));
             ws.send("{\"action\":\"unsubscribe\"}");
             assertTrue(ws.expect("unsubscribed").isNull("job_id"));
             Api.submit(client, Api.uniqueRegion());
@@ -330,7 +362,8 @@ public class JobEventsIT {
         try (WsClient ws = WsClient.authenticated(client)) {
             Api.submit(client, Api.uniqueRegion());
             ws.next();
-            String metrics = Api.get("/metrics?scope=application", null).expect(200).body();
+            String metrics =
+                    Api.get("/metrics?scope=application", null).expect(200).body();
             assertTrue(metricValue(metrics, "aitbc_ws_sessions") >= 1, metrics);
             assertTrue(metricValue(metrics, "aitbc_ws_events_delivered_total") >= 1);
             assertTrue(metrics.contains("aitbc_ws_delivery_lag_milliseconds_count"), "lag histogram");

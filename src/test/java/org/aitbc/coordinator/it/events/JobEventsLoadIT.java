@@ -1,7 +1,5 @@
 package org.aitbc.coordinator.it.events;
 
-import org.aitbc.coordinator.it.support.Api;
-import org.aitbc.coordinator.it.support.WsClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,6 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.WsClient;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,7 +59,8 @@ import org.junit.jupiter.api.Test;
  */
 public class JobEventsLoadIT {
     /** The test's WebSocket connections have a client of their own, apart from the REST calls'. */
-    private static final HttpClient WS_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+    private static final HttpClient WS_HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     /** How long a condition may take before the test gives up: generous, for a loaded 2-core machine. */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
@@ -97,7 +98,8 @@ public class JobEventsLoadIT {
                 connecting.add(Feed.connect("client" + c + "/subscriber" + i, keys.get(c)));
             }
         }
-        CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new)).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new))
+                .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         List<Sub> subs = new ArrayList<>();
         for (int n = 0; n < connecting.size(); n++) {
             int c = n / subscribersPerClient;
@@ -112,8 +114,11 @@ public class JobEventsLoadIT {
             for (Sub s : subs) {
                 s.feed.await(m -> has(m, "authenticated"), PATIENCE, () -> "authenticated");
             }
-            double open = JobEventsIT.metricValue(Api.get("/metrics?scope=application&name=aitbc.ws.sessions", null)
-                    .expect(200).body(), "aitbc_ws_sessions");
+            double open = JobEventsIT.metricValue(
+                    Api.get("/metrics?scope=application&name=aitbc.ws.sessions", null)
+                            .expect(200)
+                            .body(),
+                    "aitbc_ws_sessions");
             assertTrue(open >= subs.size(), "the server has all " + subs.size() + " connections open: " + open);
             List<Sub> early = new ArrayList<>();
             List<Sub> late = new ArrayList<>();
@@ -176,8 +181,8 @@ public class JobEventsLoadIT {
             List<String> problems = new ArrayList<>();
             int delivered = 0;
             for (Sub s : subs) {
-                String who = s.feed.name + (s.jobId == null ? " (all jobs" : " (job " + s.jobId) + ", after "
-                        + s.after + ")";
+                String who = s.feed.name + (s.jobId == null ? " (all jobs" : " (job " + s.jobId) + ", after " + s.after
+                        + ")";
                 if (!s.feed.awaitQuietly(m -> has(m, "pong"), deadline)) {
                     problems.add(who + ": no pong; closed: " + s.feed.closeCode());
                     continue;
@@ -195,8 +200,10 @@ public class JobEventsLoadIT {
                     problems.add(who + ": closed with " + s.feed.closeCode());
                 }
             }
-            assertTrue(problems.isEmpty(), problems.size() + " of " + subs.size() + " subscribers did not get exactly "
-                    + "their events: " + problems.subList(0, Math.min(10, problems.size())));
+            assertTrue(
+                    problems.isEmpty(),
+                    problems.size() + " of " + subs.size() + " subscribers did not get exactly " + "their events: "
+                            + problems.subList(0, Math.min(10, problems.size())));
             assertTrue(delivered >= subs.size() * (progressReports + 2), "deliveries: " + delivered);
         } finally {
             subs.forEach(s -> s.feed.close());
@@ -206,8 +213,7 @@ public class JobEventsLoadIT {
     // 2. Many writers.
 
     @Test
-    void sixteenWritersAtOnceAndAReconnectingSubscriberSeeEachJobInEventOrderWithoutGapOrDuplicate()
-            throws Exception {
+    void sixteenWritersAtOnceAndAReconnectingSubscriberSeeEachJobInEventOrderWithoutGapOrDuplicate() throws Exception {
         int writers = 16;
         int jobsPerWriter = 2;
         int progressReports = 12; // per job, in two halves
@@ -226,7 +232,8 @@ public class JobEventsLoadIT {
             singles.add(Feed.subscribed("job " + job, key, job, 0L));
         }
         Feed resumer = Feed.subscribed("all jobs, reconnecting (first connection)", key, null, 0L);
-        Feed jobResumer = Feed.subscribed("job " + watchedJob + ", reconnecting (first connection)", key, watchedJob, null);
+        Feed jobResumer =
+                Feed.subscribed("job " + watchedJob + ", reconnecting (first connection)", key, watchedJob, null);
         Feed resumed = null;
         Feed jobResumed = null;
 
@@ -245,7 +252,8 @@ public class JobEventsLoadIT {
         AutoCloseable beating = heartbeats(minerKey, minerIds);
         try {
             for (String minerId : minerIds) {
-                written.add(pool.submit(() -> writeJobs(minerKey, minerId, jobsPerWriter, progressReports, gone, back)));
+                written.add(
+                        pool.submit(() -> writeJobs(minerKey, minerId, jobsPerWriter, progressReports, gone, back)));
             }
 
             resumer.await(m -> eventsAfterSubscribed(m).size() >= 150, PATIENCE, () -> "150 events");
@@ -258,12 +266,16 @@ public class JobEventsLoadIT {
             long jobLastSeen = JobEventsIT.id(jobBefore.get(jobBefore.size() - 1));
             gone.countDown();
             // Reconnect once there is something to replay for both.
-            all.await(m -> eventsAfterSubscribed(m).stream().anyMatch(e -> JobEventsIT.id(e) > lastSeen
-                    && e.getString("job_id").equals(watchedJob) && JobEventsIT.id(e) > jobLastSeen),
-                    PATIENCE, () -> "an event of " + watchedJob + " written after the disconnect");
+            all.await(
+                    m -> eventsAfterSubscribed(m).stream()
+                            .anyMatch(e -> JobEventsIT.id(e) > lastSeen
+                                    && e.getString("job_id").equals(watchedJob)
+                                    && JobEventsIT.id(e) > jobLastSeen),
+                    PATIENCE,
+                    () -> "an event of " + watchedJob + " written after the disconnect");
             resumed = Feed.subscribed("all jobs, reconnected after " + lastSeen, key, null, lastSeen);
-            jobResumed = Feed.subscribed("job " + watchedJob + ", reconnected after " + jobLastSeen, key, watchedJob,
-                    jobLastSeen);
+            jobResumed = Feed.subscribed(
+                    "job " + watchedJob + ", reconnected after " + jobLastSeen, key, watchedJob, jobLastSeen);
             assertEquals(lastSeen, resumed.subscribedAfter());
             assertEquals(jobLastSeen, jobResumed.subscribedAfter());
             back.countDown();
@@ -278,8 +290,10 @@ public class JobEventsLoadIT {
             Map<String, List<JsonObject>> history = new LinkedHashMap<>();
             for (String job : jobs) {
                 List<JsonObject> events = JobEventsIT.restEvents(key, job, 0);
-                List<String> steps = events.stream().map(e -> e.getString("type") + ":" + e.getString("status")
-                        + (e.getString("type").equals("progress") ? ":" + e.getInt("progress") : "")).toList();
+                List<String> steps = events.stream()
+                        .map(e -> e.getString("type") + ":" + e.getString("status")
+                                + (e.getString("type").equals("progress") ? ":" + e.getInt("progress") : ""))
+                        .toList();
                 List<String> want = new ArrayList<>(List.of("status:pending", "status:assigned", "status:running"));
                 for (int p = 1; p <= progressReports; p++) {
                     want.add("progress:running:" + p * 5);
@@ -318,7 +332,8 @@ public class JobEventsLoadIT {
             assertEquals(null, compare(everything, union), "all jobs across the reconnect");
             List<JsonObject> jobUnion = new ArrayList<>(jobBefore);
             jobUnion.addAll(jobResumed.events());
-            assertEquals(null, compare(history.get(watchedJob), jobUnion), "job " + watchedJob + " across the reconnect");
+            assertEquals(
+                    null, compare(history.get(watchedJob), jobUnion), "job " + watchedJob + " across the reconnect");
             for (Feed f : List.of(resumed, jobResumed)) {
                 int[] replayedAndLive = replayedAndLive(f.messages());
                 assertTrue(replayedAndLive[0] > 0, f.name + " replayed what it missed: " + replayedAndLive[0]);
@@ -343,8 +358,9 @@ public class JobEventsLoadIT {
      * One writer: claims its jobs, starts them, reports progress on them in turns (half, then waits for
      * {@code gone}, then the other half), waits for {@code back}, then completes the first and fails the rest.
      */
-    private static List<String> writeJobs(String minerKey, String minerId, int count, int progressReports,
-                                          CountDownLatch gone, CountDownLatch back) throws InterruptedException {
+    private static List<String> writeJobs(
+            String minerKey, String minerId, int count, int progressReports, CountDownLatch gone, CountDownLatch back)
+            throws InterruptedException {
         List<String> mine = new ArrayList<>();
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (mine.size() < count) {
@@ -362,8 +378,12 @@ public class JobEventsLoadIT {
                 assertTrue(gone.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "the reconnecting subscribers left");
             }
             for (String job : mine) {
-                minerPost(minerKey, minerId, job, "progress", "{\"progress\":" + p * 5 + ",\"message\":\"" + minerId
-                        + " step " + p + "\"}");
+                minerPost(
+                        minerKey,
+                        minerId,
+                        job,
+                        "progress",
+                        "{\"progress\":" + p * 5 + ",\"message\":\"" + minerId + " step " + p + "\"}");
                 pause(100, 200);
             }
         }
@@ -372,7 +392,12 @@ public class JobEventsLoadIT {
             if (i == 0) {
                 minerPost(minerKey, minerId, mine.get(i), "result", "{\"result\":{\"text\":\"done\"},\"metrics\":{}}");
             } else {
-                minerPost(minerKey, minerId, mine.get(i), "fail", "{\"error_code\":\"OOM\",\"error_message\":\"out of memory\"}");
+                minerPost(
+                        minerKey,
+                        minerId,
+                        mine.get(i),
+                        "fail",
+                        "{\"error_code\":\"OOM\",\"error_message\":\"out of memory\"}");
             }
         }
         return mine;
@@ -384,15 +409,19 @@ public class JobEventsLoadIT {
      */
     private static AutoCloseable heartbeats(String minerKey, List<String> minerIds) {
         ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
-        beats.scheduleWithFixedDelay(() -> {
-            for (String id : minerIds) {
-                try {
-                    Api.post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
-                } catch (RuntimeException e) {
-                    // the next beat tries again
-                }
-            }
-        }, 0, 2, TimeUnit.SECONDS);
+        beats.scheduleWithFixedDelay(
+                () -> {
+                    for (String id : minerIds) {
+                        try {
+                            Api.post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
+                        } catch (RuntimeException e) {
+                            // the next beat tries again
+                        }
+                    }
+                },
+                0,
+                2,
+                TimeUnit.SECONDS);
         return beats::shutdownNow;
     }
 
@@ -478,8 +507,13 @@ public class JobEventsLoadIT {
                 writers.add(pool.submit(() -> {
                     while (!stop.get()) {
                         int seq = sequence.incrementAndGet();
-                        minerPost(minerKey, minerId, job, "progress", "{\"progress\":" + seq % 100 + ",\"message\":\""
-                                + String.format("%07d ", seq) + filler + "\"}");
+                        minerPost(
+                                minerKey,
+                                minerId,
+                                job,
+                                "progress",
+                                "{\"progress\":" + seq % 100 + ",\"message\":\"" + String.format("%07d ", seq) + filler
+                                        + "\"}");
                         written.add(seq);
                     }
                     return null;
@@ -502,7 +536,9 @@ public class JobEventsLoadIT {
             // Meanwhile the fast client was not held up: it already has (or gets within a moment) every event
             // written before the overflow, while the slow client still reads nothing. (The test server closes the
             // slow client 5 s after the overflow, so this wait is kept well below that.)
-            fast.await(m -> sequences(eventsAfterSubscribed(m)).containsAll(beforeOverflow), Duration.ofMillis(3000),
+            fast.await(
+                    m -> sequences(eventsAfterSubscribed(m)).containsAll(beforeOverflow),
+                    Duration.ofMillis(3000),
                     () -> "the " + beforeOverflow.size() + " events written before the slow client's overflow");
             assertEquals(null, fast.closeCode(), "the fast client stays open");
             List<JsonObject> fastBeforeResume = fast.events();
@@ -548,11 +584,14 @@ public class JobEventsLoadIT {
             // naming the last of them, then a close 1013 (try again later).
             assertTrue(resync != null, "a resync message before the close");
             assertFalse(slowEvents.isEmpty(), "the slow client received events before it stopped reading");
-            assertTrue(slowEvents.size() < forSlow.size(), "the slow client missed events: " + slowEvents.size()
-                    + " of " + forSlow.size());
+            assertTrue(
+                    slowEvents.size() < forSlow.size(),
+                    "the slow client missed events: " + slowEvents.size() + " of " + forSlow.size());
             assertEquals(null, compare(forSlow.subList(0, slowEvents.size()), slowEvents), "the slow client's events");
             long lastReceived = JobEventsIT.id(slowEvents.get(slowEvents.size() - 1));
-            assertEquals(lastReceived, resync.getJsonNumber("last_event_id").longValue(),
+            assertEquals(
+                    lastReceived,
+                    resync.getJsonNumber("last_event_id").longValue(),
                     "the resync names the last event the client received: " + resync);
             assertEquals(1, resync.getJsonArray("subscriptions").size(), resync.toString());
             JsonObject cursor = resync.getJsonArray("subscriptions").getJsonObject(0);
@@ -562,18 +601,25 @@ public class JobEventsLoadIT {
             assertEquals(1013, closeCode, "closed with 1013 (try again later)");
             // The wait above covered the slow client's stall: the fast client had got most of a queue's worth of
             // events that the slow one had not, before the slow one read again.
-            long aheadOfSlow = fastBeforeResume.stream().filter(e -> JobEventsIT.id(e) > lastReceived).count();
+            long aheadOfSlow = fastBeforeResume.stream()
+                    .filter(e -> JobEventsIT.id(e) > lastReceived)
+                    .count();
             assertTrue(aheadOfSlow >= 150, "events the fast client got while the slow one was stuck: " + aheadOfSlow);
 
             // Subscribing again after the resync's last_event_id gives exactly the rest.
             List<JsonObject> rest = forSlow.subList(slowEvents.size(), forSlow.size());
-            again = Feed.subscribed("slow client, reconnected", key, null, resync.getJsonNumber("last_event_id").longValue());
+            again = Feed.subscribed(
+                    "slow client, reconnected",
+                    key,
+                    null,
+                    resync.getJsonNumber("last_event_id").longValue());
             again.await(m -> eventsAfterSubscribed(m).size() >= rest.size(), PATIENCE, () -> rest.size() + " events");
             assertEquals(null, compare(rest, again.events()), "the events missed, after reconnecting");
 
             // The fast client got everything, in order.
             List<JsonObject> forFast = merged(history, jobs, fast.subscribedAfter());
-            fast.await(m -> eventsAfterSubscribed(m).size() >= forFast.size(), PATIENCE, () -> forFast.size() + " events");
+            fast.await(
+                    m -> eventsAfterSubscribed(m).size() >= forFast.size(), PATIENCE, () -> forFast.size() + " events");
             fast.send("{\"action\":\"ping\"}");
             fast.await(m -> has(m, "pong"), PATIENCE, () -> "pong");
             assertEquals(null, compare(forFast, fast.events()), "the fast client's events");
@@ -593,8 +639,11 @@ public class JobEventsLoadIT {
     }
 
     private static double resyncs() {
-        return JobEventsIT.metricValue(Api.get("/metrics?scope=application&name=aitbc.ws.resyncs", null).expect(200)
-                .body(), "aitbc_ws_resyncs_total");
+        return JobEventsIT.metricValue(
+                Api.get("/metrics?scope=application&name=aitbc.ws.resyncs", null)
+                        .expect(200)
+                        .body(),
+                "aitbc_ws_resyncs_total");
     }
 
     /** The sequence numbers at the start of the events' messages. */
@@ -621,7 +670,12 @@ public class JobEventsLoadIT {
             unclaimed.decrementAndGet();
             minerPost(minerKey, minerId, job, "start", null);
             for (int p = 1; p <= progressReports; p++) {
-                minerPost(minerKey, minerId, job, "progress", "{\"progress\":" + p * 10 + ",\"message\":\"step " + p + "\"}");
+                minerPost(
+                        minerKey,
+                        minerId,
+                        job,
+                        "progress",
+                        "{\"progress\":" + p * 10 + ",\"message\":\"step " + p + "\"}");
                 pause(50, 100);
             }
             minerPost(minerKey, minerId, job, "result", "{\"result\":{\"text\":\"done\"},\"metrics\":{}}");
@@ -631,7 +685,8 @@ public class JobEventsLoadIT {
     }
 
     private static void minerPost(String minerKey, String minerId, String job, String action, String body) {
-        Api.post("/v1/miners/" + job + "/" + action + "?miner_id=" + minerId, minerKey, body).expect(200);
+        Api.post("/v1/miners/" + job + "/" + action + "?miner_id=" + minerId, minerKey, body)
+                .expect(200);
     }
 
     // Helpers: comparing what a subscriber got with the REST history.
@@ -674,8 +729,8 @@ public class JobEventsLoadIT {
                 }
             }
         }
-        return "expected " + want.size() + " events, got " + have.size() + "; missing " + clip(missing) + ", unexpected "
-                + clip(extra);
+        return "expected " + want.size() + " events, got " + have.size() + "; missing " + clip(missing)
+                + ", unexpected " + clip(extra);
     }
 
     private static String clip(List<Long> ids) {
@@ -736,8 +791,11 @@ public class JobEventsLoadIT {
 
         static CompletableFuture<Feed> connect(String name, String key) {
             Feed f = new Feed(name);
-            return WS_HTTP.newWebSocketBuilder().header("X-Api-Key", key).connectTimeout(Duration.ofSeconds(30))
-                    .buildAsync(URI.create(WsClient.WS_BASE), f).thenApply(ws -> f);
+            return WS_HTTP.newWebSocketBuilder()
+                    .header("X-Api-Key", key)
+                    .connectTimeout(Duration.ofSeconds(30))
+                    .buildAsync(URI.create(WsClient.WS_BASE), f)
+                    .thenApply(ws -> f);
         }
 
         /** Connects, waits for {@code authenticated}, subscribes and waits for {@code caught_up}. */
@@ -815,9 +873,12 @@ public class JobEventsLoadIT {
 
         /** The {@code after_event_id} the server acknowledged for the subscription. */
         long subscribedAfter() {
-            return messages().stream().filter(m -> "subscribed".equals(m.getString("type", ""))).findFirst()
+            return messages().stream()
+                    .filter(m -> "subscribed".equals(m.getString("type", "")))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError(name + ": not subscribed"))
-                    .getJsonNumber("after_event_id").longValue();
+                    .getJsonNumber("after_event_id")
+                    .longValue();
         }
 
         /** The close code, or null while open. */
@@ -845,8 +906,11 @@ public class JobEventsLoadIT {
         void await(Predicate<List<JsonObject>> condition, Duration timeout, Supplier<String> what) {
             if (!awaitQuietly(condition, System.nanoTime() + timeout.toNanos())) {
                 List<JsonObject> m = messages();
-                fail(name + ": " + what.get() + " not within " + timeout + (closed.isDone() ? "; closed with "
-                        + closed.getNow(0) + (error == null ? "" : " (" + error + ")") : "") + "; " + m.size()
+                fail(name + ": " + what.get() + " not within " + timeout
+                        + (closed.isDone()
+                                ? "; closed with " + closed.getNow(0) + (error == null ? "" : " (" + error + ")")
+                                : "")
+                        + "; " + m.size()
                         + " messages, the last: "
                         + m.subList(Math.max(0, m.size() - 3), m.size()));
             }

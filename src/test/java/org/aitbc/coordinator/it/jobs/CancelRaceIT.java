@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.it.jobs;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +38,8 @@ public class CancelRaceIT {
             String claimed = Api.poll(minerKey, miner, 2);
             // Half of the jobs are running when the race starts, half only assigned.
             if (i % 2 == 0) {
-                Api.post("/v1/miners/" + claimed + "/start?miner_id=" + miner, minerKey, null).expect(200);
+                Api.post("/v1/miners/" + claimed + "/start?miner_id=" + miner, minerKey, null)
+                        .expect(200);
             }
         }
         ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -52,7 +53,9 @@ public class CancelRaceIT {
                     return Api.delete("/v1/jobs/" + job, client);
                 });
                 go.countDown();
-                Api.Res result = Api.post("/v1/miners/" + job + "/result?miner_id=" + miner, minerKey,
+                Api.Res result = Api.post(
+                        "/v1/miners/" + job + "/result?miner_id=" + miner,
+                        minerKey,
                         "{\"result\":{\"output\":\"done\"}}");
                 return new Api.Res[] {cancel.get(60, TimeUnit.SECONDS), result};
             }));
@@ -69,7 +72,10 @@ public class CancelRaceIT {
             if (cancel.status() == 409) {
                 // Completion won: the cancel saw a final job.
                 cancel.expectError(409, "INVALID_STATE");
-                assertTrue(cancel.json().getJsonObject("error").getString("message").contains("completed"));
+                assertTrue(cancel.json()
+                        .getJsonObject("error")
+                        .getString("message")
+                        .contains("completed"));
                 assertEquals("completed", status);
                 assertEquals("completed", result.expect(200).str("job_status"));
                 completed++;
@@ -95,8 +101,10 @@ public class CancelRaceIT {
                 canceled++;
             }
             JsonArray events = Api.get("/v1/jobs/" + job + "/events", client).array("events");
-            long finals = events.stream().map(v -> v.asJsonObject().getString("status"))
-                    .filter(s -> s.equals("completed") || s.equals("canceled") || s.equals("failed")).count();
+            long finals = events.stream()
+                    .map(v -> v.asJsonObject().getString("status"))
+                    .filter(s -> s.equals("completed") || s.equals("canceled") || s.equals("failed"))
+                    .count();
             assertEquals(1, finals, "exactly one final event for " + job);
             assertEquals(status, events.get(events.size() - 1).asJsonObject().getString("status"));
         }

@@ -1,10 +1,8 @@
 package org.aitbc.coordinator.it.jobs;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -15,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
 
 /** Many miners polling at once: every job is claimed exactly once and none is lost. */
@@ -36,12 +35,19 @@ public class ClaimConcurrencyIT {
             batch.setLength(0);
             batch.append('[');
             for (int i = 0; i < 100; i++) {
-                batch.append(i == 0 ? "" : ",").append("{\"model\":\"gpt2\",\"input\":\"").append(b * 100 + i)
-                        .append("\",\"priority\":\"").append(i % 3 == 0 ? "high" : "normal")
-                        .append("\",\"requirements\":{\"region\":\"").append(region).append("\"}}");
+                batch.append(i == 0 ? "" : ",")
+                        .append("{\"model\":\"gpt2\",\"input\":\"")
+                        .append(b * 100 + i)
+                        .append("\",\"priority\":\"")
+                        .append(i % 3 == 0 ? "high" : "normal")
+                        .append("\",\"requirements\":{\"region\":\"")
+                        .append(region)
+                        .append("\"}}");
             }
             batch.append(']');
-            Api.post("/v1/jobs/batch", client, batch.toString()).expect(201).array("jobs")
+            Api.post("/v1/jobs/batch", client, batch.toString())
+                    .expect(201)
+                    .array("jobs")
                     .forEach(v -> submitted.add(v.asJsonObject().getString("job_id")));
         }
         assertEquals(JOBS, submitted.size());
@@ -90,7 +96,8 @@ public class ClaimConcurrencyIT {
         // its events then show a requeue between the two assignments. Never two holders at once.
         for (String job : duplicates) {
             List<String> statuses = Api.get("/v1/jobs/" + job + "/events", client).array("events").stream()
-                    .map(e -> e.asJsonObject().getString("status")).toList();
+                    .map(e -> e.asJsonObject().getString("status"))
+                    .toList();
             for (int i = 1; i < statuses.size(); i++) {
                 if (statuses.get(i).equals("assigned")) {
                     assertEquals("pending", statuses.get(i - 1), job + " reassigned without a requeue: " + statuses);
@@ -102,17 +109,23 @@ public class ClaimConcurrencyIT {
 
         // The database agrees: each job claimed once is assigned to the miner that received it, on
         // attempt 1, with exactly one "assigned" event.
-        for (String job : submitted.stream().filter(j -> !duplicates.contains(j)).limit(50).toList()) {
+        for (String job : submitted.stream()
+                .filter(j -> !duplicates.contains(j))
+                .limit(50)
+                .toList()) {
             var view = Api.job(client, job);
             assertEquals("assigned", view.getString("status"));
             assertEquals(claimedBy.get(job), view.getString("miner_id"));
             assertEquals(1, view.getInt("attempt"));
             long assignedEvents = Api.get("/v1/jobs/" + job + "/events", client).array("events").stream()
-                    .filter(e -> e.asJsonObject().getString("status").equals("assigned")).count();
+                    .filter(e -> e.asJsonObject().getString("status").equals("assigned"))
+                    .count();
             assertEquals(1, assignedEvents);
         }
         if (duplicates.isEmpty()) {
-            assertEquals(JOBS, Api.get("/v1/jobs?status=assigned&limit=1", client).json().getInt("total"));
+            assertEquals(
+                    JOBS,
+                    Api.get("/v1/jobs?status=assigned&limit=1", client).json().getInt("total"));
         }
         beats.close();
     }
@@ -122,10 +135,14 @@ public class ClaimConcurrencyIT {
         String client = Api.client();
         String minerKey = Api.miner();
         String region = Api.uniqueRegion();
-        String low = Api.post("/v1/jobs", client, job(region, "low")).expect(201).str("job_id");
-        String normal1 = Api.post("/v1/jobs", client, job(region, "normal")).expect(201).str("job_id");
-        String urgent = Api.post("/v1/jobs", client, job(region, "urgent")).expect(201).str("job_id");
-        String normal2 = Api.post("/v1/jobs", client, job(region, "normal")).expect(201).str("job_id");
+        String low =
+                Api.post("/v1/jobs", client, job(region, "low")).expect(201).str("job_id");
+        String normal1 =
+                Api.post("/v1/jobs", client, job(region, "normal")).expect(201).str("job_id");
+        String urgent =
+                Api.post("/v1/jobs", client, job(region, "urgent")).expect(201).str("job_id");
+        String normal2 =
+                Api.post("/v1/jobs", client, job(region, "normal")).expect(201).str("job_id");
         Api.register(minerKey, region + "-m", region, 10);
         List<String> order = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -140,35 +157,59 @@ public class ClaimConcurrencyIT {
         String client = Api.client();
         String minerKey = Api.miner();
         String region = Api.uniqueRegion();
-        String big = Api.post("/v1/jobs", client, "{\"model\":\"gpt2\",\"requirements\":{\"gpu_type\":\"a100\","
-                + "\"gpu_count\":4,\"min_vram_gb\":40,\"region\":\"" + region + "\"}}").expect(201).str("job_id");
+        String big = Api.post(
+                        "/v1/jobs",
+                        client,
+                        "{\"model\":\"gpt2\",\"requirements\":{\"gpu_type\":\"a100\","
+                                + "\"gpu_count\":4,\"min_vram_gb\":40,\"region\":\"" + region + "\"}}")
+                .expect(201)
+                .str("job_id");
         // One A100 with 80 GB: not enough GPUs.
         Api.register(minerKey, region + "-small", region, 5);
         assertEquals(null, Api.poll(minerKey, region + "-small", 0));
         // Four V100s: wrong type.
-        Api.post("/v1/miners/register?miner_id=" + region + "-v100", minerKey, "{\"capabilities\":{\"gpus\":["
-                + "{\"name\":\"Tesla V100\",\"memory_mb\":32768},{\"name\":\"Tesla V100\",\"memory_mb\":32768},"
-                + "{\"name\":\"Tesla V100\",\"memory_mb\":32768},{\"name\":\"Tesla V100\",\"memory_mb\":32768}]},"
-                + "\"region\":\"" + region + "\"}").expect(200);
+        Api.post(
+                        "/v1/miners/register?miner_id=" + region + "-v100",
+                        minerKey,
+                        "{\"capabilities\":{\"gpus\":["
+                                + "{\"name\":\"Tesla V100\",\"memory_mb\":32768},{\"name\":\"Tesla V100\",\"memory_mb\":32768},"
+                                + "{\"name\":\"Tesla V100\",\"memory_mb\":32768},{\"name\":\"Tesla V100\",\"memory_mb\":32768}]},"
+                                + "\"region\":\"" + region + "\"}")
+                .expect(200);
         assertEquals(null, Api.poll(minerKey, region + "-v100", 0));
         // Four A100s, but models listed without gpt2.
         String fourA100 = "{\"name\":\"A100\",\"memory_mb\":81920}";
-        Api.post("/v1/miners/register?miner_id=" + region + "-nomodel", minerKey, "{\"capabilities\":{\"gpus\":["
-                + fourA100 + "," + fourA100 + "," + fourA100 + "," + fourA100 + "],\"models\":[\"llama\"]},"
-                + "\"region\":\"" + region + "\"}").expect(200);
+        Api.post(
+                        "/v1/miners/register?miner_id=" + region + "-nomodel",
+                        minerKey,
+                        "{\"capabilities\":{\"gpus\":["
+                                + fourA100 + "," + fourA100 + "," + fourA100 + "," + fourA100
+                                + "],\"models\":[\"llama\"]},"
+                                + "\"region\":\"" + region + "\"}")
+                .expect(200);
         assertEquals(null, Api.poll(minerKey, region + "-nomodel", 0));
         // Four A100s in another region.
-        Api.post("/v1/miners/register?miner_id=" + region + "-elsewhere", minerKey, "{\"capabilities\":{\"gpus\":["
-                + fourA100 + "," + fourA100 + "," + fourA100 + "," + fourA100 + "]},\"region\":\"" + region + "-x\"}").expect(200);
+        Api.post(
+                        "/v1/miners/register?miner_id=" + region + "-elsewhere",
+                        minerKey,
+                        "{\"capabilities\":{\"gpus\":[" + fourA100 + "," + fourA100 + "," + fourA100 + "," + fourA100
+                                + "]},\"region\":\"" + region + "-x\"}")
+                .expect(200);
         assertEquals(null, Api.poll(minerKey, region + "-elsewhere", 0));
         // The right miner.
-        Api.post("/v1/miners/register?miner_id=" + region + "-fit", minerKey, "{\"capabilities\":{\"gpus\":["
-                + fourA100 + "," + fourA100 + "," + fourA100 + "," + fourA100 + "],\"models\":[\"gpt2\"]},"
-                + "\"region\":\"" + region + "\"}").expect(200);
+        Api.post(
+                        "/v1/miners/register?miner_id=" + region + "-fit",
+                        minerKey,
+                        "{\"capabilities\":{\"gpus\":["
+                                + fourA100 + "," + fourA100 + "," + fourA100 + "," + fourA100
+                                + "],\"models\":[\"gpt2\"]},"
+                                + "\"region\":\"" + region + "\"}")
+                .expect(200);
         assertEquals(big, Api.poll(minerKey, region + "-fit", 0));
     }
 
     private static String job(String region, String priority) {
-        return "{\"model\":\"gpt2\",\"priority\":\"" + priority + "\",\"requirements\":{\"region\":\"" + region + "\"}}";
+        return "{\"model\":\"gpt2\",\"priority\":\"" + priority + "\",\"requirements\":{\"region\":\"" + region
+                + "\"}}";
     }
 }

@@ -1,12 +1,12 @@
 package org.aitbc.coordinator.it.jobs;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import jakarta.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,16 +44,27 @@ public class LeaseExpiryIT {
 
         assertEquals(job, Api.poll(minerKey, region + "-b", 0));
         // A write that names the old attempt is fenced off, even from the current holder.
-        Api.call("POST", "/v1/miners/" + job + "/start?miner_id=" + region + "-b", minerKey, null,
-                Map.of("X-Job-Attempt", "1")).expectError(409, "LEASE_LOST");
-        Api.call("POST", "/v1/miners/" + job + "/start?miner_id=" + region + "-b", minerKey, null,
-                Map.of("X-Job-Attempt", "2")).expect(200);
+        Api.call(
+                        "POST",
+                        "/v1/miners/" + job + "/start?miner_id=" + region + "-b",
+                        minerKey,
+                        null,
+                        Map.of("X-Job-Attempt", "1"))
+                .expectError(409, "LEASE_LOST");
+        Api.call(
+                        "POST",
+                        "/v1/miners/" + job + "/start?miner_id=" + region + "-b",
+                        minerKey,
+                        null,
+                        Map.of("X-Job-Attempt", "2"))
+                .expect(200);
 
         // Miner b goes quiet too: no attempts left.
         JsonObject failed = Api.awaitStatus(client, job, "failed", LEASE_PLUS_SWEEP);
         assertEquals("MINER_LOST", failed.getJsonObject("error").getString("code"));
         List<String> statuses = Api.get("/v1/jobs/" + job + "/events", client).array("events").stream()
-                .map(v -> v.asJsonObject().getString("status")).toList();
+                .map(v -> v.asJsonObject().getString("status"))
+                .toList();
         assertEquals(List.of("pending", "assigned", "pending", "assigned", "running", "failed"), statuses);
         Api.post("/v1/miners/" + job + "/result?miner_id=" + region + "-b", minerKey, "{\"result\":{}}")
                 .expectError(409, "LEASE_LOST");
@@ -62,8 +73,13 @@ public class LeaseExpiryIT {
     @Test
     void unclaimedPastTtlFailsExpired() {
         String client = Api.client();
-        String job = Api.post("/v1/jobs", client, "{\"model\":\"gpt2\",\"ttl_seconds\":1,\"requirements\":{\"region\":\""
-                + Api.uniqueRegion() + "\"}}").expect(201).str("job_id");
+        String job = Api.post(
+                        "/v1/jobs",
+                        client,
+                        "{\"model\":\"gpt2\",\"ttl_seconds\":1,\"requirements\":{\"region\":\"" + Api.uniqueRegion()
+                                + "\"}}")
+                .expect(201)
+                .str("job_id");
         JsonObject failed = Api.awaitStatus(client, job, "failed", Duration.ofSeconds(15));
         assertEquals("EXPIRED", failed.getJsonObject("error").getString("code"));
         assertEquals(0, failed.getJsonNumber("cost").bigDecimalValue().signum(), "nothing ran, nothing is charged");
@@ -74,11 +90,16 @@ public class LeaseExpiryIT {
         String client = Api.client();
         String minerKey = Api.miner();
         String region = Api.uniqueRegion();
-        String job = Api.post("/v1/jobs", client, "{\"model\":\"gpt2\",\"timeout_seconds\":2,\"requirements\":{\"region\":\""
-                + region + "\"}}").expect(201).str("job_id");
+        String job = Api.post(
+                        "/v1/jobs",
+                        client,
+                        "{\"model\":\"gpt2\",\"timeout_seconds\":2,\"requirements\":{\"region\":\"" + region + "\"}}")
+                .expect(201)
+                .str("job_id");
         Api.register(minerKey, region + "-m", region, 1);
         assertEquals(job, Api.poll(minerKey, region + "-m", 0));
-        Api.post("/v1/miners/" + job + "/start?miner_id=" + region + "-m", minerKey, null).expect(200);
+        Api.post("/v1/miners/" + job + "/start?miner_id=" + region + "-m", minerKey, null)
+                .expect(200);
         JsonObject failed = Api.awaitStatus(client, job, "failed", Duration.ofSeconds(15));
         assertEquals("TIMEOUT", failed.getJsonObject("error").getString("code"));
         Api.post("/v1/miners/" + job + "/progress?miner_id=" + region + "-m", minerKey, "{\"progress\":99}")
@@ -93,8 +114,10 @@ public class LeaseExpiryIT {
         String job = Api.submit(client, region);
         Api.register(minerKey, region + "-m", region, 1);
         assertEquals(job, Api.poll(minerKey, region + "-m", 0));
-        Api.post("/v1/miners/" + job + "/start?miner_id=" + region + "-m", minerKey, null).expect(200);
-        assertEquals("canceling", Api.delete("/v1/jobs/" + job, client).expect(200).str("cancellation"));
+        Api.post("/v1/miners/" + job + "/start?miner_id=" + region + "-m", minerKey, null)
+                .expect(200);
+        assertEquals(
+                "canceling", Api.delete("/v1/jobs/" + job, client).expect(200).str("cancellation"));
         Api.awaitStatus(client, job, "canceled", LEASE_PLUS_SWEEP);
     }
 }

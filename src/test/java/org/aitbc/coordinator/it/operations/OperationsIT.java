@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.it.operations;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,12 +7,14 @@ import jakarta.json.JsonObject;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
 
 /** What operators watch: health checks, Prometheus metrics and the OpenAPI document. */
 public class OperationsIT {
     private static double metric(String text, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*\\} ([0-9.E+-]+)$").matcher(text);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*\\} ([0-9.E+-]+)$")
+                .matcher(text);
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
@@ -40,7 +41,8 @@ public class OperationsIT {
         Api.register(minerKey, region + "-m", region, 1);
         String job = Api.submit(client, region);
         assertEquals(job, Api.poll(minerKey, region + "-m", 0));
-        Api.post("/v1/miners/" + job + "/result?miner_id=" + region + "-m", minerKey, "{\"result\":{}}").expect(200);
+        Api.post("/v1/miners/" + job + "/result?miner_id=" + region + "-m", minerKey, "{\"result\":{}}")
+                .expect(200);
         String after = Api.get("/metrics?scope=application", null).expect(200).body();
         assertEquals(submitted + 1, metric(after, "aitbc_jobs_submitted_total"));
         assertEquals(claimed + 1, metric(after, "aitbc_jobs_claimed_total"));
@@ -52,14 +54,29 @@ public class OperationsIT {
     @Test
     void openApiDocumentsEveryRoute() {
         String doc = Api.get("/openapi", null).expect(200).body();
-        for (String route : List.of("/v1/jobs:", "/v1/jobs/batch:", "/v1/jobs/history:", "/v1/jobs/export:",
-                "/v1/jobs/stats:", "/v1/jobs/{id}:", "/v1/jobs/{id}/events:", "/v1/jobs/{id}/cancel:",
-                "/v1/jobs/{id}/result:", "/v1/miners/register:", "/v1/miners/heartbeat:", "/v1/miners/poll:",
-                "/v1/miners/{job_id}/start:", "/v1/miners/{job_id}/progress:", "/v1/miners/{job_id}/result:",
-                "/v1/miners/{job_id}/fail:", "/v1/admin/accounts:", "/v1/admin/accounts/{id}:")) {
+        for (String route : List.of(
+                "/v1/jobs:",
+                "/v1/jobs/batch:",
+                "/v1/jobs/history:",
+                "/v1/jobs/export:",
+                "/v1/jobs/stats:",
+                "/v1/jobs/{id}:",
+                "/v1/jobs/{id}/events:",
+                "/v1/jobs/{id}/cancel:",
+                "/v1/jobs/{id}/result:",
+                "/v1/miners/register:",
+                "/v1/miners/heartbeat:",
+                "/v1/miners/poll:",
+                "/v1/miners/{job_id}/start:",
+                "/v1/miners/{job_id}/progress:",
+                "/v1/miners/{job_id}/result:",
+                "/v1/miners/{job_id}/fail:",
+                "/v1/admin/accounts:",
+                "/v1/admin/accounts/{id}:")) {
             assertTrue(doc.contains("  " + route), "OpenAPI documents " + route);
         }
-        assertTrue(doc.contains("LEASE_LOST") && doc.contains("VALIDATION_FAILED") && doc.contains("RATE_LIMITED"),
+        assertTrue(
+                doc.contains("LEASE_LOST") && doc.contains("VALIDATION_FAILED") && doc.contains("RATE_LIMITED"),
                 "error answers are documented");
     }
 }

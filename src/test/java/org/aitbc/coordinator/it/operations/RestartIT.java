@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.it.operations;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,11 +30,15 @@ public class RestartIT {
         String assigned = Api.submit(client, region);
         assertEquals(running, Api.poll(minerKey, miner, 0));
         assertEquals(assigned, Api.poll(minerKey, miner, 0));
-        Api.post("/v1/miners/" + running + "/progress?miner_id=" + miner, minerKey, "{\"progress\":30,\"message\":\"warm\"}")
+        Api.post(
+                        "/v1/miners/" + running + "/progress?miner_id=" + miner,
+                        minerKey,
+                        "{\"progress\":30,\"message\":\"warm\"}")
                 .expect(200);
         String pending = Api.submit(client, region);
         JsonObject beforeRunning = Api.job(client, running);
-        JsonArray eventsBefore = Api.get("/v1/jobs/" + running + "/events", client).array("events");
+        JsonArray eventsBefore =
+                Api.get("/v1/jobs/" + running + "/events", client).array("events");
 
         // The miner keeps heartbeating, as a real one would, while the server stops and starts:
         // a stop can take longer than a lease on a loaded machine.
@@ -46,18 +50,32 @@ public class RestartIT {
             assertEquals(beforeRunning, afterRunning, "the running job is exactly as it was");
             assertEquals("assigned", Api.job(client, assigned).getString("status"));
             assertEquals("pending", Api.job(client, pending).getString("status"));
-            assertEquals(eventsBefore, Api.get("/v1/jobs/" + running + "/events", client).array("events"));
+            assertEquals(
+                    eventsBefore,
+                    Api.get("/v1/jobs/" + running + "/events", client).array("events"));
         }
         // The leases survived (and were extended for the downtime): the miner carries on.
-        assertEquals(false, Api.post("/v1/miners/" + running + "/progress?miner_id=" + miner, minerKey,
-                "{\"progress\":60}").expect(200).json().getBoolean("cancel_requested"));
-        Api.post("/v1/miners/" + assigned + "/start?miner_id=" + miner, minerKey, null).expect(200);
+        assertEquals(
+                false,
+                Api.post("/v1/miners/" + running + "/progress?miner_id=" + miner, minerKey, "{\"progress\":60}")
+                        .expect(200)
+                        .json()
+                        .getBoolean("cancel_requested"));
+        Api.post("/v1/miners/" + assigned + "/start?miner_id=" + miner, minerKey, null)
+                .expect(200);
         assertEquals(pending, Api.poll(minerKey, miner, 2));
         Api.post("/v1/miners/" + running + "/result?miner_id=" + miner, minerKey, "{\"result\":{\"output\":\"ok\"}}")
                 .expect(200);
-        JsonArray eventsAfter = Api.get("/v1/jobs/" + running + "/events", client).array("events");
-        long lastBefore = eventsBefore.getJsonObject(eventsBefore.size() - 1).getJsonNumber("event_id").longValue();
-        long firstNew = eventsAfter.getJsonObject(eventsBefore.size()).getJsonNumber("event_id").longValue();
+        JsonArray eventsAfter =
+                Api.get("/v1/jobs/" + running + "/events", client).array("events");
+        long lastBefore = eventsBefore
+                .getJsonObject(eventsBefore.size() - 1)
+                .getJsonNumber("event_id")
+                .longValue();
+        long firstNew = eventsAfter
+                .getJsonObject(eventsBefore.size())
+                .getJsonNumber("event_id")
+                .longValue();
         assertTrue(firstNew > lastBefore, "event ids keep increasing across the restart");
         assertEquals("completed", Api.job(client, running).getString("status"));
     }
@@ -71,8 +89,11 @@ public class RestartIT {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < until) {
             try {
-                HttpResponse<String> r = Api.HTTP.send(HttpRequest.newBuilder(URI.create(Api.BASE + "/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = Api.HTTP.send(
+                        HttpRequest.newBuilder(URI.create(Api.BASE + "/health/ready"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
                 }

@@ -1,12 +1,12 @@
 package org.aitbc.coordinator.it.security;
 
-import org.aitbc.coordinator.it.support.Api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
 
 /** Keys, roles, tenant isolation and rate limits on every route. */
@@ -18,12 +18,14 @@ public class AccessIT {
         Api.post("/v1/miners/poll", null, "{}").expectError(401, "UNAUTHENTICATED");
         Api.post("/v1/admin/accounts", null, "{}").expectError(401, "UNAUTHENTICATED");
 
-        Api.Res created = Api.post("/v1/admin/accounts", Api.ADMIN_KEY, "{\"role\":\"client\",\"plan\":\"pro\"}").expect(201);
+        Api.Res created = Api.post("/v1/admin/accounts", Api.ADMIN_KEY, "{\"role\":\"client\",\"plan\":\"pro\"}")
+                .expect(201);
         String key = created.str("api_key");
         Api.get("/v1/jobs", key).expect(200);
         Api.delete("/v1/admin/accounts/" + created.str("id"), Api.ADMIN_KEY).expect(200);
         Api.get("/v1/jobs", key).expectError(401, "UNAUTHENTICATED");
-        boolean listed = Api.get("/v1/admin/accounts", Api.ADMIN_KEY).expect(200).body().contains(created.str("id"));
+        boolean listed =
+                Api.get("/v1/admin/accounts", Api.ADMIN_KEY).expect(200).body().contains(created.str("id"));
         assertTrue(listed, "a revoked account stays listed");
         assertFalse(Api.get("/v1/admin/accounts", Api.ADMIN_KEY).body().contains(key), "keys are never listed");
     }
@@ -33,22 +35,33 @@ public class AccessIT {
         String client = Api.client();
         String minerKey = Api.miner();
         String job = Api.submit(client, Api.uniqueRegion());
-        List<String[]> clientRoutes = List.of(new String[] {"POST", "/v1/jobs"}, new String[] {"POST", "/v1/jobs/batch"},
-                new String[] {"GET", "/v1/jobs"}, new String[] {"GET", "/v1/jobs/" + job},
-                new String[] {"GET", "/v1/jobs/" + job + "/events"}, new String[] {"DELETE", "/v1/jobs/" + job},
-                new String[] {"POST", "/v1/jobs/" + job + "/cancel"}, new String[] {"GET", "/v1/jobs/history"});
+        List<String[]> clientRoutes = List.of(
+                new String[] {"POST", "/v1/jobs"},
+                new String[] {"POST", "/v1/jobs/batch"},
+                new String[] {"GET", "/v1/jobs"},
+                new String[] {"GET", "/v1/jobs/" + job},
+                new String[] {"GET", "/v1/jobs/" + job + "/events"},
+                new String[] {"DELETE", "/v1/jobs/" + job},
+                new String[] {"POST", "/v1/jobs/" + job + "/cancel"},
+                new String[] {"GET", "/v1/jobs/history"});
         for (String[] r : clientRoutes) {
             Api.call(r[0], r[1], minerKey, "{}", Map.of()).expectError(403, "FORBIDDEN");
         }
-        List<String> minerRoutes = List.of("/v1/miners/register", "/v1/miners/heartbeat", "/v1/miners/poll",
-                "/v1/miners/" + job + "/start", "/v1/miners/" + job + "/progress", "/v1/miners/" + job + "/result",
+        List<String> minerRoutes = List.of(
+                "/v1/miners/register",
+                "/v1/miners/heartbeat",
+                "/v1/miners/poll",
+                "/v1/miners/" + job + "/start",
+                "/v1/miners/" + job + "/progress",
+                "/v1/miners/" + job + "/result",
                 "/v1/miners/" + job + "/fail");
         for (String r : minerRoutes) {
             Api.post(r, client, "{}").expectError(403, "FORBIDDEN");
         }
         Api.post("/v1/admin/accounts", client, "{\"role\":\"admin\"}").expectError(403, "FORBIDDEN");
         Api.get("/v1/admin/accounts", minerKey).expectError(403, "FORBIDDEN");
-        assertEquals("pending", Api.job(client, job).getString("status"), "nothing the wrong roles sent changed the job");
+        assertEquals(
+                "pending", Api.job(client, job).getString("status"), "nothing the wrong roles sent changed the job");
     }
 
     @Test
@@ -74,7 +87,8 @@ public class AccessIT {
         String second = Api.miner();
         String region = Api.uniqueRegion();
         Api.register(first, region + "-owned", region, 1);
-        Api.post("/v1/miners/register?miner_id=" + region + "-owned", second, "{}").expectError(403, "FORBIDDEN");
+        Api.post("/v1/miners/register?miner_id=" + region + "-owned", second, "{}")
+                .expectError(403, "FORBIDDEN");
         Api.post("/v1/miners/poll?miner_id=" + region + "-owned", second, "{}").expectError(403, "FORBIDDEN");
         Api.call("POST", "/v1/miners/heartbeat", second, "{}", Map.of("X-Miner-ID", region + "-owned"))
                 .expectError(403, "FORBIDDEN");
@@ -97,7 +111,8 @@ public class AccessIT {
         }
         assertEquals(30, ok);
         limited.expectError(429, "RATE_LIMITED");
-        long retryAfter = Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow());
+        long retryAfter =
+                Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
         // Another key is not affected.
         Api.get("/v1/jobs", Api.account("client", "free")).expect(200);

@@ -7,34 +7,32 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.ejb.EJB;
-import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
-import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
-import java.util.Comparator;
-import java.math.BigDecimal;
-import jakarta.transaction.UserTransaction;
-import jakarta.inject.Inject;
 import jakarta.enterprise.inject.spi.Bean;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.enterprise.inject.spi.InterceptionType;
 import jakarta.enterprise.util.AnnotationLiteral;
+import jakarta.inject.Inject;
+import jakarta.transaction.UserTransaction;
+import java.math.BigDecimal;
 import java.time.Instant;
-import javax.naming.InitialContext;
-import javax.naming.NamingException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import org.aitbc.coordinator.application.AccountService;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.ConflictRetry;
 import org.aitbc.coordinator.application.CoordinatorException;
-import org.aitbc.coordinator.application.RetryOnConflict;
 import org.aitbc.coordinator.application.JobService;
 import org.aitbc.coordinator.application.LeaseSweeper;
 import org.aitbc.coordinator.application.MinerService;
+import org.aitbc.coordinator.application.RetryOnConflict;
 import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobQuery;
@@ -43,6 +41,8 @@ import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Priority;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
+import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
+import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.interfaces.timers.SweepTimer;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -65,9 +65,13 @@ public class ServicesInContainerIT {
     @Deployment
     public static WebArchive deployment() {
         return ShrinkWrap.create(WebArchive.class, "aitbc-services-it.war")
-                .addPackages(true, Filters.exclude(".*(DevKeys|JobStateGauges|HealthChecks).*"),
-                        "org.aitbc.coordinator.domain", "org.aitbc.coordinator.application",
-                        "org.aitbc.coordinator.infrastructure", "org.aitbc.coordinator.interfaces.timers",
+                .addPackages(
+                        true,
+                        Filters.exclude(".*(DevKeys|JobStateGauges|HealthChecks).*"),
+                        "org.aitbc.coordinator.domain",
+                        "org.aitbc.coordinator.application",
+                        "org.aitbc.coordinator.infrastructure",
+                        "org.aitbc.coordinator.interfaces.timers",
                         "org.aitbc.coordinator.wire")
                 .addAsResource("META-INF/persistence.xml")
                 .addAsResource("META-INF/microprofile-config.properties")
@@ -110,8 +114,11 @@ public class ServicesInContainerIT {
 
     @Test
     void theConflictRetryIsEnabledByItsPriority() {
-        List<Class<?>> found = beans.resolveInterceptors(InterceptionType.AROUND_INVOKE,
-                new AnnotationLiteral<RetryOnConflict>() { }).stream().map(Bean::getBeanClass).toList();
+        List<Class<?>> found = beans
+                .resolveInterceptors(InterceptionType.AROUND_INVOKE, new AnnotationLiteral<RetryOnConflict>() {})
+                .stream()
+                .map(Bean::getBeanClass)
+                .toList();
         assertEquals(List.of(ConflictRetry.class), found);
     }
 
@@ -126,7 +133,8 @@ public class ServicesInContainerIT {
         assertEquals(job.getId(), claimed.getId());
         assertEquals(JobState.ASSIGNED, jobs.get(client, job.getId()).getState());
 
-        CoordinatorException lost = assertThrows(CoordinatorException.class,
+        CoordinatorException lost = assertThrows(
+                CoordinatorException.class,
                 () -> miners.complete(minerAccount, region + "-other", job.getId(), null, "{}", null));
         assertEquals("LEASE_LOST", lost.code());
         Job after = jobs.get(client, job.getId());
@@ -161,7 +169,8 @@ public class ServicesInContainerIT {
             assertEquals(JobState.FAILED, now.getState());
             assertEquals("EXPIRED", now.getErrorCode());
             long failedEvents = jobs.events(client, j.getId(), 0, 100).stream()
-                    .filter(e -> e.getStatus().equals("failed")).count();
+                    .filter(e -> e.getStatus().equals("failed"))
+                    .count();
             assertEquals(1, failedEvents, "one sweep ended it; the others found nothing to do");
         }
     }
@@ -205,8 +214,14 @@ public class ServicesInContainerIT {
         tx.begin();
         for (int i = 0; i < 60; i++) {
             Instant created = Instant.ofEpochMilli(base + i * 4L * 3_600_000L + 1_234 + (i % 5) * 60_000L);
-            Job job = Job.submit("job_ic" + UUID.randomUUID().toString().replace("-", "").substring(0, 20), client,
-                    Plan.PRO, spec("ic-nowhere-" + client, 30 * 86_400), new BigDecimal("0.05"), BigDecimal.ONE, created);
+            Job job = Job.submit(
+                    "job_ic" + UUID.randomUUID().toString().replace("-", "").substring(0, 20),
+                    client,
+                    Plan.PRO,
+                    spec("ic-nowhere-" + client, 30 * 86_400),
+                    new BigDecimal("0.05"),
+                    BigDecimal.ONE,
+                    created);
             if (i % 3 != 0) {
                 job.cancel(created.plusSeconds(1));
             }
@@ -216,13 +231,14 @@ public class ServicesInContainerIT {
         tx.commit();
 
         Long[][] ranges = {
-                {null, null},
-                {base + 7 * 3_600_000L, null},
-                {null, base + 5 * day + 3 * 3_600_000L},
-                {base + day + 13 * 3_600_000L, base + 6 * day + 2 * 3_600_000L},
-                {base + 2 * day, base + 5 * day},
-                {base + 3 * day + 3_600_000L, base + 3 * day + 20 * 3_600_000L},
-                {base + 3 * day + 20 * 3_600_000L, base + 4 * day + 2 * 3_600_000L}};
+            {null, null},
+            {base + 7 * 3_600_000L, null},
+            {null, base + 5 * day + 3 * 3_600_000L},
+            {base + day + 13 * 3_600_000L, base + 6 * day + 2 * 3_600_000L},
+            {base + 2 * day, base + 5 * day},
+            {base + 3 * day + 3_600_000L, base + 3 * day + 20 * 3_600_000L},
+            {base + 3 * day + 20 * 3_600_000L, base + 4 * day + 2 * 3_600_000L}
+        };
         List<List<JobState>> stateSets = new ArrayList<>();
         stateSets.add(null);
         stateSets.add(List.of(JobState.CANCELED));
@@ -238,18 +254,30 @@ public class ServicesInContainerIT {
                         .filter(j -> states == null || states.contains(j.getState()))
                         .filter(j -> from == null || j.getCreatedMs() >= from)
                         .filter(j -> to == null || j.getCreatedMs() < to)
-                        .sorted(Comparator.comparingLong(Job::getCreatedMs).thenComparing(Job::getId).reversed())
-                        .map(Job::getId).toList();
+                        .sorted(Comparator.comparingLong(Job::getCreatedMs)
+                                .thenComparing(Job::getId)
+                                .reversed())
+                        .map(Job::getId)
+                        .toList();
                 String what = "states " + states + " from " + from + " to " + to;
                 tx.begin();
                 try {
-                    assertEquals(expected.size(), counters.count(
-                            new JobQuery(client, states, from, to, null, null)), "total of " + what);
+                    assertEquals(
+                            expected.size(),
+                            counters.count(new JobQuery(client, states, from, to, null, null)),
+                            "total of " + what);
                     List<String> walked = new ArrayList<>();
                     Job last = null;
                     while (true) {
-                        List<Job> page = repository.page(new JobQuery(client, states, from, to,
-                                last == null ? null : last.getCreatedMs(), last == null ? null : last.getId()), 7);
+                        List<Job> page = repository.page(
+                                new JobQuery(
+                                        client,
+                                        states,
+                                        from,
+                                        to,
+                                        last == null ? null : last.getCreatedMs(),
+                                        last == null ? null : last.getId()),
+                                7);
                         page.forEach(j -> walked.add(j.getId()));
                         if (page.size() < 7) {
                             break;

@@ -28,7 +28,8 @@ import java.util.UUID;
 public final class Api {
     public static final String BASE = System.getProperty("it.base.url", "http://localhost:9181");
     public static final String ADMIN_KEY = System.getProperty("it.admin.key", "it-admin-key-0123456789abcdef");
-    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    public static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     static {
         awaitReady();
@@ -42,8 +43,11 @@ public final class Api {
         long until = System.currentTimeMillis() + 180_000;
         while (System.currentTimeMillis() < until) {
             try {
-                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(BASE + "/health/ready"))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(BASE + "/health/ready"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return;
                 }
@@ -65,8 +69,7 @@ public final class Api {
         }
     }
 
-    private Api() {
-    }
+    private Api() {}
 
     /** An answer: status, body text, headers; {@link #json()} parses the body. */
     public record Res(int status, String body, HttpHeaders headers) {
@@ -93,7 +96,8 @@ public final class Api {
 
         public Res expectError(int expected, String code) {
             expect(expected);
-            assertTrue(headers.firstValue("Content-Type").orElse("").startsWith("application/json"),
+            assertTrue(
+                    headers.firstValue("Content-Type").orElse("").startsWith("application/json"),
                     "error answers are JSON");
             JsonObject error = json().getJsonObject("error");
             assertNotNull(error, "error shape: " + body);
@@ -106,9 +110,11 @@ public final class Api {
     }
 
     public static Res call(String method, String path, String key, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(BASE + path)).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(BASE + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             b.header("Content-Type", "application/json");
         }
@@ -128,13 +134,16 @@ public final class Api {
     }
 
     /** An answer whose body is kept as bytes (downloads). */
-    public record Bytes(int status, byte[] body, HttpHeaders headers) {
-    }
+    public record Bytes(int status, byte[] body, HttpHeaders headers) {}
 
     public static Bytes bytes(String method, String path, String key, byte[] body, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : BASE + path))
                 .timeout(Duration.ofSeconds(120))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         if (key != null) {
             b.header("X-Api-Key", key);
         }
@@ -152,7 +161,11 @@ public final class Api {
 
     /** Uploads one result file as the miner. */
     public static Res upload(String minerKey, String minerId, String jobId, String path, byte[] content) {
-        Bytes r = bytes("PUT", "/v1/miners/" + jobId + "/files/" + path + "?miner_id=" + minerId, minerKey, content,
+        Bytes r = bytes(
+                "PUT",
+                "/v1/miners/" + jobId + "/files/" + path + "?miner_id=" + minerId,
+                minerKey,
+                content,
                 Map.of("Content-Type", "application/octet-stream"));
         return new Res(r.status(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), r.headers());
     }
@@ -171,7 +184,8 @@ public final class Api {
 
     /** A new account of this role (and plan, for clients); returns its API key. */
     public static String account(String role, String plan) {
-        String body = plan == null ? "{\"role\":\"" + role + "\",\"name\":\"it-" + role + "\"}"
+        String body = plan == null
+                ? "{\"role\":\"" + role + "\",\"name\":\"it-" + role + "\"}"
                 : "{\"role\":\"" + role + "\",\"plan\":\"" + plan + "\",\"name\":\"it-" + role + "\"}";
         return post("/v1/admin/accounts", ADMIN_KEY, body).expect(201).str("api_key");
     }
@@ -191,14 +205,21 @@ public final class Api {
 
     /** Registers miner {@code minerId} with one GPU of each given type, in a region. */
     public static void register(String minerKey, String minerId, String region, int concurrency) {
-        post("/v1/miners/register?miner_id=" + minerId, minerKey,
-                "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}],\"models\":[]},"
-                        + "\"concurrency\":" + concurrency + ",\"region\":\"" + region + "\"}").expect(200);
+        post(
+                        "/v1/miners/register?miner_id=" + minerId,
+                        minerKey,
+                        "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}],\"models\":[]},"
+                                + "\"concurrency\":" + concurrency + ",\"region\":\"" + region + "\"}")
+                .expect(200);
     }
 
     public static String submit(String clientKey, String region) {
-        return post("/v1/jobs", clientKey, "{\"model\":\"gpt2\",\"input\":\"hi\",\"requirements\":{\"region\":\""
-                + region + "\"}}").expect(201).str("job_id");
+        return post(
+                        "/v1/jobs",
+                        clientKey,
+                        "{\"model\":\"gpt2\",\"input\":\"hi\",\"requirements\":{\"region\":\"" + region + "\"}}")
+                .expect(201)
+                .str("job_id");
     }
 
     /** Polls once for miner {@code minerId}; returns the claimed job id or null on 204. */
@@ -237,13 +258,17 @@ public final class Api {
         java.util.concurrent.ScheduledExecutorService beats =
                 java.util.concurrent.Executors.newScheduledThreadPool(Math.max(1, minerIds.size()));
         for (String id : minerIds) {
-            beats.scheduleWithFixedDelay(() -> {
-                try {
-                    post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
-                } catch (RuntimeException e) {
-                    // The server may be restarting; the next beat tries again.
-                }
-            }, 0, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+            beats.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            post("/v1/miners/heartbeat?miner_id=" + id, minerKey, "{\"inflight\":1}");
+                        } catch (RuntimeException e) {
+                            // The server may be restarting; the next beat tries again.
+                        }
+                    },
+                    0,
+                    500,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         return beats::shutdownNow;
     }

@@ -40,7 +40,8 @@ public final class WsClient implements AutoCloseable {
         if (headerKey != null) {
             b.header("X-Api-Key", headerKey);
         }
-        ws = b.buildAsync(URI.create(WS_BASE + (query == null ? "" : "?" + query)), new Listener()).join();
+        ws = b.buildAsync(URI.create(WS_BASE + (query == null ? "" : "?" + query)), new Listener())
+                .join();
     }
 
     /** Connects with the key in the {@code X-Api-Key} handshake header. */

@@ -9,6 +9,11 @@ import java.util.Map;
  * from 0 to 1 (null before any job ended), average start-to-completion seconds of completed
  * jobs, and the total spent in AITBC.
  */
-public record JobStats(long totalJobs, Map<String, Long> byStatus, Double successRate,
-                       Double averageCompletionSeconds, BigDecimal totalSpent, String from, String to) {
-}
+public record JobStats(
+        long totalJobs,
+        Map<String, Long> byStatus,
+        Double successRate,
+        Double averageCompletionSeconds,
+        BigDecimal totalSpent,
+        String from,
+        String to) {}

@@ -10,28 +10,85 @@ import java.time.Instant;
  * repeat {@code status}, {@code miner_id} and {@code created_at} for clients of the older
  * marketplace API. {@code cancellation} appears only in the answer to a cancel.
  */
-@JsonbPropertyOrder({"jobId", "status", "progress", "minerId", "model", "priority", "createdAt", "assignedAt",
-        "startedAt", "completedAt", "estimatedCompletion", "attempt", "error", "estimatedCost",
-        "estimatedTimeSeconds", "cost", "result", "state", "assignedMinerId", "requestedAt", "cancellation"})
-public record JobView(String jobId, String status, int progress, String minerId, String model, String priority,
-                      Instant createdAt, Instant assignedAt, Instant startedAt, Instant completedAt,
-                      Instant estimatedCompletion, int attempt, JobError error, BigDecimal estimatedCost,
-                      long estimatedTimeSeconds, BigDecimal cost, ResultInfo result, String state,
-                      String assignedMinerId, Instant requestedAt,
-                      @JsonbNillable(false) String cancellation) {
+@JsonbPropertyOrder({
+    "jobId",
+    "status",
+    "progress",
+    "minerId",
+    "model",
+    "priority",
+    "createdAt",
+    "assignedAt",
+    "startedAt",
+    "completedAt",
+    "estimatedCompletion",
+    "attempt",
+    "error",
+    "estimatedCost",
+    "estimatedTimeSeconds",
+    "cost",
+    "result",
+    "state",
+    "assignedMinerId",
+    "requestedAt",
+    "cancellation"
+})
+public record JobView(
+        String jobId,
+        String status,
+        int progress,
+        String minerId,
+        String model,
+        String priority,
+        Instant createdAt,
+        Instant assignedAt,
+        Instant startedAt,
+        Instant completedAt,
+        Instant estimatedCompletion,
+        int attempt,
+        JobError error,
+        BigDecimal estimatedCost,
+        long estimatedTimeSeconds,
+        BigDecimal cost,
+        ResultInfo result,
+        String state,
+        String assignedMinerId,
+        Instant requestedAt,
+        @JsonbNillable(false) String cancellation) {
 
     /** Why a job failed: {@code EXPIRED}, {@code TIMEOUT}, {@code MINER_LOST}, or the miner's own code. */
-    public record JobError(String code, String message) {
-    }
+    public record JobError(String code, String message) {}
 
     /** Whether results can be downloaded, and their size, digest and expiry. */
-    public record ResultInfo(boolean available, Long sizeBytes, String sha256, Instant expiresAt,
-                             @JsonbNillable(false) Instant deletedAt) {
-    }
+    public record ResultInfo(
+            boolean available,
+            Long sizeBytes,
+            String sha256,
+            Instant expiresAt,
+            @JsonbNillable(false) Instant deletedAt) {}
 
     public JobView withCancellation(String outcome) {
-        return new JobView(jobId, status, progress, minerId, model, priority, createdAt, assignedAt, startedAt,
-                completedAt, estimatedCompletion, attempt, error, estimatedCost, estimatedTimeSeconds, cost, result,
-                state, assignedMinerId, requestedAt, outcome);
+        return new JobView(
+                jobId,
+                status,
+                progress,
+                minerId,
+                model,
+                priority,
+                createdAt,
+                assignedAt,
+                startedAt,
+                completedAt,
+                estimatedCompletion,
+                attempt,
+                error,
+                estimatedCost,
+                estimatedTimeSeconds,
+                cost,
+                result,
+                state,
+                assignedMinerId,
+                requestedAt,
+                outcome);
     }
 }

@@ -7,28 +7,21 @@ import java.util.List;
 
 /** The answers of the miner protocol (spec §4). */
 public final class MinerAnswers {
-    private MinerAnswers() {
-    }
+    private MinerAnswers() {}
 
-    public record Registered(String status, String minerId) {
-    }
+    public record Registered(String status, String minerId) {}
 
-    public record Heartbeat(String status, List<String> cancelJobIds) {
-    }
+    public record Heartbeat(String status, List<String> cancelJobIds) {}
 
     /** A claimed job: what to run, under which attempt, until when the lease holds. */
-    public record Assignment(String jobId, JsonValue payload, JsonValue constraints, int attempt,
-                             Instant leaseExpiresAt) {
-    }
+    public record Assignment(
+            String jobId, JsonValue payload, JsonValue constraints, int attempt, Instant leaseExpiresAt) {}
 
-    public record Progress(String status, boolean cancelRequested) {
-    }
+    public record Progress(String status, boolean cancelRequested) {}
 
-    public record Done(String status, String jobId, String jobStatus) {
-    }
+    public record Done(String status, String jobId, String jobStatus) {}
 
     /** A result file put in place: its size and SHA-256 as stored. */
     @JsonbPropertyOrder({"path", "sizeBytes", "sha256"})
-    public record Stored(String path, long sizeBytes, String sha256) {
-    }
+    public record Stored(String path, long sizeBytes, String sha256) {}
 }

@@ -5,8 +5,7 @@ import jakarta.json.bind.config.PropertyNamingStrategy;
 
 /** The JSON-B settings of the wire format: {@code snake_case} property names, nulls written out. */
 public final class WireJson {
-    private WireJson() {
-    }
+    private WireJson() {}
 
     public static JsonbConfig config() {
         return new JsonbConfig()
