@@ -12,7 +12,6 @@ import jakarta.persistence.Table;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -757,20 +756,10 @@ public class ClusterFailoverIT {
     /** One request; null when the server cannot be reached or the connection broke. */
     private static Api.Res tryCall(
             String base, String method, String path, String key, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofSeconds(45))
-                .method(
-                        method,
-                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        if (key != null) {
-            b.header("X-Api-Key", key);
-        }
-        headers.forEach(b::header);
         try {
-            HttpResponse<String> r = Api.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = Api.HTTP.send(
+                    Api.request(base, method, path, key, body, headers, Duration.ofSeconds(45)),
+                    HttpResponse.BodyHandlers.ofString());
             return new Api.Res(r.statusCode(), r.body(), r.headers());
         } catch (IOException e) {
             return null;

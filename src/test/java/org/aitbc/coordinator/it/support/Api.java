@@ -109,9 +109,17 @@ public final class Api {
         }
     }
 
-    public static Res call(String method, String path, String key, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(BASE + path))
-                .timeout(Duration.ofSeconds(60))
+    /** A request as every test sends it: a JSON body when there is one, the key in X-Api-Key. */
+    public static HttpRequest request(
+            String base,
+            String method,
+            String path,
+            String key,
+            String body,
+            Map<String, String> headers,
+            Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(timeout)
                 .method(
                         method,
                         body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -122,8 +130,14 @@ public final class Api {
             b.header("X-Api-Key", key);
         }
         headers.forEach(b::header);
+        return b.build();
+    }
+
+    public static Res call(String method, String path, String key, String body, Map<String, String> headers) {
         try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(
+                    request(BASE, method, path, key, body, headers, Duration.ofSeconds(60)),
+                    HttpResponse.BodyHandlers.ofString());
             return new Res(r.statusCode(), r.body(), r.headers());
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + path + " failed: " + e, e);
