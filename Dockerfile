@@ -11,8 +11,7 @@ COPY wire ./wire
 COPY cli ./cli
 COPY src ./src
 COPY bench/pom.xml ./bench/pom.xml
-RUN mvn -B -ntp -DskipTests package -pl src -am \
- && mvn -B -ntp -pl src dependency:copy-dependencies -DincludeScope=provided \
+RUN mvn -B -ntp -DskipTests -pl src -am package dependency:copy-dependencies -DincludeScope=provided \
       -DincludeGroupIds=org.apache.derby,org.postgresql -Dmdep.stripVersion=true \
       -DoutputDirectory=/src/target/jdbc
 
