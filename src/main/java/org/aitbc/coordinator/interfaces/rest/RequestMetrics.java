@@ -13,6 +13,7 @@ import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.ext.Provider;
 import java.lang.reflect.Method;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.aitbc.coordinator.infrastructure.observability.HttpMetrics;
@@ -48,19 +49,41 @@ public class RequestMetrics implements ContainerRequestFilter, ContainerResponse
             return;
         }
         Method method = resourceInfo == null ? null : resourceInfo.getResourceMethod();
-        String route = method == null
-                ? "unmatched"
-                : ROUTES.computeIfAbsent(method, m -> template(resourceInfo.getResourceClass(), m));
+        String route = method == null ? "unmatched" : ROUTES.computeIfAbsent(method, RequestMetrics::template);
         String verb = verb(request.getMethod());
         metrics.answered(verb, route, response.getStatus(), System.nanoTime() - t0);
     }
 
-    /** The class's and the method's {@code @Path}, joined: the route as the resources declare it. */
-    static String template(Class<?> type, Method method) {
+    /**
+     * Root resources with sub-resource locators ({@code @Path} methods without an HTTP method):
+     * their sub-resources' routes start with the locator's template.
+     */
+    private static final List<Class<?>> LOCATOR_ROOTS = List.of(JobResource.class);
+
+    /**
+     * The class's and the method's {@code @Path}, joined: the route as the resources declare it. A
+     * sub-resource (a class without {@code @Path}) gets its locator's route in front.
+     */
+    static String template(Method method) {
+        Class<?> type = method.getDeclaringClass();
+        String route = join(type.getAnnotation(Path.class), method.getAnnotation(Path.class));
+        if (type.getAnnotation(Path.class) == null) {
+            for (Class<?> root : LOCATOR_ROOTS) {
+                for (Method locator : root.getMethods()) {
+                    if (locator.getReturnType() == type && locator.isAnnotationPresent(Path.class)) {
+                        route = join(root.getAnnotation(Path.class), locator.getAnnotation(Path.class))
+                                + ("/".equals(route) ? "" : route);
+                    }
+                }
+            }
+        }
+        // A template's regular expressions ({path: .+}) are dropped: the name is what operators read.
+        return route.replaceAll("\\{\\s*([A-Za-z0-9_]+)\\s*:[^}]*}", "{$1}");
+    }
+
+    private static String join(Path... paths) {
         StringBuilder route = new StringBuilder();
-        Path onType = type == null ? null : type.getAnnotation(Path.class);
-        Path onMethod = method.getAnnotation(Path.class);
-        for (Path p : new Path[] {onType, onMethod}) {
+        for (Path p : paths) {
             if (p != null) {
                 String part = p.value().replaceAll("^/+|/+$", "");
                 if (!part.isEmpty()) {
@@ -68,8 +91,7 @@ public class RequestMetrics implements ContainerRequestFilter, ContainerResponse
                 }
             }
         }
-        // A template's regular expressions ({path: .+}) are dropped: the name is what operators read.
-        return route.length() == 0 ? "/" : route.toString().replaceAll("\\{\\s*([A-Za-z0-9_]+)\\s*:[^}]*}", "{$1}");
+        return route.length() == 0 ? "/" : route.toString();
     }
 
     /** Only the methods the API answers become labels; anything else is {@code other}. */
