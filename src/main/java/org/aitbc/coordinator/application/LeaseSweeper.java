@@ -99,6 +99,9 @@ public class LeaseSweeper {
             return false;
         }
         jobs.saveEvents(job);
+        if (before != JobState.PENDING && job.getState() == JobState.PENDING) {
+            metrics.requeued();
+        }
         if (job.getState().isFinal()) {
             metrics.ended(job);
             if (heldByMiner) {

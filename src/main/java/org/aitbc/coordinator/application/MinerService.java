@@ -95,6 +95,7 @@ public class MinerService {
      */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public Job tryClaim(Caller caller, String minerId) {
+        long started = System.nanoTime();
         Miner miner = claimer.minerFor(caller, minerId);
         if (leases.countLeasedBy(minerId) >= miner.getConcurrency()) {
             return null;
@@ -119,6 +120,7 @@ public class MinerService {
             }
             if (job != null) {
                 metrics.claimed(job.getAssignedAt().toEpochMilli() - job.getCreatedMs());
+                metrics.claimTook(System.nanoTime() - started);
                 return job;
             }
         }

@@ -389,6 +389,7 @@ public class ResultService {
                     && job.isResultAvailable()
                     && job.getResultExpiresAt().toEpochMilli() < now) {
                 purge(job);
+                metrics.retentionPurged();
                 purged++;
             }
         }

@@ -3,11 +3,12 @@ package org.aitbc.coordinator.interfaces.ws;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.metrics.Counter;
-import org.eclipse.microprofile.metrics.Histogram;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.Timer;
 
 /**
  * What the WebSocket feed reports at {@code /metrics}: open sessions, events delivered, the delivery
@@ -21,17 +22,17 @@ public class FeedMetrics {
 
     private Counter delivered;
     private Counter resyncs;
-    private Histogram lag;
+    private Timer lag;
 
     @PostConstruct
     void init() {
         delivered = counter("aitbc.ws.events.delivered", "Job events sent to WebSocket clients (live and replayed)");
         resyncs = counter(
                 "aitbc.ws.resyncs", "WebSocket clients closed with a resync message because they fell too far behind");
-        lag = registry.histogram(Metadata.builder()
+        // A timer: printed in seconds, with the buckets of mp.metrics.distribution.timer.buckets.
+        lag = registry.timer(Metadata.builder()
                 .withName("aitbc.ws.delivery.lag")
                 .withDescription("Time from a job change to its live event being sent to a WebSocket client")
-                .withUnit("milliseconds")
                 .build());
     }
 
@@ -53,7 +54,7 @@ public class FeedMetrics {
     void delivered(long atMs, boolean live) {
         delivered.inc();
         if (live) {
-            lag.update(Math.max(0, System.currentTimeMillis() - atMs));
+            lag.update(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - atMs)));
         }
     }
 

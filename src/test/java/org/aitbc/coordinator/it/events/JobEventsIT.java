@@ -366,7 +366,7 @@ public class JobEventsIT {
                     Api.get("/metrics?scope=application", null).expect(200).body();
             assertTrue(metricValue(metrics, "aitbc_ws_sessions") >= 1, metrics);
             assertTrue(metricValue(metrics, "aitbc_ws_events_delivered_total") >= 1);
-            assertTrue(metrics.contains("aitbc_ws_delivery_lag_milliseconds_count"), "lag histogram");
+            assertTrue(metrics.contains("aitbc_ws_delivery_lag_seconds_count"), "lag histogram");
             assertTrue(metrics.contains("aitbc_ws_resyncs_total"));
         }
     }

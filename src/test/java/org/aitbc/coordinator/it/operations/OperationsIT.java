@@ -47,7 +47,7 @@ public class OperationsIT {
         assertEquals(submitted + 1, metric(after, "aitbc_jobs_submitted_total"));
         assertEquals(claimed + 1, metric(after, "aitbc_jobs_claimed_total"));
         assertEquals(completed + 1, metric(after, "aitbc_jobs_completed_total"));
-        assertTrue(metric(after, "aitbc_jobs_queue_wait_milliseconds_count") >= 1);
+        assertTrue(metric(after, "aitbc_jobs_queue_wait_seconds_count") >= 1);
         assertTrue(after.contains("aitbc_jobs{mp_scope=\"application\",state=\"pending\",}"), "jobs by state");
     }
 
