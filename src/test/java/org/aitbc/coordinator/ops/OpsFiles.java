@@ -31,6 +31,36 @@ public final class OpsFiles {
      * PATH or in /usr/bin. Missing, the test fails, saying how to install it: nothing is skipped.
      */
     public static Path program(String name) {
+        Path found = find(name);
+        if (found == null) {
+            // As the cluster test installs PostgreSQL: the README's test command works on a fresh machine.
+            installPrometheus();
+            found = find(name);
+        }
+        return found != null
+                ? found
+                : fail(name + " is not installed: run `apt-get install -y prometheus` (Debian's package gives"
+                        + " prometheus and promtool; scripts/ensure-prometheus.sh does it as root)");
+    }
+
+    private static void installPrometheus() {
+        Path script = root().resolve("scripts/ensure-prometheus.sh");
+        if (!Files.isExecutable(script)) {
+            return;
+        }
+        try {
+            Run r = run(script.getParent(), List.of(script.toString()));
+            if (r.exit() != 0) {
+                System.err.println(script + " failed (" + r.exit() + "): " + r.output());
+            }
+        } catch (IOException e) {
+            System.err.println(script + " could not run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Path find(String name) {
         List<Path> places = new ArrayList<>();
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (!dir.isEmpty()) {
@@ -43,8 +73,7 @@ public final class OpsFiles {
                 return p;
             }
         }
-        return fail(name + " is not installed: run `apt-get install -y prometheus` (Debian's package gives prometheus"
-                + " and promtool; .ci/run installs it when missing)");
+        return null;
     }
 
     /** What a finished program printed, with its exit code. */
