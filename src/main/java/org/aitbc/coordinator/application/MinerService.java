@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -112,7 +113,7 @@ public class MinerService {
 
     /** Requeues (or ends) the jobs the miner's earlier sessions still hold. */
     private List<String> endSession(String minerId, int sessionNo, Instant now) {
-        List<String> ended = new java.util.ArrayList<>();
+        List<String> ended = new ArrayList<>();
         for (String id : leases.heldBy(minerId)) {
             Job job = jobs.lock(id);
             if (job == null || !job.getState().isLeased() || !minerId.equals(job.getMinerId())) {
