@@ -10,13 +10,16 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.PersistenceException;
 import java.time.Instant;
+import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.domain.Account;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
+import org.aitbc.coordinator.infrastructure.security.Ids;
 
 /**
  * Claims one job for one miner. The claim is a single conditional update in the database
@@ -39,15 +42,24 @@ public class JobClaimer {
     @Resource
     SessionContext context;
 
+    @Inject
+    MinerSession session;
+
     /** The job now assigned to the miner, or null when another miner got it first. */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public Job claim(String jobId, String minerId) {
+        return claim(jobId, minerId, null);
+    }
+
+    /** As {@link #claim(String, String)}, recording the miner's session on the lease. */
+    @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
+    public Job claim(String jobId, String minerId, Integer session) {
         Job job = jobs.find(jobId);
         if (job == null || job.getState() != JobState.PENDING) {
             return null;
         }
         Instant now = JobService.now();
-        job.assign(minerId, now, now.plus(config.lease()));
+        job.assign(minerId, session, now, now.plus(config.lease()));
         try {
             jobs.saveEvents(job);
             em.flush();
@@ -64,20 +76,70 @@ public class JobClaimer {
     }
 
     /**
-     * The miner row for this id, created on first sight. A miner id belongs to the account that
-     * first used it; another account gets 403 and cannot act under it.
+     * The miner a call acts as. {@code named} is the id the call names (null: none): a call that
+     * names none acts as the one miner id its account registered, if it registered exactly one,
+     * else as the account's own id. An id bound to another account is 403. An id nobody bound
+     * yet is not bound by this call (only a registration or an admin binds one): the call acts
+     * under it without a stored miner, so it cannot take the id from its future owner. The
+     * account's own id gets its row on first use, as it is bound to the account by nature.
+     * When the request names a session ({@link MinerSession}), it must be the miner's current
+     * one: an earlier session's calls are 409 {@code LEASE_LOST}.
      */
-    public Miner minerFor(Caller caller, String minerId) {
-        Miner miner = em.find(Miner.class, minerId);
+    public Miner minerFor(Caller caller, String named) {
+        String id = named != null ? named : remembered(caller);
+        Miner miner = em.find(Miner.class, id);
         if (miner == null) {
-            miner = new Miner(minerId, caller.accountId(), JobService.now());
+            miner = new Miner(id, caller.accountId(), JobService.now());
+            if (id.equals(caller.accountId())) {
+                em.persist(miner);
+            }
+        } else if (!miner.getAccountId().equals(caller.accountId())) {
+            throw taken(id);
+        }
+        String token = session.token();
+        if (token != null && !miner.isCurrentSession(Ids.sha256Hex(token))) {
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "LEASE_LOST",
+                    "the session named in X-Miner-Session is not the current session of miner " + id
+                            + " (it registered again, or never started that session); register to start a new one");
+        }
+        return miner;
+    }
+
+    /**
+     * The miner a registration is for, bound to the caller's account if nobody bound it yet.
+     * An id that is another account's own id, or bound to another account, is 403.
+     */
+    public Miner bind(Caller caller, String named) {
+        String id = named != null ? named : remembered(caller);
+        Miner miner = em.find(Miner.class, id);
+        if (miner == null) {
+            if (!id.equals(caller.accountId()) && em.find(Account.class, id) != null) {
+                throw taken(id);
+            }
+            miner = new Miner(id, caller.accountId(), JobService.now());
             em.persist(miner);
             return miner;
         }
         if (!miner.getAccountId().equals(caller.accountId())) {
-            throw new CoordinatorException(
-                    Kind.FORBIDDEN, "FORBIDDEN", "miner id " + minerId + " belongs to another account");
+            throw taken(id);
         }
         return miner;
+    }
+
+    /** The one miner id the account registered, or else the account's own id. */
+    private String remembered(Caller caller) {
+        List<String> ids = em.createQuery(
+                        "SELECT m.id FROM Miner m WHERE m.accountId = :a AND m.sessionNo IS NOT NULL", String.class)
+                .setParameter("a", caller.accountId())
+                .setMaxResults(2)
+                .getResultList();
+        return ids.size() == 1 ? ids.get(0) : caller.accountId();
+    }
+
+    private static CoordinatorException taken(String minerId) {
+        return new CoordinatorException(
+                Kind.FORBIDDEN, "FORBIDDEN", "miner id " + minerId + " belongs to another account");
     }
 }

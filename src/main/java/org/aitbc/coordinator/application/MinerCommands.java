@@ -11,8 +11,9 @@ import org.aitbc.coordinator.infrastructure.storage.ResultStore;
  * The miner's writes about its jobs, which race with the client's cancel, the lease sweep and
  * one another: each try is one {@link MinerService} transaction, run again when it lost a lock or
  * version race ({@link RetryOnConflict}). Holds no transaction itself, which is what lets it
- * retry one. Registering and claiming are not here: registering is not retried, and a claim that
- * loses a race moves on to the next candidate instead ({@link MinerService#tryClaim}).
+ * retry one. Registering is here too: it requeues the jobs of the miner's previous session, which
+ * races like any other write of those jobs. Claiming is not: a claim that loses a race moves on
+ * to the next candidate instead ({@link MinerService#tryClaim}).
  */
 @ApplicationScoped
 @RetryOnConflict
@@ -20,8 +21,18 @@ public class MinerCommands {
     @EJB
     MinerService miners;
 
+    public MinerService.Registration register(
+            Caller caller, String minerId, MinerService.Profile profile, MinerService.Details details) {
+        return miners.register(caller, minerId, profile, details);
+    }
+
     public List<String> heartbeat(Caller caller, String minerId, String status) {
         return miners.heartbeat(caller, minerId, status);
+    }
+
+    public List<String> heartbeat(
+            Caller caller, String minerId, String status, Integer inflight, String telemetryJson) {
+        return miners.heartbeat(caller, minerId, status, inflight, telemetryJson);
     }
 
     public Job start(Caller caller, String minerId, String jobId, Integer attempt) {

@@ -6,26 +6,39 @@ import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.domain.Account;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
+import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
+import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**
  * The miner protocol (spec §4). Every write a miner makes about a job is fenced: it must name a
- * job this miner holds under a live lease (and, when the miner sends it, the current attempt);
- * otherwise the answer is 409 {@code LEASE_LOST} and nothing changes.
+ * job this miner holds under a live lease (and, when the miner sends them, the current attempt
+ * and the current session); otherwise the answer is 409 {@code LEASE_LOST} and nothing changes.
+ *
+ * <p>A registration starts a new session of the miner (see {@link Miner}): miners register when
+ * their process starts, so the jobs the previous session still held belong to a process that is
+ * gone. They are requeued at once, each counting as an attempt ({@code MINER_LOST} after the
+ * last), instead of waiting for their leases to run out; the old session's late writes are 409
+ * {@code LEASE_LOST}, whether they name its token (refused by {@link JobClaimer#minerFor}) or the
+ * job (no longer held by it).
  */
 @Stateless
 public class MinerService {
@@ -54,6 +67,12 @@ public class MinerService {
     @Inject
     ResultStore store;
 
+    @Inject
+    MinerSession session;
+
+    @PersistenceContext(unitName = "aitbc")
+    EntityManager em;
+
     /** What a miner says it has, normalised for matching. */
     public record Profile(
             String capabilitiesJson,
@@ -64,8 +83,57 @@ public class MinerService {
             String region,
             int concurrency) {}
 
+    /** What else a registration carried: the normalised GPU names, and unread top-level fields (JSON). */
+    public record Details(List<String> gpuNames, String extraJson) {}
+
+    /** A registration's outcome: the miner and the token of its new session (shown once). */
+    public record Registration(Miner miner, String sessionToken, List<String> requeuedJobIds) {}
+
     public Miner register(Caller caller, String minerId, Profile profile) {
-        Miner miner = own(caller, minerId);
+        return register(caller, minerId, profile, new Details(List.of(), null)).miner();
+    }
+
+    /**
+     * Registers (or describes again) the miner and starts its new session; {@code minerId} null
+     * means the id the call names by default (see {@link JobClaimer#minerFor}).
+     */
+    public Registration register(Caller caller, String minerId, Profile profile, Details details) {
+        Instant now = JobService.now();
+        Miner miner = claimer.bind(caller, minerId);
+        String token = Ids.random("ms_", 32);
+        int sessionNo = miner.startSession(Ids.sha256Hex(token), now);
+        miner.describeMore(details.gpuNames(), details.extraJson());
+        List<String> requeued = endSession(miner.getId(), sessionNo, now);
+        describe(miner, profile);
+        LOG.info(() -> "miner " + miner.getId() + " registered (session " + sessionNo + "): gpus "
+                + profile.gpuTypes() + " x" + profile.gpuCount() + ", models " + profile.models() + ", region "
+                + profile.region() + (requeued.isEmpty() ? "" : "; requeued the previous session's jobs " + requeued));
+        return new Registration(miner, token, requeued);
+    }
+
+    /** Requeues (or ends) the jobs the miner's earlier sessions still hold. */
+    private List<String> endSession(String minerId, int sessionNo, Instant now) {
+        List<String> ended = new ArrayList<>();
+        for (String id : leases.heldBy(minerId)) {
+            Job job = jobs.lock(id);
+            if (job == null || !job.getState().isLeased() || !minerId.equals(job.getMinerId())) {
+                continue;
+            }
+            if (job.getLeaseSession() != null && job.getLeaseSession() == sessionNo) {
+                continue;
+            }
+            job.sessionEnded(config.maxAttempts(), now);
+            jobs.saveEvents(job);
+            if (job.getState().isFinal()) {
+                metrics.ended(job);
+                results.seal(job);
+            }
+            ended.add(id);
+        }
+        return ended;
+    }
+
+    private void describe(Miner miner, Profile profile) {
         miner.describe(
                 profile.capabilitiesJson(),
                 profile.gpuTypes(),
@@ -75,18 +143,21 @@ public class MinerService {
                 profile.region(),
                 profile.concurrency(),
                 JobService.now());
-        LOG.info(() -> "miner " + minerId + " registered: gpus " + profile.gpuTypes() + " x" + profile.gpuCount()
-                + ", models " + profile.models() + ", region " + profile.region());
-        return miner;
     }
 
     /** Renews the leases of the miner's jobs and tells it which of them to stop. */
     public List<String> heartbeat(Caller caller, String minerId, String status) {
+        return heartbeat(caller, minerId, status, null, null);
+    }
+
+    /** As {@link #heartbeat(Caller, String, String)}, keeping what the miner reports as its latest telemetry. */
+    public List<String> heartbeat(
+            Caller caller, String minerId, String status, Integer inflight, String telemetryJson) {
         Instant now = JobService.now();
         Miner miner = own(caller, minerId);
-        miner.heartbeat(status, now);
-        leases.renewLeases(minerId, now.plus(config.lease()).toEpochMilli());
-        return leases.cancelingJobsOf(minerId);
+        miner.heartbeat(status, inflight, telemetryJson, now);
+        leases.renewLeases(miner.getId(), now.plus(config.lease()).toEpochMilli());
+        return leases.cancelingJobsOf(miner.getId());
     }
 
     /**
@@ -97,6 +168,7 @@ public class MinerService {
     public Job tryClaim(Caller caller, String minerId) {
         long started = System.nanoTime();
         Miner miner = claimer.minerFor(caller, minerId);
+        minerId = miner.getId();
         if (leases.countLeasedBy(minerId) >= miner.getConcurrency()) {
             return null;
         }
@@ -108,7 +180,7 @@ public class MinerService {
             }
             Job job;
             try {
-                job = claimer.claim(candidate, minerId);
+                job = claimer.claim(candidate, minerId, miner.getSessionNo());
             } catch (EJBException e) {
                 if (!TransientFailures.isConflict(e)) {
                     throw e;
@@ -165,7 +237,7 @@ public class MinerService {
         results.seal(job);
         jobs.saveEvents(job);
         metrics.ended(job);
-        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId);
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + job.getMinerId());
         return job;
     }
 
@@ -175,8 +247,61 @@ public class MinerService {
         results.seal(job);
         jobs.saveEvents(job);
         metrics.ended(job);
-        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId + ": " + code);
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + job.getMinerId() + ": " + code);
         return job;
+    }
+
+    /** A miner for the admin view, with how many jobs it holds now. */
+    public record Overview(Miner miner, long heldJobs) {}
+
+    /** Miners by id, for admins; at most {@code max}, starting after {@code afterId} (null: from the first). */
+    public List<Overview> list(String afterId, int max) {
+        return em
+                .createQuery("SELECT m FROM Miner m WHERE (:after IS NULL OR m.id > :after) ORDER BY m.id", Miner.class)
+                .setParameter("after", afterId)
+                .setMaxResults(max)
+                .getResultList()
+                .stream()
+                .map(m -> new Overview(m, leases.countLeasedBy(m.getId())))
+                .toList();
+    }
+
+    /** One miner, for admins; 404 {@code MINER_NOT_FOUND} when no one registered or bound it. */
+    public Overview find(String minerId) {
+        Miner miner = em.find(Miner.class, minerId);
+        if (miner == null) {
+            throw minerNotFound(minerId);
+        }
+        return new Overview(miner, leases.countLeasedBy(minerId));
+    }
+
+    /**
+     * Binds a miner id to a miner account before it ever registers (an admin's reservation), so
+     * that no other account can take it first. Binding again to the same account is harmless;
+     * an id already bound to another account is 409 {@code MINER_ID_TAKEN}.
+     */
+    public Overview bind(String minerId, String accountId) {
+        Account account = em.find(Account.class, accountId);
+        if (account == null || account.getRole() != Role.MINER) {
+            throw CoordinatorException.validation(
+                    List.of(new CoordinatorException.FieldProblem("account_id", "must be the id of a miner account")));
+        }
+        Miner miner = em.find(Miner.class, minerId);
+        if (miner == null) {
+            miner = new Miner(minerId, accountId, JobService.now());
+            em.persist(miner);
+            LOG.info(() -> "miner id " + minerId + " bound to account " + accountId);
+        } else if (!miner.getAccountId().equals(accountId)) {
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "MINER_ID_TAKEN",
+                    "miner id " + minerId + " is already bound to account " + miner.getAccountId());
+        }
+        return new Overview(miner, leases.countLeasedBy(minerId));
+    }
+
+    private static CoordinatorException minerNotFound(String minerId) {
+        return new CoordinatorException(Kind.NOT_FOUND, "MINER_NOT_FOUND", "no miner " + minerId);
     }
 
     /** Refuses early, before a large upload is streamed, when the miner no longer holds the job. */
@@ -190,21 +315,22 @@ public class MinerService {
      */
     public ResultStore.Written storeFile(
             Caller caller, String minerId, String jobId, Integer attempt, String path, ResultStore.Written staged) {
-        leased(caller, minerId, jobId, attempt);
+        String holder = leased(caller, minerId, jobId, attempt).getMinerId();
         try {
             store.commit(jobId, staged.stagingId(), path);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot store " + path + " of job " + jobId, e);
         }
         results.record(jobId, path, staged);
-        LOG.info(() ->
-                "job " + jobId + ": miner " + minerId + " stored " + path + " (" + staged.sizeBytes() + " bytes)");
+        LOG.info(
+                () -> "job " + jobId + ": miner " + holder + " stored " + path + " (" + staged.sizeBytes() + " bytes)");
         return staged;
     }
 
     /** The job, locked, if this miner still holds it under a live lease for this attempt. */
-    private Job leased(Caller caller, String minerId, String jobId, Integer attempt) {
-        own(caller, minerId);
+    private Job leased(Caller caller, String named, String jobId, Integer attempt) {
+        Miner miner = own(caller, named);
+        String minerId = miner.getId();
         Job job = jobs.lock(jobId);
         if (job == null) {
             throw CoordinatorException.jobNotFound(jobId);
@@ -221,6 +347,11 @@ public class MinerService {
         }
         if (job.isLeaseExpired(JobService.now())) {
             throw leaseLost(jobId, "the lease expired");
+        }
+        if (session.token() != null
+                && job.getLeaseSession() != null
+                && !job.getLeaseSession().equals(miner.getSessionNo())) {
+            throw leaseLost(jobId, "an earlier session of miner " + minerId + " claimed it");
         }
         return job;
     }

@@ -238,8 +238,13 @@ public class Job {
 
     /** A miner claims the pending job; it holds it until {@code leaseUntil} unless renewed. */
     public void assign(String miner, Instant now, Instant leaseUntil) {
+        assign(miner, null, now, leaseUntil);
+    }
+
+    /** As {@link #assign(String, Instant, Instant)}, by the miner's session {@code session}. */
+    public void assign(String miner, Integer session, Instant now, Instant leaseUntil) {
         moveTo(JobState.ASSIGNED);
-        lease.grant(miner, now.toEpochMilli(), leaseUntil.toEpochMilli());
+        lease.grant(miner, session, now.toEpochMilli(), leaseUntil.toEpochMilli());
         deadlineMs = now.toEpochMilli() + timeoutSeconds * 1000L;
         record(JobEvent.STATUS, "assigned to " + miner, now);
     }
@@ -344,18 +349,40 @@ public class Job {
      * with {@code MINER_LOST} once {@code maxAttempts} are used; a canceling job is canceled.
      */
     public void leaseExpired(int maxAttempts, Instant now) {
+        String miner = lease.minerId();
+        lose(
+                maxAttempts,
+                now,
+                "canceled; miner did not acknowledge before its lease ran out",
+                "miner " + miner + " stopped renewing its lease",
+                "miner " + miner + " lost its lease");
+    }
+
+    /**
+     * The miner holding the job registered again: the process that held it is gone. As a lost
+     * lease, at once: requeued for another attempt, {@code MINER_LOST} after the last one.
+     */
+    public void sessionEnded(int maxAttempts, Instant now) {
+        String miner = lease.minerId();
+        lose(
+                maxAttempts,
+                now,
+                "canceled; miner " + miner + " registered again before acknowledging",
+                "miner " + miner + " registered again (a new session) while holding the job",
+                "miner " + miner + " registered again (a new session)");
+    }
+
+    private void lose(int maxAttempts, Instant now, String canceledMessage, String lostWhy, String requeueWhy) {
         if (state == JobState.CANCELING) {
-            end(JobState.CANCELED, now, "canceled; miner did not acknowledge before its lease ran out");
+            end(JobState.CANCELED, now, canceledMessage);
             return;
         }
         if (lease.attempt() >= maxAttempts) {
             errorCode = ERR_MINER_LOST;
-            errorMessage =
-                    "miner " + lease.minerId() + " stopped renewing its lease; " + lease.attempt() + " attempt(s) used";
+            errorMessage = lostWhy + "; " + lease.attempt() + " attempt(s) used";
             end(JobState.FAILED, now, errorMessage);
             return;
         }
-        String lost = lease.minerId();
         moveTo(JobState.PENDING);
         lease.requeue();
         startedMs = null;
@@ -364,7 +391,7 @@ public class Job {
         estimatedCompletionMs = null;
         // A requeued job gets a fresh claim window.
         deadlineMs = now.toEpochMilli() + ttlSeconds * 1000L;
-        record(JobEvent.STATUS, "miner " + lost + " lost its lease; requeued for attempt " + lease.attempt(), now);
+        record(JobEvent.STATUS, requeueWhy + "; requeued for attempt " + lease.attempt(), now);
     }
 
     /** Nobody claimed the job within its {@code ttl_seconds}. */
@@ -509,6 +536,11 @@ public class Job {
 
     public String getMinerId() {
         return lease.minerId();
+    }
+
+    /** The session of its miner that claimed the job, while it is held; null for older claims. */
+    public Integer getLeaseSession() {
+        return lease.session();
     }
 
     public int getAttempt() {

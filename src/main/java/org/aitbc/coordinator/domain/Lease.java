@@ -23,6 +23,10 @@ public class Lease {
     @Column(name = "ASSIGNED_MS")
     private Long assignedMs;
 
+    /** The holder's session number when it claimed the job (see {@link Miner}); null before sessions existed. */
+    @Column(name = "LEASE_SESSION")
+    private Integer session;
+
     protected Lease() {}
 
     /** The claim of a job just submitted: nobody holds it, its first attempt is next. */
@@ -32,8 +36,9 @@ public class Lease {
         return lease;
     }
 
-    void grant(String miner, long nowMs, long untilMs) {
+    void grant(String miner, Integer minerSession, long nowMs, long untilMs) {
         minerId = miner;
+        session = minerSession;
         assignedMs = nowMs;
         expiresMs = untilMs;
     }
@@ -51,6 +56,7 @@ public class Lease {
     void requeue() {
         attempt++;
         minerId = null;
+        session = null;
         expiresMs = null;
         assignedMs = null;
     }
@@ -69,6 +75,10 @@ public class Lease {
 
     Long expiresMs() {
         return expiresMs;
+    }
+
+    Integer session() {
+        return session;
     }
 
     Long assignedMs() {

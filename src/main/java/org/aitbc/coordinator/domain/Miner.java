@@ -10,9 +10,16 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A GPU worker, as it last described itself. Its id belongs to the miner account that first
- * registered it; another account may not act under that id. Capabilities are kept both as sent
- * (JSON) and in the normalised form that job matching uses.
+ * A GPU worker, as it last described itself. Its id is bound to one miner account: the account
+ * an admin bound it to, else the account that first registered it (an account's own id, its
+ * account id, is bound to it from its first call). Another account may not act under that id.
+ * Capabilities are kept as sent (JSON, unknown fields included), and in the normalised form that
+ * job matching uses; the latest heartbeat is kept as telemetry.
+ *
+ * <p>Each registration starts a new <em>session</em>: its number counts up, and only the hash of
+ * its random token is kept. Miners register when their process starts, so a new session means
+ * the previous process is gone: the jobs it held are requeued at once, and calls naming the old
+ * session's token are refused. A miner that was bound but never registered has no session.
  */
 @Entity
 @Table(name = "MINER")
@@ -58,6 +65,33 @@ public class Miner {
     @Column(name = "LAST_SEEN_MS", nullable = false)
     private long lastSeenMs;
 
+    /** Normalised names of the registered GPUs (see {@link #normaliseGpuName}), '|'-separated. */
+    @Column(name = "GPU_NAMES", length = 2000)
+    private String gpuNames;
+
+    /** Top-level registration fields the coordinator does not read, kept as sent (a JSON object). */
+    @Lob
+    @Column(name = "EXTRA_JSON")
+    private String extraJson;
+
+    /** The latest heartbeat body, as sent (a JSON object). */
+    @Lob
+    @Column(name = "TELEMETRY_JSON")
+    private String telemetryJson;
+
+    @Column(name = "INFLIGHT")
+    private Integer inflight;
+
+    /** The current session's number; null until the first registration. */
+    @Column(name = "SESSION_NO")
+    private Integer sessionNo;
+
+    @Column(name = "SESSION_HASH", length = 64)
+    private String sessionHash;
+
+    @Column(name = "SESSION_STARTED_MS")
+    private Long sessionStartedMs;
+
     protected Miner() {}
 
     public Miner(String id, String accountId, Instant now) {
@@ -89,9 +123,54 @@ public class Miner {
         this.lastSeenMs = now.toEpochMilli();
     }
 
+    /** The GPU names and unread top-level fields that came with a registration. */
+    public void describeMore(List<String> normalisedGpuNames, String extraJson) {
+        this.gpuNames = String.join("|", normalisedGpuNames);
+        this.extraJson = extraJson;
+    }
+
     public void heartbeat(String status, Instant now) {
         this.status = status;
         this.lastSeenMs = now.toEpochMilli();
+    }
+
+    /** A heartbeat with what the miner reports about itself. */
+    public void heartbeat(String status, Integer inflight, String telemetryJson, Instant now) {
+        heartbeat(status, now);
+        if (inflight != null) {
+            this.inflight = inflight;
+        }
+        this.telemetryJson = telemetryJson;
+    }
+
+    /** Starts a new session whose token hashes to {@code tokenHash}; answers its number. */
+    public int startSession(String tokenHash, Instant now) {
+        sessionNo = sessionNo == null ? 1 : sessionNo + 1;
+        sessionHash = tokenHash;
+        sessionStartedMs = now.toEpochMilli();
+        return sessionNo;
+    }
+
+    public boolean isCurrentSession(String tokenHash) {
+        return sessionHash != null && sessionHash.equals(tokenHash);
+    }
+
+    /** Registered at least once (not only bound by an admin, nor only used under its account's own id). */
+    public boolean isRegistered() {
+        return sessionNo != null;
+    }
+
+    /**
+     * A GPU name in the form matching compares: lower case, without the vendor words "NVIDIA",
+     * "GeForce", "AMD", "Radeon" and without spaces or punctuation ("NVIDIA GeForce RTX 4060 Ti"
+     * and "rtx 4060ti" are both {@code rtx4060ti}).
+     */
+    public static String normaliseGpuName(String name) {
+        if (name == null) {
+            return "";
+        }
+        String n = name.toLowerCase(java.util.Locale.ROOT).replaceAll("\\b(nvidia|geforce|amd|radeon)\\b", " ");
+        return n.replaceAll("[^a-z0-9]", "");
     }
 
     private static List<String> split(String csv) {
@@ -136,6 +215,34 @@ public class Miner {
 
     public String getStatus() {
         return status;
+    }
+
+    public List<String> getGpuNames() {
+        return gpuNames == null || gpuNames.isEmpty() ? List.of() : Arrays.asList(gpuNames.split("\\|"));
+    }
+
+    public String getExtraJson() {
+        return extraJson;
+    }
+
+    public String getTelemetryJson() {
+        return telemetryJson;
+    }
+
+    public Integer getInflight() {
+        return inflight;
+    }
+
+    public Integer getSessionNo() {
+        return sessionNo;
+    }
+
+    public Instant getSessionStartedAt() {
+        return sessionStartedMs == null ? null : Instant.ofEpochMilli(sessionStartedMs);
+    }
+
+    public Instant getRegisteredAt() {
+        return Instant.ofEpochMilli(registeredMs);
     }
 
     public Instant getLastSeenAt() {

@@ -107,7 +107,7 @@ class MinerCommands {
                 throw new CliException(Aitbc.EXIT_USAGE, "choose --exec COMMAND or --simulate");
             }
             Aitbc root = parent.root;
-            Http http = minerId == null ? root.http() : root.http(Map.of("X-Miner-ID", minerId));
+            Http registrar = minerId == null ? root.http() : root.http(Map.of("X-Miner-ID", minerId));
             var gpus = Json.createArrayBuilder();
             for (int i = 0; i < gpuCount; i++) {
                 gpus.add(Json.createObjectBuilder().add("name", gpu).add("memory_mb", gpuMemoryMb));
@@ -123,8 +123,16 @@ class MinerCommands {
             if (region != null) {
                 body.add("region", region);
             }
-            MinerAnswers.Registered reg =
-                    http.send("POST", "/v1/miners/register", body.build().toString(), MinerAnswers.Registered.class);
+            MinerAnswers.Registered reg = registrar.send(
+                    "POST", "/v1/miners/register", body.build().toString(), MinerAnswers.Registered.class);
+            // Every later call names the id and the session this registration started, so that a
+            // stale process of the same miner is told LEASE_LOST instead of writing over this one.
+            Map<String, String> session = new java.util.LinkedHashMap<>();
+            session.put("X-Miner-ID", reg.minerId());
+            if (reg.sessionToken() != null) {
+                session.put("X-Miner-Session", reg.sessionToken());
+            }
+            Http http = root.http(session);
             root.out.println("miner " + reg.minerId() + " registered at " + http.url);
             ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "aitbc-heartbeat");

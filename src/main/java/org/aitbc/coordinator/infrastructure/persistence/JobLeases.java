@@ -52,6 +52,17 @@ public class JobLeases {
                 .executeUpdate();
     }
 
+    /** The jobs the miner holds (any state that has a lease). */
+    public List<String> heldBy(String minerId) {
+        return em.createQuery(
+                        "SELECT j.id FROM Job j WHERE j.lease.minerId = :m AND j.state IN :leased ORDER BY j.id",
+                        String.class)
+                .setParameter("m", minerId)
+                .setParameter("leased", LEASED)
+                .setMaxResults(10_000)
+                .getResultList();
+    }
+
     /** The miner's jobs whose client asked to cancel: the heartbeat tells the miner to stop them. */
     public List<String> cancelingJobsOf(String minerId) {
         return em.createQuery(

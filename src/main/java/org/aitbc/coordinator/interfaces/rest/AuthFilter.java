@@ -23,7 +23,8 @@ import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.security.RateLimiter;
 
 /**
- * Authenticates {@code X-Api-Key}, checks the route's roles, and applies the key's rate limit.
+ * Authenticates the API key ({@code X-Api-Key}, or {@code Authorization: Bearer <key>} as most
+ * HTTP clients and proxies send it; both at once must agree), checks the route's roles, and applies the key's rate limit.
  * Lookups are cached by key hash for a few seconds; a revocation made on this server takes
  * effect at once, one made on another server within {@value #CACHE_MS} ms.
  */
@@ -31,6 +32,8 @@ import org.aitbc.coordinator.infrastructure.security.RateLimiter;
 @Priority(Priorities.AUTHENTICATION)
 public class AuthFilter implements ContainerRequestFilter {
     static final String HEADER = "X-Api-Key";
+    static final String AUTHORIZATION = "Authorization";
+    private static final String BEARER = "Bearer ";
     private static final long CACHE_MS = 5_000;
     private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
 
@@ -69,12 +72,8 @@ public class AuthFilter implements ContainerRequestFilter {
         if (allowed == null) {
             return;
         }
-        String key = request.getHeaderString(HEADER);
-        if (key == null || key.isBlank()) {
-            throw new CoordinatorException(
-                    Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "send your API key in the X-Api-Key header");
-        }
-        Caller caller = authenticate(key.trim())
+        String key = key(request.getHeaderString(HEADER), request.getHeaderString(AUTHORIZATION));
+        Caller caller = authenticate(key)
                 .orElseThrow(() ->
                         new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid"));
         if (Arrays.stream(allowed.value()).noneMatch(r -> r == caller.role())) {
@@ -92,6 +91,36 @@ public class AuthFilter implements ContainerRequestFilter {
                     retryAfter);
         }
         current.set(caller);
+    }
+
+    /**
+     * The key a request carries: {@code X-Api-Key}, else the token of {@code Authorization:
+     * Bearer}. Two that disagree are 401: which one the sender meant is unknowable. An
+     * {@code Authorization} of another scheme is not a key and is ignored.
+     */
+    static String key(String apiKeyHeader, String authorization) {
+        String key = apiKeyHeader == null || apiKeyHeader.isBlank() ? null : apiKeyHeader.trim();
+        String bearer = null;
+        if (authorization != null) {
+            String a = authorization.trim();
+            if (a.length() > BEARER.length() && a.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+                bearer = a.substring(BEARER.length()).trim();
+            }
+        }
+        if (key != null && bearer != null && !bearer.isEmpty() && !key.equals(bearer)) {
+            throw new CoordinatorException(
+                    Kind.UNAUTHENTICATED,
+                    "UNAUTHENTICATED",
+                    "X-Api-Key and Authorization: Bearer carry different keys; send one key");
+        }
+        String chosen = key != null ? key : bearer;
+        if (chosen == null || chosen.isEmpty()) {
+            throw new CoordinatorException(
+                    Kind.UNAUTHENTICATED,
+                    "UNAUTHENTICATED",
+                    "send your API key in the X-Api-Key header (or as Authorization: Bearer <key>)");
+        }
+        return chosen;
     }
 
     private Optional<Caller> authenticate(String key) {

@@ -3,7 +3,6 @@ package org.aitbc.coordinator.interfaces.rest;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
@@ -19,15 +18,12 @@ import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.MinerCommands;
 import org.aitbc.coordinator.application.MinerService;
+import org.aitbc.coordinator.application.MinerSession;
 import org.aitbc.coordinator.application.ResultUploads;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.Role;
@@ -41,8 +37,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The miner protocol. The miner's id is the {@code X-Miner-ID} header, else the
- * {@code miner_id} query parameter, else the id of the miner account itself. Writes about a
- * job may name the attempt they belong to in {@code X-Job-Attempt}.
+ * {@code miner_id} query parameter, else the one miner id the account registered (if it
+ * registered exactly one), else the id of the miner account itself. A call may name the session
+ * it belongs to in {@code X-Miner-Session} (the {@code session_token} its registration answered):
+ * a session that is not the miner's latest is 409 {@code LEASE_LOST}. Writes about a job may name
+ * the attempt they belong to in {@code X-Job-Attempt}.
  */
 @Path("/v1/miners")
 @RequestScoped
@@ -83,12 +82,26 @@ public class MinerResource {
     @HeaderParam("X-Job-Attempt")
     String attemptHeader;
 
+    /** The session_token of the registration the calling process made; optional (older miners send none). */
+    @HeaderParam("X-Miner-Session")
+    String sessionHeader;
+
+    @Inject
+    MinerSession session;
+
+    /**
+     * The miner id the call names (null: none, and the application chooses: the one id the
+     * account registered, else the account's own id). Also hands the session the call names to
+     * the application, which every miner call reaches through this method.
+     */
     private String minerId() {
+        session.set(sessionHeader);
         String id = minerHeader != null && !minerHeader.isBlank()
                 ? minerHeader.trim()
-                : minerQuery != null && !minerQuery.isBlank()
-                        ? minerQuery.trim()
-                        : caller.get().accountId();
+                : minerQuery != null && !minerQuery.isBlank() ? minerQuery.trim() : null;
+        if (id == null) {
+            return null;
+        }
         if (!MINER_ID.matcher(id).matches()) {
             throw CoordinatorException.badParameter(
                     "miner_id", "must be 1 to 100 letters, digits or . _ : @ - characters");
@@ -121,75 +134,24 @@ public class MinerResource {
     @POST
     @Path("register")
     @Operation(
-            summary = "Register or update a miner",
-            description = "{capabilities: {gpus: [{name, memory_mb}], " + "models, gpu_count}, concurrency, region}")
-    @APIResponse(responseCode = "200", description = "{\"status\": \"ok\", \"miner_id\": ...}")
+            summary = "Register a miner and start its session",
+            description =
+                    "Accepts the marketplace miners' shapes: {capabilities: {gpus: [{name, memory_mb, ...}], cuda,"
+                            + " models, price, region, platform, supported_tasks, max_concurrent_jobs, gpu_count}, concurrency,"
+                            + " region}; {capabilities: {gpu: {model, memory_gb, cuda_version}, compute: {type, platform,"
+                            + " supported_tasks, max_concurrent_jobs}}}; and {capabilities: {gpu: NAME, vram_gb: N}}. Fields"
+                            + " it does not read are kept with the miner (GET /v1/admin/miners/{id}); only wrong types of the"
+                            + " fields it reads are refused. Each registration starts a new session: the jobs the previous"
+                            + " session held are requeued at once, and calls naming the old session_token"
+                            + " (X-Miner-Session) are 409 LEASE_LOST.")
+    @APIResponse(responseCode = "200", description = "{\"status\": \"ok\", \"miner_id\": ..., \"session_token\": ...}")
     @APIResponse(responseCode = "403", description = "FORBIDDEN: the miner id belongs to another account")
-    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED, naming the field")
     public MinerAnswers.Registered register(InputStream body) {
         JsonObject o = object(body, true);
-        JsonBody check = new JsonBody();
-        JsonObject caps = check.object(o, "capabilities", "capabilities");
-        if (caps == null) {
-            caps = JsonValue.EMPTY_JSON_OBJECT;
-        }
-        Set<String> types = new LinkedHashSet<>();
-        int maxVramGb = 0;
-        int gpus = 0;
-        JsonArray list = check.array(caps, "gpus", "capabilities.gpus");
-        if (list != null) {
-            for (int i = 0; i < list.size(); i++) {
-                if (list.get(i).getValueType() != JsonValue.ValueType.OBJECT) {
-                    check.problem("capabilities.gpus[" + i + "]", "must be an object {name, memory_mb}");
-                    continue;
-                }
-                JsonObject g = list.get(i).asJsonObject();
-                String name = check.string(g, "name", "capabilities.gpus[" + i + "].name", 1, 200);
-                Integer mb = check.integer(g, "memory_mb", "capabilities.gpus[" + i + "].memory_mb", 0, 16_777_216);
-                addType(types, name);
-                maxVramGb = Math.max(maxVramGb, mb == null ? 0 : mb / 1024);
-                gpus++;
-            }
-        } else {
-            // The older marketplace miners describe one GPU: {"gpu": "...", "vram_gb": N}.
-            String name = check.string(caps, "gpu", "capabilities.gpu", 1, 200);
-            if (name != null) {
-                addType(types, name);
-                gpus = 1;
-            }
-            Integer vram = check.integer(caps, "vram_gb", "capabilities.vram_gb", 0, 16_384);
-            maxVramGb = vram == null ? 0 : vram;
-        }
-        Integer count = check.integer(caps, "gpu_count", "capabilities.gpu_count", 0, 1024);
-        List<String> models = check.strings(caps, "models", "capabilities.models", 200);
-        Integer concurrency = check.integer(o, "concurrency", "concurrency", 1, 1024);
-        String region = check.string(o, "region", "region", 1, 64);
-        if (region == null) {
-            region = check.string(caps, "region", "capabilities.region", 1, 64);
-        }
-        check.check();
-        String id = minerId();
-        service.register(
-                caller.get(),
-                id,
-                new MinerService.Profile(
-                        caps.toString(),
-                        new ArrayList<>(types),
-                        count != null ? count : gpus,
-                        maxVramGb,
-                        models,
-                        region,
-                        concurrency == null ? 1 : concurrency));
-        return new MinerAnswers.Registered("ok", id);
-    }
-
-    private void addType(Set<String> types, String gpuName) {
-        String n = CoordinatorConfig.normaliseGpu(gpuName);
-        for (String known : config.gpuRates().keySet()) {
-            if (!n.isEmpty() && n.contains(known)) {
-                types.add(known);
-            }
-        }
+        MinerRegistration parsed = MinerRegistration.parse(o, config.gpuRates().keySet());
+        MinerService.Registration done = commands.register(caller.get(), minerId(), parsed.profile(), parsed.details());
+        return new MinerAnswers.Registered("ok", done.miner().getId(), done.sessionToken());
     }
 
     @POST
@@ -202,11 +164,22 @@ public class MinerResource {
     public MinerAnswers.Heartbeat heartbeat(InputStream body) {
         JsonObject o = object(body, true);
         JsonBody check = new JsonBody();
-        check.integer(o, "inflight", "inflight", 0, 1_000_000);
+        Integer inflight = check.integer(o, "inflight", "inflight", 0, 1_000_000);
+        // The production miner's name for the same count.
+        Integer current = check.integer(o, "current_jobs", "current_jobs", 0, 1_000_000);
         String status = check.string(o, "status", "status", 0, 64);
         check.object(o, "metadata", "metadata");
+        String telemetry = o.toString();
+        if (telemetry.length() > MinerRegistration.MAX_KEPT_CHARS) {
+            check.problem(
+                    "(body)",
+                    "a heartbeat is kept as telemetry: at most " + MinerRegistration.MAX_KEPT_CHARS
+                            + " characters of JSON");
+        }
         check.check();
-        return new MinerAnswers.Heartbeat("ok", commands.heartbeat(caller.get(), minerId(), status));
+        return new MinerAnswers.Heartbeat(
+                "ok",
+                commands.heartbeat(caller.get(), minerId(), status, inflight != null ? inflight : current, telemetry));
     }
 
     @POST
@@ -326,9 +299,10 @@ public class MinerResource {
     @Path("{job_id}/result")
     @Operation(
             summary = "Deliver the result and complete the job",
-            description =
-                    "{result: {...}, metrics: {...}}; "
-                            + "a job that never started goes through running; a canceling job ends canceled, keeping the result.")
+            description = "{result: {...}, metrics: {...}}; "
+                    + "a job that never started goes through running; a canceling job ends canceled, keeping the result."
+                    + " {result: {status: \"failed\", error, error_code}} fails the job instead, exactly as /fail"
+                    + " (error code MINER_FAILED unless one is given).")
     @APIResponse(responseCode = "200", description = "{status: ok, job_id, job_status}")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
@@ -337,8 +311,23 @@ public class MinerResource {
         JsonBody check = new JsonBody();
         JsonValue result = o.get("result");
         JsonObject metrics = check.object(o, "metrics", "metrics");
+        String outcome = null;
+        String code = null;
+        String error = null;
+        if (result != null && result.getValueType() == JsonValue.ValueType.OBJECT) {
+            JsonObject r = result.asJsonObject();
+            outcome = check.string(r, "status", "result.status", 0, 64);
+            if ("failed".equalsIgnoreCase(outcome)) {
+                code = check.string(r, "error_code", "result.error_code", 1, 64);
+                error = check.string(r, "error", "result.error", 0, 2000);
+            }
+        }
         check.check();
         Writer w = writer();
+        if ("failed".equalsIgnoreCase(outcome)) {
+            // The marketplace's miners report failure through /result: the same as /fail.
+            return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, error));
+        }
         return done(commands.complete(
                 w.caller(),
                 w.minerId(),

@@ -9,7 +9,9 @@ import java.util.List;
 public final class MinerAnswers {
     private MinerAnswers() {}
 
-    public record Registered(String status, String minerId) {}
+    /** A registration: the miner id it is for and the token of the session it started (shown once). */
+    @JsonbPropertyOrder({"status", "minerId", "sessionToken"})
+    public record Registered(String status, String minerId, String sessionToken) {}
 
     public record Heartbeat(String status, List<String> cancelJobIds) {}
 
