@@ -7,31 +7,40 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Carries the {@code X-Api-Key} header of the opening handshake to the connection. WebSocket 2.1
+ * Carries the {@code X-Api-Key} header of the opening handshake to the connection, and the client's
+ * address (which the WebSocket API does not expose: {@link FeedAddress} puts it in a header only the
+ * server sets). WebSocket 2.1
  * hands {@code modifyHandshake} a per-connection copy of the user properties, so the key reaches
  * only its own connection; the endpoint removes it as soon as it has read it.
  */
 public class HandshakeKey extends ServerEndpointConfig.Configurator {
     static final String PROPERTY = "org.aitbc.coordinator.ws.api-key";
+    static final String ADDRESS = "org.aitbc.coordinator.ws.client-address";
     private static final String HEADER = "X-Api-Key";
 
     @Override
     public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
-        String key = header(request.getHeaders());
+        String key = header(request.getHeaders(), HEADER);
         if (key == null) {
             config.getUserProperties().remove(PROPERTY);
         } else {
             config.getUserProperties().put(PROPERTY, key);
         }
+        String address = header(request.getHeaders(), FeedAddress.HEADER);
+        if (address == null) {
+            config.getUserProperties().remove(ADDRESS);
+        } else {
+            config.getUserProperties().put(ADDRESS, address);
+        }
     }
 
     /** Header names are case-insensitive; containers differ in how they spell them in the map. */
-    private static String header(Map<String, List<String>> headers) {
+    private static String header(Map<String, List<String>> headers, String name) {
         if (headers == null) {
             return null;
         }
         for (Map.Entry<String, List<String>> h : headers.entrySet()) {
-            if (HEADER.equalsIgnoreCase(h.getKey())
+            if (name.equalsIgnoreCase(h.getKey())
                     && h.getValue() != null
                     && !h.getValue().isEmpty()) {
                 return h.getValue().get(0);
