@@ -116,15 +116,26 @@ public class JobFeed {
                     "FORBIDDEN",
                     "a miner key may not follow jobs; connect with a client key");
         }
+        charge(caller);
+        return caller;
+    }
+
+    /**
+     * Counts one message of a follower against its key's rate limit, like a request; refuses with
+     * {@code RATE_LIMITED} (and the seconds to wait) past it. Every message counts, so that a
+     * connection cannot buy lookups and replays the REST API would refuse.
+     */
+    public void charge(Caller caller) {
         int[] limits = config.rateLimits(caller.role(), caller.plan());
         long retryAfter = limiter.acquire(caller.keyHash(), limits[0], limits[1]);
         if (retryAfter > 0) {
             throw new CoordinatorException(
                     CoordinatorException.Kind.RATE_LIMITED,
                     "RATE_LIMITED",
-                    "too many requests for this API key; retry in " + retryAfter + " s");
+                    "too many requests for this API key; retry in " + retryAfter + " s",
+                    null,
+                    retryAfter);
         }
-        return caller;
     }
 
     /** Which of these followers' accounts have been revoked since they authenticated ({@link #EVERYONE} is skipped). */

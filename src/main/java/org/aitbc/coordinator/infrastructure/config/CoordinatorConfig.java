@@ -179,6 +179,14 @@ public class CoordinatorConfig {
     @ConfigProperty(name = "aitbc.share.default.expiry")
     String shareDefaultExpiry;
 
+    @Inject
+    @ConfigProperty(name = "aitbc.http.max.uri.bytes")
+    int httpMaxUriBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.http.max.header.bytes")
+    int httpMaxHeaderBytes;
+
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
     private RetentionPolicy retention;
@@ -314,6 +322,16 @@ public class CoordinatorConfig {
     /** The validity of a share link whose request names none, as text ({@code 7d}); checked like a requested one. */
     public String shareDefaultExpiry() {
         return shareDefaultExpiry;
+    }
+
+    /** The longest request path and query accepted (414 past it). */
+    public int httpMaxUriBytes() {
+        return httpMaxUriBytes;
+    }
+
+    /** The most bytes of request headers accepted, all headers together (431 past it). */
+    public int httpMaxHeaderBytes() {
+        return httpMaxHeaderBytes;
     }
 
     public BigDecimal multiplier(Priority p) {

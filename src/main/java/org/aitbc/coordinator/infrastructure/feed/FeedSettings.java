@@ -35,6 +35,10 @@ public class FeedSettings {
     int maxSubscriptions;
 
     @Inject
+    @ConfigProperty(name = "aitbc.ws.max.unauthenticated.per.address")
+    int maxUnauthenticatedPerAddress;
+
+    @Inject
     @ConfigProperty(name = "aitbc.ws.replay.page.size")
     int replayPageSize;
 
@@ -72,6 +76,11 @@ public class FeedSettings {
 
     public int maxSubscriptions() {
         return maxSubscriptions;
+    }
+
+    /** Connections one client address may hold open before they authenticate. */
+    public int maxUnauthenticatedPerAddress() {
+        return Math.max(1, maxUnauthenticatedPerAddress);
     }
 
     public int replayPageSize() {

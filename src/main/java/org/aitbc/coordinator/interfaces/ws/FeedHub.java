@@ -65,6 +65,10 @@ public class FeedHub implements JobFeed.Live {
     private final Set<FeedSession> sessions = ConcurrentHashMap.newKeySet();
     /** Authenticated connections by audience: an account id, or {@link JobFeed#EVERYONE} for admins. */
     private final Map<String, Set<FeedSession>> byAudience = new ConcurrentHashMap<>();
+    /** Connections not yet authenticated, by client address: bounded per address. */
+    private final Map<String, Integer> unauthenticatedByAddress = new ConcurrentHashMap<>();
+    /** The address each unauthenticated connection is counted under, until it authenticates or closes. */
+    private final Map<FeedSession, String> countedAddress = new ConcurrentHashMap<>();
 
     private volatile long lastRevocationCheck = System.currentTimeMillis();
     private ScheduledFuture<?> ticker;
@@ -90,14 +94,29 @@ public class FeedHub implements JobFeed.Live {
 
     // Connections.
 
-    /** A new connection; {@code apiKey} from the handshake, or null to wait for an auth message. */
-    FeedSession open(Session ws, String apiKey) {
+    /**
+     * A new connection; {@code apiKey} from the handshake, or null to wait for an auth message;
+     * {@code address} the client's (null when the container did not say). A client address may
+     * hold at most {@code aitbc.ws.max.unauthenticated.per.address} connections that have not
+     * authenticated: one past it is closed at once (1008, TOO_MANY_CONNECTIONS).
+     */
+    FeedSession open(Session ws, String apiKey, String address) {
         FeedSession fs = new FeedSession(ws, this, settings.queueMax());
         sessions.add(fs);
         ws.setMaxIdleTimeout(settings.idleTimeoutMs());
         ws.getAsyncRemote().setSendTimeout(settings.sendTimeoutMs());
         if (apiKey != null && !apiKey.isBlank()) {
             authenticate(fs, apiKey.trim());
+        } else if (address != null && !admitUnauthenticated(fs, address)) {
+            refuse(
+                    fs,
+                    new CoordinatorException(
+                            Kind.RATE_LIMITED,
+                            "TOO_MANY_CONNECTIONS",
+                            "too many unauthenticated connections from this address; authenticate the open ones"
+                                    + " (or close them) before opening more",
+                            null,
+                            (long) Math.max(1, settings.authTimeoutMs() / 1000)));
         } else {
             executor.schedule(
                     () -> {
@@ -117,10 +136,33 @@ public class FeedHub implements JobFeed.Live {
         return fs;
     }
 
+    private boolean admitUnauthenticated(FeedSession fs, String address) {
+        int max = settings.maxUnauthenticatedPerAddress();
+        boolean[] admitted = {false};
+        unauthenticatedByAddress.compute(address, (k, n) -> {
+            int open = n == null ? 0 : n;
+            admitted[0] = open < max;
+            return admitted[0] ? open + 1 : (open == 0 ? null : open);
+        });
+        if (admitted[0]) {
+            countedAddress.put(fs, address);
+        }
+        return admitted[0];
+    }
+
+    /** The connection no longer counts as unauthenticated (it authenticated, or it closed). */
+    private void uncount(FeedSession fs) {
+        String address = countedAddress.remove(fs);
+        if (address != null) {
+            unauthenticatedByAddress.computeIfPresent(address, (k, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
     void closed(FeedSession fs) {
         if (fs == null) {
             return;
         }
+        uncount(fs);
         fs.ended();
         sessions.remove(fs);
         Caller c = fs.caller();
@@ -148,6 +190,7 @@ public class FeedHub implements JobFeed.Live {
                                     e.getMessage() + "; " + FeedProtocol.HOW_TO_AUTHENTICATE));
             return;
         }
+        uncount(fs);
         // Indexed before it follows anything, so that no event offered after its start point passes it by.
         byAudience
                 .computeIfAbsent(JobFeed.audience(caller), k -> ConcurrentHashMap.newKeySet())
@@ -170,6 +213,11 @@ public class FeedHub implements JobFeed.Live {
     void handle(FeedSession fs, String text) {
         Caller caller = fs.caller();
         try {
+            if (caller != null) {
+                // Every message counts against the key's rate limit, like a request: past it the
+                // client gets RATE_LIMITED with retry_after, and nothing is looked up or replayed.
+                feed.charge(caller);
+            }
             FeedProtocol.Request request = FeedProtocol.parse(text);
             if (request instanceof FeedProtocol.Auth auth) {
                 if (caller != null) {
@@ -208,14 +256,21 @@ public class FeedHub implements JobFeed.Live {
             if (cause instanceof CoordinatorException ce) {
                 answer(fs, caller, ce);
             } else {
-                LOG.log(Level.WARNING, "a WebSocket message could not be handled", e);
-                answer(
-                        fs,
-                        caller,
-                        new CoordinatorException(Kind.INTERNAL, "INTERNAL_ERROR", "the message could not be handled"));
+                unexpected(fs, caller, e);
             }
+        } catch (RuntimeException | StackOverflowError e) {
+            // Whatever else a message provokes gets an answer too, never silence.
+            unexpected(fs, caller, e);
         }
         fs.pump();
+    }
+
+    private void unexpected(FeedSession fs, Caller caller, Throwable e) {
+        LOG.log(Level.WARNING, "a WebSocket message could not be handled", e);
+        answer(
+                fs,
+                caller,
+                new CoordinatorException(Kind.INTERNAL, "INTERNAL_ERROR", "the message could not be handled"));
     }
 
     private void answer(FeedSession fs, Caller caller, CoordinatorException e) {

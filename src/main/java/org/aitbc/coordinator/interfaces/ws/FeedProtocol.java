@@ -2,7 +2,6 @@ package org.aitbc.coordinator.interfaces.ws;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -30,6 +29,10 @@ final class FeedProtocol {
             + "{\"action\":\"auth\",\"api_key\":\"...\"}";
     private static final String ACTIONS = "auth, subscribe, unsubscribe, ping";
     private static final int MAX_JOB_ID = 100;
+    /** Messages are flat objects; a little room for what clients add, nothing like the REST bodies. */
+    static final int MAX_DEPTH = 32;
+
+    static final int MAX_NUMBER_CHARS = 100;
 
     private FeedProtocol() {}
 
@@ -47,17 +50,13 @@ final class FeedProtocol {
 
     /** Parses one text message; a bad one is a {@link CoordinatorException} naming what is wrong. */
     static Request parse(String text) {
+        checkShape(text);
         JsonValue value;
         try (JsonParser parser = Json.createParser(new StringReader(text))) {
-            if (!parser.hasNext()) {
-                throw malformed();
-            }
             parser.next();
             value = parser.getValue();
-            if (parser.hasNext()) {
-                throw malformed(); // something after the value
-            }
-        } catch (JsonException | IllegalStateException | java.util.NoSuchElementException e) {
+        } catch (RuntimeException e) {
+            // The parser's own failures (JsonException, NumberFormatException, ...): never silence.
             throw malformed();
         }
         if (value.getValueType() != JsonValue.ValueType.OBJECT) {
@@ -93,6 +92,64 @@ final class FeedProtocol {
                 "MALFORMED_JSON",
                 "messages must be JSON objects such as "
                         + "{\"action\":\"subscribe\",\"job_id\":\"job_...\",\"after_event_id\":0}");
+    }
+
+    /**
+     * Reads the message as a stream first, without building it: exactly one JSON value, nested at
+     * most {@value #MAX_DEPTH} deep, every number at most {@value #MAX_NUMBER_CHARS} characters
+     * with an exponent a {@link java.math.BigDecimal} can hold. So that no message can make the
+     * parser recurse, allocate or throw its way past an answer.
+     */
+    private static void checkShape(String text) {
+        try (JsonParser parser = Json.createParser(new StringReader(text))) {
+            if (!parser.hasNext()) {
+                throw malformed();
+            }
+            int depth = 0;
+            boolean first = true;
+            while (first || depth > 0) {
+                JsonParser.Event e = parser.next();
+                first = false;
+                switch (e) {
+                    case START_OBJECT, START_ARRAY -> {
+                        if (++depth > MAX_DEPTH) {
+                            throw new CoordinatorException(
+                                    Kind.MALFORMED,
+                                    "MALFORMED_JSON",
+                                    "messages may nest at most " + MAX_DEPTH + " levels deep");
+                        }
+                    }
+                    case END_OBJECT, END_ARRAY -> depth--;
+                    case VALUE_NUMBER -> checkNumber(parser.getString());
+                    default -> {}
+                }
+            }
+            if (parser.hasNext()) {
+                throw malformed(); // something after the value
+            }
+        } catch (CoordinatorException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw malformed();
+        }
+    }
+
+    private static void checkNumber(String number) {
+        boolean fits = number.length() <= MAX_NUMBER_CHARS;
+        if (fits) {
+            try {
+                new java.math.BigDecimal(number);
+            } catch (NumberFormatException | ArithmeticException e) {
+                fits = false;
+            }
+        }
+        if (!fits) {
+            throw new CoordinatorException(
+                    Kind.MALFORMED,
+                    "MALFORMED_JSON",
+                    "numbers in messages may have at most " + MAX_NUMBER_CHARS
+                            + " characters and an exponent that fits");
+        }
     }
 
     private static String apiKey(JsonObject o, List<FieldProblem> problems) {
@@ -154,6 +211,10 @@ final class FeedProtocol {
                     .forEach(f -> fields.add(
                             Json.createObjectBuilder().add("field", f.field()).add("message", f.message())));
             error.add("fields", fields);
+        }
+        if (e.retryAfterSeconds() != null) {
+            // What the Retry-After header says on REST: the seconds to wait before the next message.
+            error.add("retry_after", e.retryAfterSeconds());
         }
         return Json.createObjectBuilder()
                 .add("type", "error")

@@ -7,12 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Carries the {@code X-Api-Key} header (or {@code Authorization: Bearer}) of the opening handshake to the connection. WebSocket 2.1
+ * Carries the {@code X-Api-Key} header (or {@code Authorization: Bearer}) of the opening handshake to
+ * the connection, and the client's address (which the WebSocket API does not expose:
+ * {@link FeedAddress} puts it in a header only the server sets). WebSocket 2.1
  * hands {@code modifyHandshake} a per-connection copy of the user properties, so the key reaches
  * only its own connection; the endpoint removes it as soon as it has read it.
  */
 public class HandshakeKey extends ServerEndpointConfig.Configurator {
     static final String PROPERTY = "org.aitbc.coordinator.ws.api-key";
+    static final String ADDRESS = "org.aitbc.coordinator.ws.client-address";
     private static final String HEADER = "X-Api-Key";
 
     /** Stands for "two keys that disagree": no key hashes to it, so authentication fails as for a bad key. */
@@ -37,6 +40,12 @@ public class HandshakeKey extends ServerEndpointConfig.Configurator {
             config.getUserProperties().remove(PROPERTY);
         } else {
             config.getUserProperties().put(PROPERTY, key);
+        }
+        String address = header(request.getHeaders(), FeedAddress.HEADER);
+        if (address == null) {
+            config.getUserProperties().remove(ADDRESS);
+        } else {
+            config.getUserProperties().put(ADDRESS, address);
         }
     }
 

@@ -35,12 +35,14 @@ public class JobEventsEndpoint {
     public void open(Session session, EndpointConfig config) {
         Object header = config.getUserProperties().remove(HandshakeKey.PROPERTY);
         session.getUserProperties().remove(HandshakeKey.PROPERTY);
+        Object address = config.getUserProperties().remove(HandshakeKey.ADDRESS);
+        session.getUserProperties().remove(HandshakeKey.ADDRESS);
         String key = header instanceof String s ? s : null;
         if (key == null) {
             List<String> query = session.getRequestParameterMap().get("api_key");
             key = query == null || query.isEmpty() ? null : query.get(0);
         }
-        feed = hub.open(session, key);
+        feed = hub.open(session, key, address instanceof String a ? a : null);
     }
 
     @OnMessage(maxMessageSize = 16_384)

@@ -45,6 +45,38 @@ class FeedProtocolTest {
     }
 
     @Test
+    void messagesThatWouldMakeTheParserThrowAreMalformedNotSilent() {
+        for (String bad : List.of(
+                "[".repeat(8_000),
+                "{\"a\":".repeat(5_000),
+                "1e2147483648",
+                "{\"action\":\"subscribe\",\"after_event_id\":1e2147483648}",
+                "{\"action\":\"subscribe\",\"after_event_id\":" + "9".repeat(1_100) + "}",
+                "\u0000garbage",
+                "{} {}")) {
+            CoordinatorException e = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse(bad));
+            assertEquals("MALFORMED_JSON", e.code(), bad.length() > 40 ? bad.substring(0, 40) : bad);
+            assertEquals(400, ErrorStatus.of(e));
+        }
+        // Within the bounds a message still parses, and a number beyond a long is a field problem.
+        String nested = "{\"action\":\"ping\",\"x\":" + "[".repeat(30) + "]".repeat(30) + "}";
+        assertInstanceOf(FeedProtocol.Ping.class, FeedProtocol.parse(nested));
+        CoordinatorException big = assertThrows(
+                CoordinatorException.class,
+                () -> FeedProtocol.parse("{\"action\":\"subscribe\",\"after_event_id\":1e30}"));
+        assertEquals("after_event_id", big.fields().get(0).field());
+    }
+
+    @Test
+    void aRateLimitedMessageSaysWhenToRetry() {
+        JsonObject m = Json.createReader(new StringReader(FeedProtocol.error(
+                        new CoordinatorException(Kind.RATE_LIMITED, "RATE_LIMITED", "too many requests", null, 12L))))
+                .readObject();
+        assertEquals(429, m.getJsonObject("error").getInt("status"));
+        assertEquals(12, m.getJsonObject("error").getInt("retry_after"));
+    }
+
+    @Test
     void missingOrUnknownAction() {
         CoordinatorException missing =
                 assertThrows(CoordinatorException.class, () -> FeedProtocol.parse("{\"job_id\":\"j\"}"));
