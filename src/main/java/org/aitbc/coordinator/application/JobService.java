@@ -95,10 +95,22 @@ public class JobService {
 
     private Job newJob(Caller caller, Job.Spec spec) {
         BigDecimal rate = spec.gpuType() == null
-                ? config.defaultRate()
+                ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
                 : config.gpuRates().get(spec.gpuType());
         return Job.submit(
                 Ids.jobId(), caller.accountId(), caller.plan(), spec, rate, config.multiplier(spec.priority()), now());
+    }
+
+    /** A GPU asked for by name costs the rate of the known GPU type its name contains, else the default. */
+    private BigDecimal rateOfName(String gpuName) {
+        if (gpuName != null) {
+            for (Map.Entry<String, BigDecimal> known : config.gpuRates().entrySet()) {
+                if (gpuName.contains(known.getKey())) {
+                    return known.getValue();
+                }
+            }
+        }
+        return config.defaultRate();
     }
 
     /** The caller's job; another client's job is "not found", exactly like a missing one. */
@@ -119,8 +131,13 @@ public class JobService {
     public record Page(List<Job> jobs, long total, boolean hasMore) {}
 
     public Page list(Caller caller, JobQuery query, int limit) {
+        return list(caller, query, limit, 0);
+    }
+
+    /** The page after skipping {@code offset} matching jobs (the older API's offset paging). */
+    public Page list(Caller caller, JobQuery query, int limit, int offset) {
         JobQuery scoped = scoped(caller, query);
-        List<Job> page = jobs.page(scoped, limit + 1);
+        List<Job> page = jobs.page(scoped, limit + 1, offset);
         boolean more = page.size() > limit;
         return new Page(more ? page.subList(0, limit) : page, counters.count(scoped), more);
     }

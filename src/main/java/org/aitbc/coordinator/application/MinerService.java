@@ -99,7 +99,7 @@ public class MinerService {
         if (leases.countLeasedBy(minerId) >= miner.getConcurrency()) {
             return null;
         }
-        for (String candidate : jobs.claimCandidates(miner, 16)) {
+        for (String candidate : jobs.claimCandidates(miner, MinerOffers.of(miner.getCapabilitiesJson()), 16)) {
             // Only a hint, to keep this server's pollers from queueing on one row's lock: the
             // database's conditional update decides, on this server and across servers.
             if (!CLAIMING.add(candidate)) {

@@ -144,8 +144,10 @@ public class JobResource {
     @GET
     @Operation(
             summary = "List jobs, newest first",
-            description = "Filters: status (comma-separated), days, "
-                    + "from/to (inclusive UTC dates), limit (1-1000), cursor (next_cursor of the previous page).")
+            description = "Filters: status (comma-separated; also the older upper-case QUEUED, RUNNING, "
+                    + "COMPLETED, FAILED, CANCELED), days, from/to (inclusive UTC dates), job_type (the payload's "
+                    + "type), limit (1-1000), cursor (next_cursor of the previous page) or, as the older API, "
+                    + "offset (0-10000; the answer then also carries items, limit and offset).")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
     @APIResponse(responseCode = "200", description = "OK")
     public JobList list(
@@ -154,16 +156,22 @@ public class JobResource {
             @QueryParam("from") String from,
             @QueryParam("to") String to,
             @QueryParam("limit") String limit,
-            @QueryParam("cursor") String cursor) {
-        JobQuery query = ListFilters.parse(status, days, from, to, cursor);
+            @QueryParam("cursor") String cursor,
+            @QueryParam("offset") String offset,
+            @QueryParam("job_type") String jobType) {
+        JobQuery query = ListFilters.parse(status, days, from, to, cursor, jobType);
         int max = ListFilters.limit(limit);
-        JobService.Page page = service.list(caller.get(), query, max);
+        Integer skip = ListFilters.offset(offset, cursor);
+        JobService.Page page = service.list(caller.get(), query, max, skip == null ? 0 : skip);
         String next = null;
         if (page.hasMore()) {
             Job last = page.jobs().get(page.jobs().size() - 1);
             next = ListFilters.cursor(last.getCreatedMs(), last.getId());
         }
-        return new JobList(page.jobs().stream().map(JobViews::of).toList(), page.total(), page.hasMore(), next);
+        List<JobView> views = page.jobs().stream().map(JobViews::of).toList();
+        return skip == null
+                ? new JobList(views, page.total(), page.hasMore(), next)
+                : new JobList(views, page.total(), page.hasMore(), next, views, max, skip);
     }
 
     @GET
@@ -177,8 +185,10 @@ public class JobResource {
             @QueryParam("from") String from,
             @QueryParam("to") String to,
             @QueryParam("limit") String limit,
-            @QueryParam("cursor") String cursor) {
-        return list(status, days, from, to, limit, cursor);
+            @QueryParam("cursor") String cursor,
+            @QueryParam("offset") String offset,
+            @QueryParam("job_type") String jobType) {
+        return list(status, days, from, to, limit, cursor, offset, jobType);
     }
 
     @GET
@@ -187,7 +197,8 @@ public class JobResource {
     @Operation(
             summary = "Export every matching job",
             description = "format=json (one array of job views) or "
-                    + "csv (header row, RFC 4180 quoting), with the list filters status, days, from, to. Streamed.")
+                    + "csv (header row, RFC 4180 quoting), with the list filters status, days, from, to, job_type. "
+                    + "Streamed.")
     @APIResponse(responseCode = "200", description = "The jobs, newest first")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter or format")
     public Response export(
@@ -195,12 +206,13 @@ public class JobResource {
             @QueryParam("status") String status,
             @QueryParam("days") String days,
             @QueryParam("from") String from,
-            @QueryParam("to") String to) {
+            @QueryParam("to") String to,
+            @QueryParam("job_type") String jobType) {
         String f = format == null || format.isBlank() ? "json" : format.trim().toLowerCase(java.util.Locale.ROOT);
         if (!f.equals("json") && !f.equals("csv")) {
             throw CoordinatorException.badParameter("format", "must be json or csv");
         }
-        JobQuery query = ListFilters.parse(status, days, from, to, null);
+        JobQuery query = ListFilters.parse(status, days, from, to, null, jobType);
         var who = caller.get();
         return Response.ok(JobExport.stream(f, query, (q, limit) -> service.exportPage(who, q, limit)))
                 .type(f.equals("csv") ? "text/csv; charset=UTF-8" : MediaType.APPLICATION_JSON)
