@@ -15,6 +15,7 @@ import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.IllegalTransitionException;
+import org.aitbc.coordinator.domain.InputFile;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobQuery;
@@ -23,6 +24,7 @@ import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
+import org.aitbc.coordinator.infrastructure.persistence.InputFileRepository;
 import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.security.Ids;
@@ -47,6 +49,9 @@ public class JobService {
 
     @Inject
     Metrics metrics;
+
+    @Inject
+    InputFileRepository inputFiles;
 
     /** The job and whether this call created it (false: an idempotent retry). */
     public record Submitted(Job job, boolean created) {}
@@ -94,11 +99,26 @@ public class JobService {
     }
 
     private Job newJob(Caller caller, Job.Spec spec) {
+        if (spec.inputFileId() != null) {
+            useInput(caller, spec.inputFileId());
+        }
         BigDecimal rate = spec.gpuType() == null
                 ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
                 : config.gpuRates().get(spec.gpuType());
         return Job.submit(
                 Ids.jobId(), caller.accountId(), caller.plan(), spec, rate, config.multiplier(spec.priority()), now());
+    }
+
+    /**
+     * The caller's uploaded file, marked used: it now lives as long as the job's results. A file of
+     * another client, a missing one or one whose unused period ran out is "not found" alike.
+     */
+    private void useInput(Caller caller, String fileId) {
+        InputFile f = inputFiles.lock(fileId);
+        if (f == null || !f.getClientId().equals(caller.accountId()) || f.isExpiredUnused(now())) {
+            throw InputFileService.notFound(fileId);
+        }
+        f.markUsed();
     }
 
     /** A GPU asked for by name costs the rate of the known GPU type its name contains, else the default. */

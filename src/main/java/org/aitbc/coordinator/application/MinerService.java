@@ -54,6 +54,9 @@ public class MinerService {
     @Inject
     ResultStore store;
 
+    @Inject
+    org.aitbc.coordinator.infrastructure.persistence.InputFileRepository inputFiles;
+
     /** What a miner says it has, normalised for matching. */
     public record Profile(
             String capabilitiesJson,
@@ -175,6 +178,18 @@ public class MinerService {
         metrics.ended(job);
         LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId + ": " + code);
         return job;
+    }
+
+    /** The job's uploaded input file, if this miner holds the job; 404 FILE_NOT_FOUND when it has none. */
+    public org.aitbc.coordinator.domain.InputFile inputOf(
+            Caller caller, String minerId, String jobId, Integer attempt) {
+        Job job = leased(caller, minerId, jobId, attempt);
+        org.aitbc.coordinator.domain.InputFile f =
+                job.getInputFileId() == null ? null : inputFiles.find(job.getInputFileId());
+        if (f == null) {
+            throw new CoordinatorException(Kind.NOT_FOUND, "FILE_NOT_FOUND", "job " + jobId + " has no input file");
+        }
+        return f;
     }
 
     /** Refuses early, before a large upload is streamed, when the miner no longer holds the job. */

@@ -170,7 +170,7 @@ public class JobResource {
         }
         List<JobView> views = page.jobs().stream().map(JobViews::of).toList();
         return skip == null
-                ? new JobList(views, page.total(), page.hasMore(), next)
+                ? new JobList(views, page.total(), page.hasMore(), next, null, null, null)
                 : new JobList(views, page.total(), page.hasMore(), next, views, max, skip);
     }
 
