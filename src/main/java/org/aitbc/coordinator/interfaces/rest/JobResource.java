@@ -73,6 +73,8 @@ public class JobResource {
             summary = "Submit a job",
             description = "Accepts the current form {model, input, requirements, "
                     + "priority, timeout_seconds, ttl_seconds} or the older {payload, constraints, ttl_seconds}. "
+                    + "Requirements and constraints may also hold cuda (a minimum version) and max_price; the older "
+                    + "constraints.gpu is a GPU name. A large input is {\"file_id\": ...} from POST /v1/files. "
                     + "An Idempotency-Key header makes a retry return the first job (200).")
     @APIResponse(responseCode = "201", description = "The new job, with estimated_cost and estimated_time_seconds")
     @APIResponse(responseCode = "200", description = "A retry with the same Idempotency-Key: the first job")
@@ -80,7 +82,9 @@ public class JobResource {
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE")
     @APIResponse(
             responseCode = "422",
-            description = "VALIDATION_FAILED (fields name each problem) or IDEMPOTENCY_MISMATCH")
+            description = "VALIDATION_FAILED (fields name each problem), UNSUPPORTED_CONSTRAINT (a constraint "
+                    + "this coordinator cannot enforce, named in fields) or IDEMPOTENCY_MISMATCH")
+    @APIResponse(responseCode = "404", description = "FILE_NOT_FOUND: the input's file_id is not the caller's file")
     public Response submit(@HeaderParam("Idempotency-Key") String idempotencyKey, InputStream body) {
         String text = JsonBody.text(body, config.requestMaxBytes());
         JsonValue parsed = JsonBody.parse(text, false);
