@@ -228,7 +228,7 @@ public class InputFilesIT {
             String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
             assertEquals("HTTP/1.1 413", answer);
         }
-        Api.bytes("POST", "/v1/files", Api.miner(), new byte[] {1}, Map.of());
+        // Only client keys upload inputs.
         assertEquals(
                 403,
                 Api.bytes("POST", "/v1/files", Api.miner(), new byte[] {1}, Map.of())
