@@ -18,7 +18,9 @@ import java.util.SplittableRandom;
 /**
  * One large result: the miner uploads it (PUT, streamed), the client downloads it (one file, and
  * the zip package), each in MB/s beside reading the same file from disk in the same run; the
- * server's heap (live, after a forced collection) and resident set before, during and after.
+ * server's heap (live, after a forced collection) and resident set before, during and after. The
+ * same file as a job's large input: the client uploads it ({@code POST /v1/files}) and the miner
+ * holding the job reads it back ({@code GET /v1/miners/{job}/input}), with the live heap watched.
  */
 final class Transfer {
     private static final double MB = 1_000_000.0;
@@ -70,6 +72,18 @@ final class Transfer {
                         "Server RSS growth " + "over the transfers",
                         "MB")
                 .baseline("RSS before");
+
+        Report.Figure inputHeap = ctx.report
+                .figure(
+                        "input_heap_growth",
+                        "Large input (" + size + ")",
+                        "Server live heap growth during POST /v1/files and the miner's read",
+                        "MB")
+                .baseline("live heap before");
+        inputHeap.target("flat: < 64 MB", Report.Check.AT_MOST, 64);
+        Report.Figure inputUp = ctx.report
+                .figure("input_upload_rate", "Large input (" + size + ")", "Upload (client POST /v1/files)", "MB/s")
+                .baseline("read of the same file from disk");
 
         Path file = ctx.work.resolve("large-result.bin");
         write(file, s.fileBytes());
@@ -140,6 +154,7 @@ final class Transfer {
             try (Api api = ctx.api()) {
                 api.expect(200, "DELETE", "/v1/jobs/" + job + "/results", client, null, null);
             }
+            inputLeg(client, minerKey, minerId, tag, file, disk, inputUp, inputHeap);
             Ctx.log(
                     "transfer run %d: upload %.0f MB/s, download %.0f MB/s (zip %.0f MB/s); disk %.0f MB/s, page cache "
                             + "%.0f MB/s; live heap %.0f → peak %.0f → %.0f MB",
@@ -160,6 +175,81 @@ final class Transfer {
                 + "seconds during the transfers; growth = highest sample − the value before. RSS from /proc/PID/status "
                 + "before the first and after the last run (live heap before: " + Report.num(liveBefore / MB)
                 + " MB).";
+    }
+
+    /** The file as a job's input: uploaded by the client, read back by the miner holding the job. */
+    private void inputLeg(
+            String client,
+            String minerKey,
+            String minerId,
+            Api.Tag tag,
+            Path file,
+            double disk,
+            Report.Figure rate,
+            Report.Figure heap)
+            throws Exception {
+        long liveStart = ctx.probe.liveHeap();
+        long peakLive;
+        double upload;
+        String job;
+        try (Probe.HeapWatch w = ctx.probe.watch(s.smoke() ? 1_000 : 3_000)) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(ctx.base + "/v1/files"))
+                    .header("X-Api-Key", client)
+                    .header("Content-Type", "application/octet-stream")
+                    .timeout(Duration.ofMinutes(10))
+                    .POST(HttpRequest.BodyPublishers.ofFile(file))
+                    .build();
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            upload = Files.size(file) / MB / ((System.nanoTime() - t0) / 1e9);
+            if (r.statusCode() != 201) {
+                throw new IllegalStateException(
+                        "POST /v1/files answered " + r.statusCode() + ": " + Api.clip(r.body()));
+            }
+            String fileId = r.body().replaceAll("(?s).*\"file_id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+            try (Api api = ctx.api()) {
+                String body = Api.jobBody(tag, "large")
+                        .replace("\"priority\":\"normal\"", "\"priority\":\"urgent\"")
+                        .replaceFirst("\"input\":\"[^\"]*\"", "\"input\":{\"file_id\":\"" + fileId + "\"}");
+                job = api.expect(201, "POST", "/v1/jobs", client, null, body).field("job_id");
+                String got = api.poll(minerKey, minerId, 5);
+                if (!job.equals(got)) {
+                    throw new IllegalStateException("the transfer miner claimed " + got + ", not " + job);
+                }
+            }
+            HttpRequest read = HttpRequest.newBuilder(URI.create(ctx.base + "/v1/miners/" + job + "/input"))
+                    .header("X-Api-Key", minerKey)
+                    .header("X-Miner-ID", minerId)
+                    .timeout(Duration.ofMinutes(10))
+                    .GET()
+                    .build();
+            HttpResponse<InputStream> in = http.send(read, HttpResponse.BodyHandlers.ofInputStream());
+            long total = 0;
+            try (InputStream body = in.body()) {
+                byte[] buf = new byte[1 << 20];
+                int n;
+                while ((n = body.read(buf)) > 0) {
+                    total += n;
+                }
+            }
+            if (in.statusCode() != 200 || total != Files.size(file)) {
+                throw new IllegalStateException(
+                        "the miner's read of the input answered " + in.statusCode() + " with " + total + " bytes");
+            }
+            peakLive = w.peakLive();
+        }
+        try (Api api = ctx.api()) {
+            api.complete(minerKey, minerId, job);
+        }
+        long liveEnd = ctx.probe.liveHeap();
+        rate.add(upload);
+        rate.addBaseline(disk);
+        if (liveStart > 0) {
+            heap.add((Math.max(peakLive, liveEnd) - liveStart) / MB);
+            heap.addBaseline(liveStart / MB);
+        } else {
+            heap.skipped = "the server's process is not on this machine (no forced collection possible)";
+        }
     }
 
     private static void write(Path file, long bytes) throws IOException {

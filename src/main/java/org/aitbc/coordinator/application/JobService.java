@@ -15,6 +15,7 @@ import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.DailyStats;
 import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.IllegalTransitionException;
+import org.aitbc.coordinator.domain.InputFile;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobQuery;
@@ -23,6 +24,7 @@ import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
+import org.aitbc.coordinator.infrastructure.persistence.InputFileRepository;
 import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.security.Ids;
@@ -47,6 +49,9 @@ public class JobService {
 
     @Inject
     Metrics metrics;
+
+    @Inject
+    InputFileRepository inputFiles;
 
     /** The job and whether this call created it (false: an idempotent retry). */
     public record Submitted(Job job, boolean created) {}
@@ -94,11 +99,38 @@ public class JobService {
     }
 
     private Job newJob(Caller caller, Job.Spec spec) {
+        if (spec.inputFileId() != null) {
+            useInput(caller, spec.inputFileId());
+        }
         BigDecimal rate = spec.gpuType() == null
-                ? config.defaultRate()
+                ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
                 : config.gpuRates().get(spec.gpuType());
         return Job.submit(
                 Ids.jobId(), caller.accountId(), caller.plan(), spec, rate, config.multiplier(spec.priority()), now());
+    }
+
+    /**
+     * The caller's uploaded file, marked used: it now lives as long as the job's results. A file of
+     * another client, a missing one or one whose unused period ran out is "not found" alike.
+     */
+    private void useInput(Caller caller, String fileId) {
+        InputFile f = inputFiles.lock(fileId);
+        if (f == null || !f.getClientId().equals(caller.accountId()) || f.isExpiredUnused(now())) {
+            throw InputFileService.notFound(fileId);
+        }
+        f.markUsed();
+    }
+
+    /** A GPU asked for by name costs the rate of the known GPU type its name contains, else the default. */
+    private BigDecimal rateOfName(String gpuName) {
+        if (gpuName != null) {
+            for (Map.Entry<String, BigDecimal> known : config.gpuRates().entrySet()) {
+                if (gpuName.contains(known.getKey())) {
+                    return known.getValue();
+                }
+            }
+        }
+        return config.defaultRate();
     }
 
     /** The caller's job; another client's job is "not found", exactly like a missing one. */
@@ -119,8 +151,13 @@ public class JobService {
     public record Page(List<Job> jobs, long total, boolean hasMore) {}
 
     public Page list(Caller caller, JobQuery query, int limit) {
+        return list(caller, query, limit, 0);
+    }
+
+    /** The page after skipping {@code offset} matching jobs (the older API's offset paging). */
+    public Page list(Caller caller, JobQuery query, int limit, int offset) {
         JobQuery scoped = scoped(caller, query);
-        List<Job> page = jobs.page(scoped, limit + 1);
+        List<Job> page = jobs.page(scoped, limit + 1, offset);
         boolean more = page.size() > limit;
         return new Page(more ? page.subList(0, limit) : page, counters.count(scoped), more);
     }

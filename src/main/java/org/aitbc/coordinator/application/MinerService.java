@@ -73,6 +73,9 @@ public class MinerService {
     @PersistenceContext(unitName = "aitbc")
     EntityManager em;
 
+    @Inject
+    org.aitbc.coordinator.infrastructure.persistence.InputFileRepository inputFiles;
+
     /** What a miner says it has, normalised for matching. */
     public record Profile(
             String capabilitiesJson,
@@ -172,7 +175,7 @@ public class MinerService {
         if (leases.countLeasedBy(minerId) >= miner.getConcurrency()) {
             return null;
         }
-        for (String candidate : jobs.claimCandidates(miner, 16)) {
+        for (String candidate : jobs.claimCandidates(miner, MinerOffers.of(miner.getCapabilitiesJson()), 16)) {
             // Only a hint, to keep this server's pollers from queueing on one row's lock: the
             // database's conditional update decides, on this server and across servers.
             if (!CLAIMING.add(candidate)) {
@@ -302,6 +305,18 @@ public class MinerService {
 
     private static CoordinatorException minerNotFound(String minerId) {
         return new CoordinatorException(Kind.NOT_FOUND, "MINER_NOT_FOUND", "no miner " + minerId);
+    }
+
+    /** The job's uploaded input file, if this miner holds the job; 404 FILE_NOT_FOUND when it has none. */
+    public org.aitbc.coordinator.domain.InputFile inputOf(
+            Caller caller, String minerId, String jobId, Integer attempt) {
+        Job job = leased(caller, minerId, jobId, attempt);
+        org.aitbc.coordinator.domain.InputFile f =
+                job.getInputFileId() == null ? null : inputFiles.find(job.getInputFileId());
+        if (f == null) {
+            throw new CoordinatorException(Kind.NOT_FOUND, "FILE_NOT_FOUND", "job " + jobId + " has no input file");
+        }
+        return f;
     }
 
     /** Refuses early, before a large upload is streamed, when the miner no longer holds the job. */

@@ -57,6 +57,9 @@ public class ResultService {
     EntityManager em;
 
     @Inject
+    org.aitbc.coordinator.infrastructure.persistence.InputFileRepository inputFiles;
+
+    @Inject
     JobRepository jobs;
 
     @Inject
@@ -344,6 +347,9 @@ public class ResultService {
             }
         }
         job.markResultDeleted(now);
+        if (job.getInputFileId() != null) {
+            releaseInput(job);
+        }
         if (wasAvailable) {
             metrics.purged(freed);
         }
@@ -366,6 +372,14 @@ public class ResultService {
             }
         });
         return freed;
+    }
+
+    /** The job's input file goes with its results when no other job still holds it: due at once. */
+    private void releaseInput(Job job) {
+        org.aitbc.coordinator.domain.InputFile f = inputFiles.lock(job.getInputFileId());
+        if (f != null && !inputFiles.held(f.getId(), job.getId())) {
+            f.expireAt(Instant.now());
+        }
     }
 
     /**

@@ -44,6 +44,10 @@ import java.util.List;
             @Index(name = "IX_JOB_LEASE", columnList = "STATE, LEASE_EXPIRES_MS"),
             @Index(name = "IX_JOB_DEADLINE", columnList = "STATE, DEADLINE_MS"),
             @Index(name = "IX_JOB_MINER", columnList = "MINER_ID, STATE"),
+            // Listing by the older API's job_type (payload.type), newest first, like the other lists.
+            @Index(name = "IX_JOB_CLIENT_TYPE_NEWEST", columnList = "CLIENT_ID, JOB_TYPE, CREATED_MS DESC, ID DESC"),
+            // Which jobs still use an uploaded input file (the file lives while their results do).
+            @Index(name = "IX_JOB_INPUT_FILE", columnList = "INPUT_FILE_ID"),
             // The retention purge reads results still stored whose expiry passed: availability first,
             // so that the range holds only stored results, not every result ever purged.
             @Index(name = "IX_JOB_RESULT_DUE", columnList = "RESULT_AVAILABLE, RESULT_EXPIRES_MS")
@@ -100,6 +104,26 @@ public class Job {
 
     @Column(name = "REGION", length = 64)
     private String region;
+
+    /** A GPU asked for by name (older form's {@code constraints.gpu}), normalised: {@code rtx4060ti}. */
+    @Column(name = "GPU_NAME", length = 200)
+    private String gpuName;
+
+    /** The minimum CUDA version, as {@link CudaVersion#rank}; null when none is asked for. */
+    @Column(name = "MIN_CUDA")
+    private Integer minCuda;
+
+    /** The highest advertised price per hour a miner may ask to get this job; null for any. */
+    @Column(name = "MAX_PRICE", precision = 19, scale = 6)
+    private BigDecimal maxPrice;
+
+    /** The payload's {@code type} ({@code inference}, ...), filtered on by {@code job_type}. */
+    @Column(name = "JOB_TYPE", length = 64)
+    private String jobType;
+
+    /** The uploaded input file the job reads ({@code POST /v1/files}), if any. */
+    @Column(name = "INPUT_FILE_ID", length = 40)
+    private String inputFileId;
 
     @Column(name = "TIMEOUT_SECONDS", nullable = false)
     private int timeoutSeconds;
@@ -189,7 +213,50 @@ public class Job {
             Priority priority,
             int timeoutSeconds,
             int ttlSeconds,
-            long estimatedSeconds) {}
+            long estimatedSeconds,
+            Matching matching,
+            String jobType,
+            String inputFileId) {
+
+        /** A spec without the older form's matching constraints, job type or input file. */
+        public Spec(
+                String model,
+                String payloadJson,
+                String constraintsJson,
+                String gpuType,
+                int gpuCount,
+                int minVramGb,
+                String region,
+                Priority priority,
+                int timeoutSeconds,
+                int ttlSeconds,
+                long estimatedSeconds) {
+            this(
+                    model,
+                    payloadJson,
+                    constraintsJson,
+                    gpuType,
+                    gpuCount,
+                    minVramGb,
+                    region,
+                    priority,
+                    timeoutSeconds,
+                    ttlSeconds,
+                    estimatedSeconds,
+                    Matching.NONE,
+                    null,
+                    null);
+        }
+    }
+
+    /**
+     * Constraints matched against what the miner registered rather than against its normalised
+     * columns: a GPU by (normalised) name, a minimum CUDA version ({@link CudaVersion#rank}) and a
+     * highest price. Each is null when not asked for.
+     */
+    public record Matching(String gpuName, Integer minCuda, BigDecimal maxPrice) {
+        public static final Matching NONE = new Matching(null, null, null);
+    }
 
     public static Job submit(
             String id,
@@ -212,6 +279,12 @@ public class Job {
         job.gpuCount = spec.gpuCount();
         job.minVramGb = spec.minVramGb();
         job.region = spec.region();
+        Matching m = spec.matching() == null ? Matching.NONE : spec.matching();
+        job.gpuName = m.gpuName();
+        job.minCuda = m.minCuda();
+        job.maxPrice = m.maxPrice();
+        job.jobType = spec.jobType();
+        job.inputFileId = spec.inputFileId();
         job.timeoutSeconds = spec.timeoutSeconds();
         job.ttlSeconds = spec.ttlSeconds();
         job.lease = Lease.firstAttempt();
@@ -516,6 +589,26 @@ public class Job {
 
     public String getRegion() {
         return region;
+    }
+
+    public String getGpuName() {
+        return gpuName;
+    }
+
+    public Integer getMinCuda() {
+        return minCuda;
+    }
+
+    public BigDecimal getMaxPrice() {
+        return maxPrice;
+    }
+
+    public String getJobType() {
+        return jobType;
+    }
+
+    public String getInputFileId() {
+        return inputFileId;
     }
 
     public int getTimeoutSeconds() {

@@ -166,11 +166,7 @@ public class Miner {
      * and "rtx 4060ti" are both {@code rtx4060ti}).
      */
     public static String normaliseGpuName(String name) {
-        if (name == null) {
-            return "";
-        }
-        String n = name.toLowerCase(java.util.Locale.ROOT).replaceAll("\\b(nvidia|geforce|amd|radeon)\\b", " ");
-        return n.replaceAll("[^a-z0-9]", "");
+        return GpuNames.normalise(name);
     }
 
     private static List<String> split(String csv) {

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * One job of {@code aitbc miner run --exec COMMAND}, from the claimed job to its end. A fresh work
  * folder holds {@code payload.json} (the command's standard input: the payload never goes into
- * arguments or the environment, whose size the system limits), {@code stdout.log},
+ * arguments or the environment, whose size the system limits; for a job whose input is an uploaded
+ * file, that file's bytes are the standard input instead, downloaded to {@code input.bin}), {@code stdout.log},
  * {@code stderr.log} and {@code artifacts/}. The command runs there under {@code sh -c}, with
  * progress reported every second; then its logs and the regular files of {@code artifacts/} are
  * uploaded (a symbolic link is skipped, never followed), and the job is completed with its stdout
@@ -61,12 +62,23 @@ final class ExecJob {
             Path stderr = work.resolve("stderr.log");
             Path stdin = work.resolve("payload.json");
             Files.writeString(stdin, payload == null ? "null" : payload.toString());
+            if (inputFileId(payload) != null) {
+                // A job with an uploaded input: its bytes are the command's standard input, streamed to disk
+                // first (any size); the payload stays beside it as payload.json (AITBC_PAYLOAD_FILE).
+                Path input = work.resolve("input.bin");
+                try (InputStream in = http.stream("/v1/miners/" + id + "/input")) {
+                    Files.copy(in, input);
+                }
+                stdin = input;
+            }
             ProcessBuilder pb = new ProcessBuilder("sh", "-c", command)
                     .directory(work.toFile())
                     .redirectInput(stdin.toFile())
                     .redirectOutput(stdout.toFile())
                     .redirectError(stderr.toFile());
             pb.environment().put("AITBC_JOB_ID", id);
+            pb.environment()
+                    .put("AITBC_PAYLOAD_FILE", work.resolve("payload.json").toString());
             pb.environment().put("AITBC_ARTIFACTS_DIR", artifacts.toString());
             try {
                 process = pb.start();
@@ -95,6 +107,18 @@ final class ExecJob {
             terminate(process);
             delete(work);
         }
+    }
+
+    /** The uploaded input a payload names ({@code input.file_id}, or the older {@code input_file_id}), if any. */
+    static String inputFileId(JsonValue payload) {
+        if (!(payload instanceof jakarta.json.JsonObject p)) {
+            return null;
+        }
+        if (p.get("input") instanceof jakarta.json.JsonObject in
+                && in.get("file_id") instanceof jakarta.json.JsonString f) {
+            return f.getString();
+        }
+        return p.get("input_file_id") instanceof jakarta.json.JsonString f ? f.getString() : null;
     }
 
     /** Waits for the command, reporting progress each second; stops it and returns true when the job is canceled. */

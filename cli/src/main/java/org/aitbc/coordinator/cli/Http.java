@@ -140,6 +140,57 @@ final class Http {
         return r.statusCode();
     }
 
+    /**
+     * POSTs a file, streamed from disk (a symbolic link refused, as for {@link #upload}), telling
+     * {@code progress} the bytes sent so far; returns the answer's JSON text.
+     */
+    String postFile(String path, Path file, java.util.function.LongConsumer progress) {
+        long size;
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                throw new CliException(Aitbc.EXIT_USAGE, file + " is not a regular file; not uploaded");
+            }
+            size = a.size();
+        } catch (IOException e) {
+            throw new CliException(Aitbc.EXIT_USAGE, "cannot read " + file);
+        }
+        HttpRequest.BodyPublisher body = size == 0
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> {
+                            try {
+                                return new java.io.FilterInputStream(
+                                        Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                                    private long sent;
+
+                                    @Override
+                                    public int read(byte[] b, int off, int len) throws IOException {
+                                        int n = super.read(b, off, len);
+                                        if (n > 0) {
+                                            sent += n;
+                                            progress.accept(sent);
+                                        }
+                                        return n;
+                                    }
+                                };
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }),
+                        size);
+        HttpResponse<String> r = exchange(
+                request(path)
+                        .header("Content-Type", "application/octet-stream")
+                        .POST(body)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 400) {
+            throw failure(r.statusCode(), r.body());
+        }
+        return r.body();
+    }
+
     InputStream stream(String path) {
         return streamed(path).body();
     }

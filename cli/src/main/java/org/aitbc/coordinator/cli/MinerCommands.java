@@ -48,7 +48,8 @@ class MinerCommands {
             mixinStandardHelpOptions = true,
             description = "Register, then claim jobs and run each: a local command (--exec) or a "
                     + "simulation (--simulate). The command runs in a folder of its own, deleted after the job; it gets the "
-                    + "job's payload as JSON on standard input, its id in AITBC_JOB_ID, and a folder AITBC_ARTIFACTS_DIR "
+                    + "job's payload as JSON on standard input (for a job whose input is an uploaded file, that file's bytes, "
+                    + "with the payload in AITBC_PAYLOAD_FILE), its id in AITBC_JOB_ID, and a folder AITBC_ARTIFACTS_DIR "
                     + "whose files are uploaded as artifacts/... (symbolic links are not followed: they are skipped); its "
                     + "stdout and stderr are uploaded as logs/stdout.log and logs/stderr.log, and its stdout is the job's "
                     + "output. A command that cannot start or exits non-zero fails the job; a canceled job's command is "

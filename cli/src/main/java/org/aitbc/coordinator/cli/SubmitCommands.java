@@ -26,6 +26,12 @@ final class SubmitCommands {
         @Option(names = "--input", description = "Input: a file path, JSON, or plain text")
         String input;
 
+        @Option(
+                names = "--input-file",
+                description = "A large input: uploaded first (POST /v1/files, with a progress bar), then named "
+                        + "as the job's input; the miner's command reads it on standard input")
+        Path inputFile;
+
         @Option(names = "--gpu", description = "GPU type: v100, a100, rtx3090")
         String gpu;
 
@@ -52,9 +58,15 @@ final class SubmitCommands {
 
         @Override
         public void run() {
+            if (input != null && inputFile != null) {
+                throw new CliException(Aitbc.EXIT_USAGE, "choose --input or --input-file, not both");
+            }
             JsonObjectBuilder b = Json.createObjectBuilder().add("model", model);
             if (input != null) {
                 b.add("input", inputValue(input));
+            }
+            if (inputFile != null) {
+                b.add("input", Json.createObjectBuilder().add("file_id", upload(inputFile)));
             }
             JsonObjectBuilder req = Json.createObjectBuilder();
             addIfSet(req, "gpu_type", gpu);
@@ -74,6 +86,20 @@ final class SubmitCommands {
             if (waitForEnd) {
                 FollowCommands.followToCompletion(this, j.jobId());
             }
+        }
+
+        /** Uploads the file with a progress bar on standard error; returns its file id. */
+        private String upload(Path file) {
+            long size;
+            try {
+                size = Files.size(file);
+            } catch (IOException e) {
+                throw new CliException(Aitbc.EXIT_USAGE, "cannot read " + file);
+            }
+            ProgressBar bar = new ProgressBar(root().err, file.getFileName().toString(), size);
+            String answer = http().postFile("/v1/files", file, bar::update);
+            bar.done();
+            return Http.object(answer).getString("file_id");
         }
 
         /** Options left out are left out of the request, so that the server's defaults apply. */

@@ -176,6 +176,14 @@ public class CoordinatorConfig {
     int retentionBatchSize;
 
     @Inject
+    @ConfigProperty(name = "aitbc.files.max.bytes")
+    long filesMaxBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.files.unused.hours")
+    double filesUnusedHours;
+
+    @Inject
     @ConfigProperty(name = "aitbc.share.default.expiry")
     String shareDefaultExpiry;
 
@@ -318,6 +326,16 @@ public class CoordinatorConfig {
 
     public int retentionBatchSize() {
         return retentionBatchSize;
+    }
+
+    /** The largest input a client may upload through {@code POST /v1/files}. */
+    public long filesMaxBytes() {
+        return filesMaxBytes;
+    }
+
+    /** How long an uploaded input no job uses is kept (fractional hours allowed, for tests). */
+    public java.time.Duration filesUnused() {
+        return java.time.Duration.ofMillis(Math.max(1000L, Math.round(filesUnusedHours * 3_600_000d)));
     }
     /** The validity of a share link whose request names none, as text ({@code 7d}); checked like a requested one. */
     public String shareDefaultExpiry() {

@@ -71,6 +71,9 @@ public class DailyCounters {
      * partial days at its edges; jobs not yet ended are few and counted from the index.
      */
     public long count(JobQuery query) {
+        if (query.jobType() != null) {
+            return countOfType(query);
+        }
         Collection<JobState> states = query.states() == null || query.states().isEmpty()
                 ? EnumSet.allOf(JobState.class)
                 : EnumSet.copyOf(query.states());
@@ -161,6 +164,42 @@ public class DailyCounters {
      * Job rows of one state submitted in {@code [fromMs, toMs)} (open where null): an equality on
      * the state keeps the count to one index range.
      */
+    /**
+     * The count of one payload type (the older API's {@code job_type}): the counters are not kept
+     * per type, so this counts the client's range of {@code IX_JOB_CLIENT_TYPE_NEWEST}, which
+     * grows with the client's jobs of that type.
+     */
+    private long countOfType(JobQuery query) {
+        StringBuilder q = new StringBuilder("SELECT COUNT(j) FROM Job j WHERE j.jobType = :type");
+        if (query.clientId() != null) {
+            q.append(" AND j.clientId = :client");
+        }
+        boolean byState = query.states() != null && !query.states().isEmpty();
+        if (byState) {
+            q.append(" AND j.state IN :states");
+        }
+        if (query.fromMs() != null) {
+            q.append(" AND j.createdMs >= :from");
+        }
+        if (query.toMs() != null) {
+            q.append(" AND j.createdMs < :to");
+        }
+        TypedQuery<Long> tq = em.createQuery(q.toString(), Long.class).setParameter("type", query.jobType());
+        if (query.clientId() != null) {
+            tq.setParameter("client", query.clientId());
+        }
+        if (byState) {
+            tq.setParameter("states", List.copyOf(query.states()));
+        }
+        if (query.fromMs() != null) {
+            tq.setParameter("from", query.fromMs());
+        }
+        if (query.toMs() != null) {
+            tq.setParameter("to", query.toMs());
+        }
+        return tq.getSingleResult();
+    }
+
     private long countRows(String clientId, JobState state, Long fromMs, Long toMs) {
         StringBuilder q = new StringBuilder("SELECT COUNT(j) FROM Job j WHERE 1 = 1");
         if (clientId != null) {

@@ -17,6 +17,7 @@ import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
+import org.aitbc.coordinator.domain.MinerOffer;
 
 /**
  * Jobs in the database: reads by id, by idempotency key, as claim candidates and as listing
@@ -90,10 +91,19 @@ public class JobRepository {
      * committed, only costs a failed try. PostgreSQL reads never wait on writers.
      */
     public List<String> claimCandidates(Miner miner, int max) {
+        return claimCandidates(miner, MinerOffer.NONE, max);
+    }
+
+    /**
+     * The candidates for a miner whose registered capabilities also offer GPU names, a CUDA
+     * version and a price ({@link MinerOffer}): a job asking for a GPU name, a minimum CUDA
+     * version or a highest price is a candidate only when the offer meets it.
+     */
+    public List<String> claimCandidates(Miner miner, MinerOffer offer, int max) {
         List<String> types = miner.getGpuTypes();
         List<String> models = miner.getModels();
         if (dialect.isDerby()) {
-            return uncommittedCandidates(miner, types, models, max);
+            return uncommittedCandidates(miner, offer, types, models, max);
         }
         StringBuilder q = new StringBuilder("SELECT j.id FROM Job j WHERE j.state = :pending")
                 .append(" AND j.gpuCount <= :gpus AND j.minVramGb <= :vram");
@@ -102,6 +112,15 @@ public class JobRepository {
             q.append(" AND (j.model IS NULL OR j.model IN :models)");
         }
         q.append(miner.getRegion() == null ? " AND j.region IS NULL" : " AND (j.region IS NULL OR j.region = :region)");
+        q.append(
+                offer.gpuNames().isEmpty()
+                        ? " AND j.gpuName IS NULL"
+                        : " AND (j.gpuName IS NULL OR j.gpuName IN :names)");
+        q.append(offer.cuda() == null ? " AND j.minCuda IS NULL" : " AND (j.minCuda IS NULL OR j.minCuda <= :cuda)");
+        q.append(
+                offer.price() == null
+                        ? " AND j.maxPrice IS NULL"
+                        : " AND (j.maxPrice IS NULL OR j.maxPrice >= :price)");
         q.append(" ORDER BY j.state, j.priorityRank DESC, j.createdMs ASC");
         TypedQuery<String> query = em.createQuery(q.toString(), String.class)
                 .setParameter("pending", JobState.PENDING)
@@ -117,11 +136,21 @@ public class JobRepository {
         if (miner.getRegion() != null) {
             query.setParameter("region", miner.getRegion());
         }
+        if (!offer.gpuNames().isEmpty()) {
+            query.setParameter("names", offer.gpuNames());
+        }
+        if (offer.cuda() != null) {
+            query.setParameter("cuda", offer.cuda());
+        }
+        if (offer.price() != null) {
+            query.setParameter("price", offer.price());
+        }
         return query.getResultList();
     }
 
     /** The same query as {@link #claimCandidates} in Derby's SQL, read without locks. */
-    private List<String> uncommittedCandidates(Miner miner, List<String> types, List<String> models, int max) {
+    private List<String> uncommittedCandidates(
+            Miner miner, MinerOffer offer, List<String> types, List<String> models, int max) {
         StringBuilder sql =
                 new StringBuilder("SELECT ID FROM JOB WHERE STATE = ? AND GPU_COUNT <= ? AND MIN_VRAM_GB <= ?");
         List<Object> args = new ArrayList<>(
@@ -145,6 +174,26 @@ public class JobRepository {
         } else {
             sql.append(" AND (REGION IS NULL OR REGION = ?)");
             args.add(miner.getRegion());
+        }
+        if (offer.gpuNames().isEmpty()) {
+            sql.append(" AND GPU_NAME IS NULL");
+        } else {
+            sql.append(" AND (GPU_NAME IS NULL OR GPU_NAME IN (")
+                    .append(marks(offer.gpuNames().size()))
+                    .append("))");
+            args.addAll(offer.gpuNames());
+        }
+        if (offer.cuda() == null) {
+            sql.append(" AND MIN_CUDA IS NULL");
+        } else {
+            sql.append(" AND (MIN_CUDA IS NULL OR MIN_CUDA <= ?)");
+            args.add(offer.cuda());
+        }
+        if (offer.price() == null) {
+            sql.append(" AND MAX_PRICE IS NULL");
+        } else {
+            sql.append(" AND (MAX_PRICE IS NULL OR MAX_PRICE >= ?)");
+            args.add(offer.price());
         }
         sql.append(" ORDER BY STATE, PRIORITY_RANK DESC, CREATED_MS ASC").append(dialect.derbyUncommittedFirst(max));
         List<String> ids = new ArrayList<>();
@@ -174,37 +223,67 @@ public class JobRepository {
      * {@code IN} list on its second column, and would sort every matching row instead).
      */
     public List<Job> page(JobQuery query, int limit) {
+        return page(query, limit, 0);
+    }
+
+    /**
+     * The same page after skipping {@code offset} matching rows (the older API's offset paging,
+     * bounded by the caller): the skipped rows are read as ids from the index only, never loaded.
+     */
+    public List<Job> page(JobQuery query, int limit, int offset) {
         Collection<JobState> states = query.states();
+        List<Row> rows;
         if (states == null || states.size() <= 1) {
-            return pageOf(query, limit);
+            rows = pageIds(query, offset + limit);
+        } else {
+            rows = new ArrayList<>();
+            for (JobState s : states) {
+                rows.addAll(pageIds(query.withStates(List.of(s)), offset + limit));
+            }
+            rows.sort(Comparator.comparingLong(Row::createdMs)
+                    .thenComparing(Row::id)
+                    .reversed());
         }
-        List<Job> merged = new ArrayList<>();
-        for (JobState s : states) {
-            merged.addAll(pageOf(query.withStates(List.of(s)), limit));
+        if (rows.size() <= offset) {
+            return new ArrayList<>();
         }
-        merged.sort(NEWEST_FIRST);
-        return merged.size() > limit ? new ArrayList<>(merged.subList(0, limit)) : merged;
+        List<String> ids = rows.subList(offset, Math.min(rows.size(), offset + limit)).stream()
+                .map(Row::id)
+                .toList();
+        List<Job> found = new ArrayList<>(em.createQuery("SELECT j FROM Job j WHERE j.id IN :ids", Job.class)
+                .setParameter("ids", ids)
+                .getResultList());
+        found.sort(NEWEST_FIRST);
+        return found;
     }
 
     private static final Comparator<Job> NEWEST_FIRST = Comparator.comparingLong(Job::getCreatedMs)
             .thenComparing(Job::getId)
             .reversed();
 
+    /** One row of a page, as read from the index. */
+    private record Row(long createdMs, String id) {}
+
     /**
-     * Two steps: the page's ids from a covering index alone (client, state, created, id), then
-     * those rows by primary key. The ids are read by SQL so that Derby can be told the index:
-     * its optimizer ignores the row limit and, asked for a page deep in the history or of a
-     * rare state, would rather scan another index or the table and sort every matching row.
-     * PostgreSQL chooses the index itself.
+     * The first {@code limit} rows' ids and times from a covering index alone (client, state or
+     * type, created, id); the rows themselves are then read by primary key. The ids are read by
+     * SQL so that Derby can be told the index: its optimizer ignores the row limit and, asked for
+     * a page deep in the history or of a rare state, would rather scan another index or the table
+     * and sort every matching row. PostgreSQL chooses the index itself.
      */
-    private List<Job> pageOf(JobQuery query, int limit) {
+    private List<Row> pageIds(JobQuery query, int limit) {
         JobState state = query.states() == null || query.states().isEmpty()
                 ? null
                 : query.states().iterator().next();
-        String index = query.clientId() == null
-                ? (state == null ? "IX_JOB_NEWEST" : null)
-                : (state == null ? "IX_JOB_CLIENT_NEWEST" : "IX_JOB_CLIENT_STATE_NEWEST");
-        StringBuilder sql = new StringBuilder("SELECT ID FROM JOB");
+        String index;
+        if (query.jobType() != null) {
+            index = query.clientId() == null ? null : "IX_JOB_CLIENT_TYPE_NEWEST";
+        } else {
+            index = query.clientId() == null
+                    ? (state == null ? "IX_JOB_NEWEST" : null)
+                    : (state == null ? "IX_JOB_CLIENT_NEWEST" : "IX_JOB_CLIENT_STATE_NEWEST");
+        }
+        StringBuilder sql = new StringBuilder("SELECT CREATED_MS, ID FROM JOB");
         if (index != null) {
             sql.append(dialect.indexHint(index));
         }
@@ -213,6 +292,10 @@ public class JobRepository {
         if (query.clientId() != null) {
             sql.append(" AND CLIENT_ID = ?");
             params.add(query.clientId());
+        }
+        if (query.jobType() != null) {
+            sql.append(" AND JOB_TYPE = ?");
+            params.add(query.jobType());
         }
         if (state != null) {
             sql.append(" AND STATE = ?");
@@ -235,16 +318,12 @@ public class JobRepository {
         }
         sql.append(" ORDER BY CREATED_MS DESC, ID DESC");
         @SuppressWarnings("unchecked")
-        List<Object> rows =
+        List<Object[]> rows =
                 nativeQuery(sql.toString(), params).setMaxResults(limit).getResultList();
-        if (rows.isEmpty()) {
-            return new ArrayList<>();
+        List<Row> out = new ArrayList<>(rows.size());
+        for (Object[] r : rows) {
+            out.add(new Row(((Number) r[0]).longValue(), String.valueOf(r[1])));
         }
-        List<String> ids = rows.stream().map(String::valueOf).toList();
-        List<Job> found = new ArrayList<>(em.createQuery("SELECT j FROM Job j WHERE j.id IN :ids", Job.class)
-                .setParameter("ids", ids)
-                .getResultList());
-        found.sort(NEWEST_FIRST);
-        return found;
+        return out;
     }
 }

@@ -1,5 +1,9 @@
 package org.aitbc.coordinator.interfaces.mapping;
 
+import jakarta.json.Json;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobState;
@@ -41,7 +45,17 @@ public final class JobViews {
                 j.getState().legacyWire(),
                 j.getMinerId(),
                 j.getCreatedAt(),
+                constraints(j.getConstraintsJson()),
                 null);
+    }
+
+    private static JsonValue constraints(String json) {
+        if (json == null || json.isBlank()) {
+            return JsonValue.EMPTY_JSON_OBJECT;
+        }
+        try (JsonReader r = Json.createReader(new StringReader(json))) {
+            return r.readValue();
+        }
     }
 
     public static EventView of(JobEvent e) {

@@ -73,6 +73,8 @@ public class JobResource {
             summary = "Submit a job",
             description = "Accepts the current form {model, input, requirements, "
                     + "priority, timeout_seconds, ttl_seconds} or the older {payload, constraints, ttl_seconds}. "
+                    + "Requirements and constraints may also hold cuda (a minimum version) and max_price; the older "
+                    + "constraints.gpu is a GPU name. A large input is {\"file_id\": ...} from POST /v1/files. "
                     + "An Idempotency-Key header makes a retry return the first job (200).")
     @APIResponse(responseCode = "201", description = "The new job, with estimated_cost and estimated_time_seconds")
     @APIResponse(responseCode = "200", description = "A retry with the same Idempotency-Key: the first job")
@@ -80,7 +82,9 @@ public class JobResource {
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE")
     @APIResponse(
             responseCode = "422",
-            description = "VALIDATION_FAILED (fields name each problem) or IDEMPOTENCY_MISMATCH")
+            description = "VALIDATION_FAILED (fields name each problem), UNSUPPORTED_CONSTRAINT (a constraint "
+                    + "this coordinator cannot enforce, named in fields) or IDEMPOTENCY_MISMATCH")
+    @APIResponse(responseCode = "404", description = "FILE_NOT_FOUND: the input's file_id is not the caller's file")
     public Response submit(@HeaderParam("Idempotency-Key") String idempotencyKey, InputStream body) {
         String text = JsonBody.text(body, config.requestMaxBytes());
         JsonValue parsed = JsonBody.parse(text, false);
@@ -144,8 +148,10 @@ public class JobResource {
     @GET
     @Operation(
             summary = "List jobs, newest first",
-            description = "Filters: status (comma-separated), days, "
-                    + "from/to (inclusive UTC dates), limit (1-1000), cursor (next_cursor of the previous page).")
+            description = "Filters: status (comma-separated; also the older upper-case QUEUED, RUNNING, "
+                    + "COMPLETED, FAILED, CANCELED), days, from/to (inclusive UTC dates), job_type (the payload's "
+                    + "type), limit (1-1000), cursor (next_cursor of the previous page) or, as the older API, "
+                    + "offset (0-10000; the answer then also carries items, limit and offset).")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter")
     @APIResponse(responseCode = "200", description = "OK")
     public JobList list(
@@ -154,16 +160,22 @@ public class JobResource {
             @QueryParam("from") String from,
             @QueryParam("to") String to,
             @QueryParam("limit") String limit,
-            @QueryParam("cursor") String cursor) {
-        JobQuery query = ListFilters.parse(status, days, from, to, cursor);
+            @QueryParam("cursor") String cursor,
+            @QueryParam("offset") String offset,
+            @QueryParam("job_type") String jobType) {
+        JobQuery query = ListFilters.parse(status, days, from, to, cursor, jobType);
         int max = ListFilters.limit(limit);
-        JobService.Page page = service.list(caller.get(), query, max);
+        Integer skip = ListFilters.offset(offset, cursor);
+        JobService.Page page = service.list(caller.get(), query, max, skip == null ? 0 : skip);
         String next = null;
         if (page.hasMore()) {
             Job last = page.jobs().get(page.jobs().size() - 1);
             next = ListFilters.cursor(last.getCreatedMs(), last.getId());
         }
-        return new JobList(page.jobs().stream().map(JobViews::of).toList(), page.total(), page.hasMore(), next);
+        List<JobView> views = page.jobs().stream().map(JobViews::of).toList();
+        return skip == null
+                ? new JobList(views, page.total(), page.hasMore(), next, null, null, null)
+                : new JobList(views, page.total(), page.hasMore(), next, views, max, skip);
     }
 
     @GET
@@ -177,8 +189,10 @@ public class JobResource {
             @QueryParam("from") String from,
             @QueryParam("to") String to,
             @QueryParam("limit") String limit,
-            @QueryParam("cursor") String cursor) {
-        return list(status, days, from, to, limit, cursor);
+            @QueryParam("cursor") String cursor,
+            @QueryParam("offset") String offset,
+            @QueryParam("job_type") String jobType) {
+        return list(status, days, from, to, limit, cursor, offset, jobType);
     }
 
     @GET
@@ -187,7 +201,8 @@ public class JobResource {
     @Operation(
             summary = "Export every matching job",
             description = "format=json (one array of job views) or "
-                    + "csv (header row, RFC 4180 quoting), with the list filters status, days, from, to. Streamed.")
+                    + "csv (header row, RFC 4180 quoting), with the list filters status, days, from, to, job_type. "
+                    + "Streamed.")
     @APIResponse(responseCode = "200", description = "The jobs, newest first")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names the bad filter or format")
     public Response export(
@@ -195,12 +210,13 @@ public class JobResource {
             @QueryParam("status") String status,
             @QueryParam("days") String days,
             @QueryParam("from") String from,
-            @QueryParam("to") String to) {
+            @QueryParam("to") String to,
+            @QueryParam("job_type") String jobType) {
         String f = format == null || format.isBlank() ? "json" : format.trim().toLowerCase(java.util.Locale.ROOT);
         if (!f.equals("json") && !f.equals("csv")) {
             throw CoordinatorException.badParameter("format", "must be json or csv");
         }
-        JobQuery query = ListFilters.parse(status, days, from, to, null);
+        JobQuery query = ListFilters.parse(status, days, from, to, null, jobType);
         var who = caller.get();
         return Response.ok(JobExport.stream(f, query, (q, limit) -> service.exportPage(who, q, limit)))
                 .type(f.equals("csv") ? "text/csv; charset=UTF-8" : MediaType.APPLICATION_JSON)

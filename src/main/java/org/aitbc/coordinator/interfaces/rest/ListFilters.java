@@ -14,26 +14,46 @@ import org.aitbc.coordinator.domain.JobState;
 /**
  * The filters shared by the list, history, export and statistics routes: {@code status} (one or
  * several, comma-separated), {@code days}, {@code from}/{@code to} (inclusive UTC dates),
- * {@code limit} and {@code cursor}. Any bad value is a 400 naming its parameter.
+ * {@code limit} and {@code cursor}, and the older marketplace API's dialect: upper-case statuses
+ * ({@code QUEUED}, {@code RUNNING}, ..., as the view's {@code state} shows them), {@code job_type}
+ * (the payload's type) and {@code offset} (with {@code limit}, at most {@value #MAX_OFFSET}; deeper
+ * pages use the cursor). Any bad value is a 400 naming its parameter.
  */
 final class ListFilters {
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 1000;
+    static final int MAX_OFFSET = 10_000;
 
     private ListFilters() {}
 
     static JobQuery parse(String status, String days, String from, String to, String cursor) {
+        return parse(status, days, from, to, cursor, null);
+    }
+
+    static JobQuery parse(String status, String days, String from, String to, String cursor, String jobType) {
         Set<JobState> states = EnumSet.noneOf(JobState.class);
         if (status != null && !status.isBlank()) {
             for (String s : status.split(",")) {
+                Set<JobState> legacy = legacyStatus(s.trim());
                 JobState st = JobState.fromWire(s);
-                if (st == null) {
+                if (legacy != null) {
+                    states.addAll(legacy);
+                } else if (st == null) {
                     throw CoordinatorException.badParameter(
                             "status",
                             "has an unknown value '" + s.trim()
-                                    + "'; use pending, assigned, running, canceling, completed, failed or canceled");
+                                    + "'; use pending, assigned, running, canceling, completed, failed or canceled"
+                                    + " (or the older QUEUED, RUNNING, COMPLETED, FAILED, CANCELED)");
+                } else {
+                    states.add(st);
                 }
-                states.add(st);
+            }
+        }
+        String type = null;
+        if (jobType != null && !jobType.isBlank()) {
+            type = jobType.trim();
+            if (type.length() > 64) {
+                throw CoordinatorException.badParameter("job_type", "must be at most 64 characters");
             }
         }
         Long fromMs = null;
@@ -65,7 +85,52 @@ final class ListFilters {
                 throw CoordinatorException.badParameter("cursor", "is not a cursor this service returned");
             }
         }
-        return new JobQuery(null, states, fromMs, toMs, cursorMs, cursorId);
+        return new JobQuery(null, states, fromMs, toMs, cursorMs, cursorId, type);
+    }
+
+    /**
+     * The states an upper-case status of the older API stands for, as {@code state} in the job
+     * view shows them: {@code QUEUED} is pending, {@code RUNNING} assigned, running or canceling;
+     * the other upper-case names are the state of that name. Null for a value in lower case.
+     */
+    private static Set<JobState> legacyStatus(String s) {
+        if (s.isEmpty() || !s.equals(s.toUpperCase(java.util.Locale.ROOT)) || !s.matches("[A-Z_]+")) {
+            return null;
+        }
+        return switch (s) {
+            case "QUEUED" -> EnumSet.of(JobState.PENDING);
+            case "RUNNING" -> EnumSet.of(JobState.ASSIGNED, JobState.RUNNING, JobState.CANCELING);
+            case "CANCELLED" -> EnumSet.of(JobState.CANCELED);
+            default -> {
+                JobState st = JobState.fromWire(s);
+                yield st == null ? null : EnumSet.of(st);
+            }
+        };
+    }
+
+    /** The older API's offset: 0 to {@value #MAX_OFFSET}, and not together with a cursor. */
+    static Integer offset(String offset, String cursor) {
+        if (offset == null || offset.isBlank()) {
+            return null;
+        }
+        if (cursor != null && !cursor.isBlank()) {
+            throw CoordinatorException.badParameter("offset", "cannot be combined with cursor; use one of them");
+        }
+        long v;
+        try {
+            v = Long.parseLong(offset.trim());
+        } catch (NumberFormatException e) {
+            throw CoordinatorException.badParameter("offset", "must be a whole number from 0 to " + MAX_OFFSET);
+        }
+        if (v < 0) {
+            throw CoordinatorException.badParameter("offset", "must be a whole number from 0 to " + MAX_OFFSET);
+        }
+        if (v > MAX_OFFSET) {
+            throw CoordinatorException.badParameter(
+                    "offset",
+                    "must be at most " + MAX_OFFSET + "; page further with cursor (the next_cursor of each page)");
+        }
+        return (int) v;
     }
 
     static String cursor(long createdMs, String id) {

@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -21,6 +22,7 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.application.InputFiles;
 import org.aitbc.coordinator.application.MinerCommands;
 import org.aitbc.coordinator.application.MinerService;
 import org.aitbc.coordinator.application.MinerSession;
@@ -63,6 +65,9 @@ public class MinerResource {
 
     @Inject
     ResultUploads uploads;
+
+    @Inject
+    InputFiles inputs;
 
     @Inject
     CurrentCaller caller;
@@ -216,6 +221,33 @@ public class MinerResource {
             }
             notifier.await(seen, Math.min(left, RECHECK_MS));
         }
+    }
+
+    @GET
+    @Path("{job_id}/input")
+    @Produces(MediaType.WILDCARD)
+    @Operation(
+            summary = "Read the job's uploaded input file",
+            description = "Streams the file the client uploaded through POST /v1/files and named as the job's "
+                    + "input; one Range (bytes=a-b) is answered 206. Only while the miner holds the job.")
+    @APIResponse(responseCode = "200", description = "The file's bytes (ETag: its SHA-256)")
+    @APIResponse(responseCode = "206", description = "The requested range")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND, or FILE_NOT_FOUND: the job has no input file")
+    @APIResponse(responseCode = "409", description = "LEASE_LOST: this miner does not hold the job")
+    public Response input(
+            @PathParam("job_id") String jobId,
+            @HeaderParam("Range") String range,
+            @HeaderParam("If-None-Match") String ifNoneMatch) {
+        Writer w = writer();
+        InputFiles.Input in = inputs.forMiner(w.caller(), w.minerId(), jobId, w.attempt());
+        return RangedBody.respond(
+                in.bytes()::writeTo,
+                in.sizeBytes(),
+                in.sha256(),
+                MediaType.APPLICATION_OCTET_STREAM,
+                in.fileId(),
+                ifNoneMatch,
+                range);
     }
 
     @PUT

@@ -21,7 +21,8 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
 
 /**
- * Deletes results past their plan's retention, on a persistent EJB interval timer
+ * Deletes results past their plan's retention, and uploaded input files nobody needs any more
+ * (InputFileService), on a persistent EJB interval timer
  * ({@code aitbc.retention.sweep.interval.seconds}). Each batch of
  * {@code aitbc.retention.batch.size} results is its own short transaction, so API traffic is
  * never blocked for long; a catch-up run after downtime or two servers purging at once delete
@@ -39,6 +40,9 @@ public class RetentionTimer {
 
     @EJB
     ResultService results;
+
+    @EJB
+    org.aitbc.coordinator.application.InputFileService inputFiles;
 
     @Inject
     CoordinatorConfig config;
@@ -84,6 +88,15 @@ public class RetentionTimer {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "retention purge failed; the next run continues: " + e.getMessage());
+        }
+        try {
+            for (int i = 0; i < MAX_BATCHES_PER_RUN; i++) {
+                if (inputFiles.purgeExpiredBatch(config.retentionBatchSize()) < config.retentionBatchSize()) {
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "input file purge failed; the next run continues: " + e.getMessage());
         }
         if (total > 0) {
             int purged = total;

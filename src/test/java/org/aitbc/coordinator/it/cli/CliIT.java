@@ -266,6 +266,55 @@ public class CliIT {
     }
 
     @Test
+    void submitUploadsAnInputFileAndTheMinersCommandReadsItOnStandardInput() throws Exception {
+        String client = Api.client();
+        String minerKey = Api.miner();
+        String region = Api.uniqueRegion();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("aitbc-input-", ".bin");
+        try {
+            byte[] content = new byte[3 * 1024 * 1024 + 17];
+            new java.util.Random(13).nextBytes(content);
+            java.nio.file.Files.write(file, content);
+            String expected = java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(content));
+            Run submitted = aitbc(
+                    client,
+                    "",
+                    "--json",
+                    "client",
+                    "submit",
+                    "--model",
+                    "gpt2",
+                    "--input-file",
+                    file.toString(),
+                    "--region",
+                    region);
+            assertEquals(0, submitted.code(), submitted.err());
+            assertTrue(submitted.err().contains("Uploading") && submitted.err().contains("100%"), submitted.err());
+            String job = submitted.json().getString("job_id");
+
+            CompletableFuture<Run> worker =
+                    miner(minerKey, region + "-m", region, 1, "--exec", "sha256sum | cut -d' ' -f1");
+            Run watched = aitbc(client, "", "client", "watch", "--job-id", job, "--interval-ms", "200");
+            assertEquals(
+                    0,
+                    watched.code(),
+                    watched.out() + worker.get(60, TimeUnit.SECONDS).err());
+            String result = Api.get("/v1/jobs/" + job + "/download?file=result.txt", client)
+                    .expect(200)
+                    .body();
+            assertEquals(expected, result.trim(), "the command read the uploaded file's bytes on standard input");
+
+            Run both = aitbc(
+                    client, "", "client", "submit", "--model", "gpt2", "--input", "x", "--input-file", file.toString());
+            assertEquals(2, both.code(), both.err());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void errorsAreOneLineWithDistinctExitCodes() {
         String client = Api.client();
         Run missing = aitbc(client, "", "client", "status", "--job-id", "job_nosuch000000000000000000");

@@ -41,7 +41,8 @@ public class JobLifecycleIT {
             "result",
             "state",
             "assigned_miner_id",
-            "requested_at");
+            "requested_at",
+            "constraints");
 
     @Test
     void currentFormThroughCompletionWithEveryField() {

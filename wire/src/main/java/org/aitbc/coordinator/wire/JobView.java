@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.wire;
 
+import jakarta.json.JsonValue;
 import jakarta.json.bind.annotation.JsonbNillable;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
 import java.math.BigDecimal;
@@ -8,7 +9,8 @@ import java.time.Instant;
 /**
  * A job as clients see it. {@code state}, {@code assigned_miner_id} and {@code requested_at}
  * repeat {@code status}, {@code miner_id} and {@code created_at} for clients of the older
- * marketplace API. {@code cancellation} appears only in the answer to a cancel.
+ * marketplace API. {@code constraints} are the requirements the job is matched on, as handed to
+ * miners. {@code cancellation} appears only in the answer to a cancel.
  */
 @JsonbPropertyOrder({
     "jobId",
@@ -17,6 +19,7 @@ import java.time.Instant;
     "minerId",
     "model",
     "priority",
+    "constraints",
     "createdAt",
     "assignedAt",
     "startedAt",
@@ -54,6 +57,7 @@ public record JobView(
         String state,
         String assignedMinerId,
         Instant requestedAt,
+        JsonValue constraints,
         @JsonbNillable(false) String cancellation) {
 
     /** Why a job failed: {@code EXPIRED}, {@code TIMEOUT}, {@code MINER_LOST}, or the miner's own code. */
@@ -89,6 +93,7 @@ public record JobView(
                 state,
                 assignedMinerId,
                 requestedAt,
+                constraints,
                 outcome);
     }
 }
