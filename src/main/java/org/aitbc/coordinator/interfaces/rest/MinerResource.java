@@ -84,6 +84,9 @@ public class MinerResource {
     String attemptHeader;
 
     private String minerId() {
+        // Checked before trimming, which would drop a NUL or line break silently.
+        ListFilters.plain("miner_id", minerHeader);
+        ListFilters.plain("miner_id", minerQuery);
         String id = minerHeader != null && !minerHeader.isBlank()
                 ? minerHeader.trim()
                 : minerQuery != null && !minerQuery.isBlank()
@@ -259,19 +262,27 @@ public class MinerResource {
             responseCode = "400",
             description = "INVALID_PARAMETER: the path (no .., no absolute path, no backslash)")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
-    @APIResponse(responseCode = "409", description = "LEASE_LOST")
+    @APIResponse(
+            responseCode = "409",
+            description = "LEASE_LOST; PATH_CONFLICT: the path is a stored folder, a folder of it is a stored file, "
+                    + "or it is reserved (.staging/, output.json/, result.txt/)")
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.results.max.file.bytes")
     public MinerAnswers.Stored upload(
             @PathParam("job_id") String jobId,
             @PathParam("path") String path,
             @HeaderParam("Content-Length") String contentLength,
             InputStream body) {
+        ResultUploads.checkReserved(path);
         String problem = ResultUploads.pathProblem(path);
         if (problem != null) {
             throw CoordinatorException.badParameter("path", problem);
         }
-        if (contentLength != null && contentLength.matches("\\d{1,19}")) {
-            uploads.checkDeclaredLength(Long.parseLong(contentLength));
+        if (contentLength != null) {
+            if (!contentLength.trim().matches("\\d{1,18}")) {
+                // A negative or unparseable length would otherwise be read as an empty body and stored.
+                throw CoordinatorException.badParameter("Content-Length", "must be a whole number of bytes");
+            }
+            uploads.checkDeclaredLength(Long.parseLong(contentLength.trim()));
         }
         Writer w = writer();
         ResultStore.Written stored = uploads.upload(w.caller(), w.minerId(), jobId, w.attempt(), path, body);
@@ -303,10 +314,12 @@ public class MinerResource {
         JsonObject o = object(body, false);
         JsonBody check = new JsonBody();
         Integer progress = check.integer(o, "progress", "progress", 0, 100);
-        if (progress == null && !o.containsKey("progress")) {
-            check.problem("progress", "is required");
+        if (progress == null
+                && check.problems().stream().noneMatch(p -> p.field().equals("progress"))) {
+            // Missing and null alike: a report without a number has nothing to record.
+            check.problem("progress", "is required: a whole number from 0 to 100");
         }
-        String message = check.string(o, "message", "message", 0, 1000);
+        String message = check.text(o, "message", "message", 0, 1000);
         Instant eta = null;
         String etaText = check.string(o, "estimated_completion", "estimated_completion", 1, 64);
         if (etaText != null) {
@@ -360,7 +373,7 @@ public class MinerResource {
         JsonObject o = object(body, true);
         JsonBody check = new JsonBody();
         String code = check.string(o, "error_code", "error_code", 1, 64);
-        String message = check.string(o, "error_message", "error_message", 0, 2000);
+        String message = check.text(o, "error_message", "error_message", 0, 2000);
         check.check();
         Writer w = writer();
         return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, message));
