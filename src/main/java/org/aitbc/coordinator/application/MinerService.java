@@ -20,6 +20,7 @@ import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
+import org.aitbc.coordinator.infrastructure.security.LogText;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**
@@ -75,8 +76,9 @@ public class MinerService {
                 profile.region(),
                 profile.concurrency(),
                 JobService.now());
-        LOG.info(() -> "miner " + minerId + " registered: gpus " + profile.gpuTypes() + " x" + profile.gpuCount()
-                + ", models " + profile.models() + ", region " + profile.region());
+        LOG.info(() ->
+                "miner " + LogText.of(minerId) + " registered: gpus " + profile.gpuTypes() + " x" + profile.gpuCount()
+                        + ", models " + LogText.of(profile.models()) + ", region " + LogText.of(profile.region()));
         return miner;
     }
 
@@ -163,7 +165,7 @@ public class MinerService {
         results.seal(job);
         jobs.saveEvents(job);
         metrics.ended(job);
-        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId);
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + LogText.of(minerId));
         return job;
     }
 
@@ -173,7 +175,8 @@ public class MinerService {
         results.seal(job);
         jobs.saveEvents(job);
         metrics.ended(job);
-        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + minerId + ": " + code);
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + LogText.of(minerId) + ": "
+                + LogText.of(code));
         return job;
     }
 
@@ -191,12 +194,14 @@ public class MinerService {
         leased(caller, minerId, jobId, attempt);
         try {
             store.commit(jobId, staged.stagingId(), path);
+        } catch (ResultStore.PathConflictException e) {
+            throw new CoordinatorException(Kind.CONFLICT, "PATH_CONFLICT", e.getMessage());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot store " + path + " of job " + jobId, e);
         }
         results.record(jobId, path, staged);
-        LOG.info(() ->
-                "job " + jobId + ": miner " + minerId + " stored " + path + " (" + staged.sizeBytes() + " bytes)");
+        LOG.info(() -> "job " + jobId + ": miner " + LogText.of(minerId) + " stored " + LogText.of(path) + " ("
+                + staged.sizeBytes() + " bytes)");
         return staged;
     }
 
