@@ -28,6 +28,7 @@ import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.infrastructure.security.LogText;
 
 /**
  * Reads a JSON request body with a size limit, and reads typed fields from it while collecting
@@ -199,7 +200,9 @@ final class JsonBody {
                 if (b.length() > 0) {
                     b.append('.');
                 }
-                b.append(f.key.length() > 100 ? f.key.substring(0, 100) + "..." : f.key);
+                // Escaped: the name is echoed in the answer, and may be what is wrong (a lone surrogate).
+                String key = LogText.of(f.key);
+                b.append(key.length() > 100 ? key.substring(0, 100) + "..." : key);
             }
         }
         return b.length() == 0 ? "body" : b.toString();

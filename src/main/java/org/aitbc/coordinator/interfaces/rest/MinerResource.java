@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
@@ -82,6 +84,9 @@ public class MinerResource {
 
     @HeaderParam("X-Job-Attempt")
     String attemptHeader;
+
+    @Context
+    HttpServletRequest http;
 
     private String minerId() {
         // Checked before trimming, which would drop a NUL or line break silently.
@@ -277,12 +282,14 @@ public class MinerResource {
         if (problem != null) {
             throw CoordinatorException.badParameter("path", problem);
         }
-        if (contentLength != null) {
-            if (!contentLength.trim().matches("\\d{1,18}")) {
-                // A negative or unparseable length would otherwise be read as an empty body and stored.
-                throw CoordinatorException.badParameter("Content-Length", "must be a whole number of bytes");
-            }
+        if (contentLength != null && contentLength.trim().matches("\\d{1,18}")) {
             uploads.checkDeclaredLength(Long.parseLong(contentLength.trim()));
+        } else if (http.getHeader("Transfer-Encoding") == null) {
+            // Neither a length nor chunks: the container hides a Content-Length it could not parse
+            // (-1, x), and would hand over an empty body, stored as an empty file. HTTP/1.1 clients
+            // frame every upload one way or the other (an empty file is Content-Length: 0).
+            throw CoordinatorException.badParameter(
+                    "Content-Length", "must be a whole number of bytes (or send the body chunked)");
         }
         Writer w = writer();
         ResultStore.Written stored = uploads.upload(w.caller(), w.minerId(), jobId, w.attempt(), path, body);
