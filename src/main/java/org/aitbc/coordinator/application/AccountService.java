@@ -16,6 +16,7 @@ import org.aitbc.coordinator.domain.Plan;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.security.LogText;
 
 /**
  * Accounts and their API keys. A key is returned once, at creation, and only its hash is kept.
@@ -45,7 +46,7 @@ public class AccountService {
         };
         Account account = new Account(Ids.random(prefix, 16), name, role, plan, Ids.sha256Hex(key), Instant.now());
         em.persist(account);
-        LOG.info(() -> "created " + role.wire() + " account " + account.getId() + " (" + name + ")");
+        LOG.info(() -> "created " + role.wire() + " account " + account.getId() + " (" + LogText.of(name) + ")");
         return new Created(account, key);
     }
 

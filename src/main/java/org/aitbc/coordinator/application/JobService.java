@@ -28,6 +28,7 @@ import org.aitbc.coordinator.infrastructure.persistence.InputFileRepository;
 import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.security.LogText;
 import org.aitbc.coordinator.wire.JobStats;
 
 /** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */
@@ -75,8 +76,8 @@ public class JobService {
         }
         jobs.add(job);
         metrics.submitted(1);
-        LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model " + job.getModel()
-                + ", priority " + job.getPriority().wire() + ")");
+        LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model "
+                + LogText.of(job.getModel()) + ", priority " + job.getPriority().wire() + ")");
         return new Submitted(job, true);
     }
 

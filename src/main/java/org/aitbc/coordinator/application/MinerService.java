@@ -26,6 +26,7 @@ import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 import org.aitbc.coordinator.infrastructure.security.Ids;
+import org.aitbc.coordinator.infrastructure.security.LogText;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**
@@ -108,9 +109,10 @@ public class MinerService {
         miner.describeMore(details.gpuNames(), details.extraJson());
         List<String> requeued = endSession(miner.getId(), sessionNo, now);
         describe(miner, profile);
-        LOG.info(() -> "miner " + miner.getId() + " registered (session " + sessionNo + "): gpus "
-                + profile.gpuTypes() + " x" + profile.gpuCount() + ", models " + profile.models() + ", region "
-                + profile.region() + (requeued.isEmpty() ? "" : "; requeued the previous session's jobs " + requeued));
+        LOG.info(() -> "miner " + LogText.of(miner.getId()) + " registered (session " + sessionNo + "): gpus "
+                + profile.gpuTypes() + " x" + profile.gpuCount() + ", models " + LogText.of(profile.models())
+                + ", region " + LogText.of(profile.region())
+                + (requeued.isEmpty() ? "" : "; requeued the previous session's jobs " + requeued));
         return new Registration(miner, token, requeued);
     }
 
@@ -240,7 +242,7 @@ public class MinerService {
         results.seal(job);
         jobs.saveEvents(job);
         metrics.ended(job);
-        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + job.getMinerId());
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + LogText.of(job.getMinerId()));
         return job;
     }
 
@@ -250,7 +252,8 @@ public class MinerService {
         results.seal(job);
         jobs.saveEvents(job);
         metrics.ended(job);
-        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + job.getMinerId() + ": " + code);
+        LOG.info(() -> "job " + jobId + " " + job.getState().wire() + " by miner " + LogText.of(job.getMinerId()) + ": "
+                + LogText.of(code));
         return job;
     }
 
@@ -293,7 +296,7 @@ public class MinerService {
         if (miner == null) {
             miner = new Miner(minerId, accountId, JobService.now());
             em.persist(miner);
-            LOG.info(() -> "miner id " + minerId + " bound to account " + accountId);
+            LOG.info(() -> "miner id " + LogText.of(minerId) + " bound to account " + accountId);
         } else if (!miner.getAccountId().equals(accountId)) {
             throw new CoordinatorException(
                     Kind.CONFLICT,
@@ -333,12 +336,14 @@ public class MinerService {
         String holder = leased(caller, minerId, jobId, attempt).getMinerId();
         try {
             store.commit(jobId, staged.stagingId(), path);
+        } catch (ResultStore.PathConflictException e) {
+            throw new CoordinatorException(Kind.CONFLICT, "PATH_CONFLICT", e.getMessage());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot store " + path + " of job " + jobId, e);
         }
         results.record(jobId, path, staged);
-        LOG.info(
-                () -> "job " + jobId + ": miner " + holder + " stored " + path + " (" + staged.sizeBytes() + " bytes)");
+        LOG.info(() -> "job " + jobId + ": miner " + LogText.of(holder) + " stored " + LogText.of(path) + " ("
+                + staged.sizeBytes() + " bytes)");
         return staged;
     }
 

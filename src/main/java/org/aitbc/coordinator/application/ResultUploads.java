@@ -40,7 +40,30 @@ public class ResultUploads {
         if (ResultService.OUTPUT_JSON.equals(path) || ResultService.CHECKSUMS.equals(path)) {
             return "names a file the coordinator writes itself";
         }
+
         return null;
+    }
+
+    /**
+     * Refuses (409 PATH_CONFLICT) a path that collides with what the coordinator keeps in the job's
+     * folder itself: its staging folder, and the package files it writes when the job ends, which
+     * cannot be written once a folder of their name exists. Collisions with the miner's own files
+     * are found by the store when the file is put in place.
+     */
+    public static void checkReserved(String path) {
+        String first = path == null ? "" : path.split("/", -1)[0];
+        String why = null;
+        if (first.equals(ResultPaths.STAGING)) {
+            why = path + " would be inside the folder where uploads are staged";
+        } else if (path.contains("/")
+                && (first.equals(ResultService.OUTPUT_JSON)
+                        || first.equals(ResultService.CHECKSUMS)
+                        || first.equals(ResultService.RESULT_TXT))) {
+            why = path + " would make " + first + " a folder, but the coordinator writes a file of that name";
+        }
+        if (why != null) {
+            throw new CoordinatorException(Kind.CONFLICT, "PATH_CONFLICT", why);
+        }
     }
 
     /** Refuses at once an upload whose declared length is over the limit, before its body is read. */

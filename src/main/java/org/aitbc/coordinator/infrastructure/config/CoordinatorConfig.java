@@ -195,6 +195,14 @@ public class CoordinatorConfig {
     @ConfigProperty(name = "aitbc.http.max.header.bytes")
     int httpMaxHeaderBytes;
 
+    @Inject
+    @ConfigProperty(name = "aitbc.auth.failures.per.minute")
+    int authFailuresPerMinute;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.public.url")
+    Optional<String> publicUrl;
+
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
     private RetentionPolicy retention;
@@ -362,6 +370,19 @@ public class CoordinatorConfig {
     }
 
     /** Requests allowed per minute and per hour for a key of this role and plan. */
+    /** Failed authentications one client address may make per minute before it is answered 429. */
+    public int authFailuresPerMinute() {
+        return authFailuresPerMinute;
+    }
+
+    /**
+     * The base URL clients reach this service at (share links are built on it), without a
+     * trailing slash; empty when not set, and then the server's own address is used.
+     */
+    public Optional<String> publicUrl() {
+        return publicUrl.map(String::trim).filter(u -> !u.isEmpty()).map(u -> u.replaceAll("/+$", ""));
+    }
+
     public int[] rateLimits(Role role, Plan plan) {
         if (role == Role.MINER) {
             return new int[] {rateMinerMinute, rateMinerHour};

@@ -7,7 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Requests per key per minute and per hour, in fixed windows kept in this server's memory
- * (keyed by the key's hash, never the key). With several servers each counts its own share.
+ * (keyed by the key's hash, never the key), and counted events such as failed authentications
+ * per client address ({@link #count}, {@link #waitFor}). With several servers each counts its
+ * own share.
  */
 @ApplicationScoped
 public class RateLimiter {
@@ -49,6 +51,44 @@ public class RateLimiter {
             w.minuteCount++;
             w.hourCount++;
             return 0;
+        }
+    }
+
+    /**
+     * Seconds until {@code key} may act again, or 0, when {@code perMinute} events were already
+     * {@linkplain #count counted} for it this minute. Counts nothing itself: for limits on
+     * failures, which are counted only once they happened.
+     */
+    public long waitFor(String key, int perMinute) {
+        Windows w = byKey.get(key);
+        if (w == null) {
+            return 0;
+        }
+        long now = System.currentTimeMillis();
+        synchronized (w) {
+            if (now - w.minuteStart >= MINUTE || w.minuteCount < perMinute) {
+                return 0;
+            }
+            return Math.max(1, (w.minuteStart + MINUTE - now + 999) / 1000);
+        }
+    }
+
+    /** Counts one event (a failure) for {@code key} in its minute and hour windows. */
+    public void count(String key) {
+        long now = System.currentTimeMillis();
+        cleanup(now);
+        Windows w = byKey.computeIfAbsent(key, k -> new Windows());
+        synchronized (w) {
+            if (now - w.minuteStart >= MINUTE) {
+                w.minuteStart = now;
+                w.minuteCount = 0;
+            }
+            if (now - w.hourStart >= HOUR) {
+                w.hourStart = now;
+                w.hourCount = 0;
+            }
+            w.minuteCount++;
+            w.hourCount++;
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -31,7 +32,7 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
  */
 @ApplicationScoped
 public class FileResultStore implements ResultStore {
-    private static final String STAGING = ".staging";
+    private static final String STAGING = ResultPaths.STAGING;
     private static final int BUFFER = 64 * 1024;
 
     @Inject
@@ -103,6 +104,18 @@ public class FileResultStore implements ResultStore {
     @Override
     public void commit(String jobId, String stagingId, String path) throws IOException {
         Path target = file(jobId, path);
+        Path dir = jobDir(jobId);
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new ResultStore.PathConflictException(
+                    path + " is a folder of files already stored; it cannot also be a file");
+        }
+        for (Path p = target.getParent(); p != null && p.startsWith(dir) && !p.equals(dir); p = p.getParent()) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw new ResultStore.PathConflictException(
+                        dir.relativize(p).toString().replace('\\', '/')
+                                + " is a file already stored; it cannot also be the folder of " + path);
+            }
+        }
         Files.createDirectories(target.getParent());
         Files.move(
                 jobDir(jobId).resolve(STAGING).resolve(stagingId),

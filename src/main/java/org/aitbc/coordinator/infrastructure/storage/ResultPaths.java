@@ -11,6 +11,9 @@ import java.util.regex.Pattern;
 public final class ResultPaths {
     public static final int MAX_LENGTH = 255;
     public static final int MAX_DEPTH = 8;
+    /** The job folder's staging area ({@link FileResultStore}): never a result path. */
+    public static final String STAGING = ".staging";
+
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private ResultPaths() {}
@@ -30,6 +33,9 @@ public final class ResultPaths {
             return "must be relative, not absolute";
         }
         String[] segments = path.split("/", -1);
+        if (segments[0].equals(STAGING)) {
+            return "must not begin with " + STAGING + ", the folder where uploads are staged";
+        }
         if (segments.length > MAX_DEPTH) {
             return "is deeper than " + MAX_DEPTH + " levels";
         }

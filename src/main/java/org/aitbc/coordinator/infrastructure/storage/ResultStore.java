@@ -36,6 +36,19 @@ public interface ResultStore {
     /** Relative paths of the job's committed files. */
     List<String> list(String jobId) throws IOException;
 
+    /**
+     * Thrown by {@link #commit} when the path cannot be a file beside what is stored: it names an
+     * existing folder ({@code a} while {@code a/b.txt} is stored), or one of its folders is an
+     * existing file ({@code a/b.txt} while {@code a} is stored).
+     */
+    class PathConflictException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public PathConflictException(String message) {
+            super(message);
+        }
+    }
+
     /** Thrown when a streamed file exceeds the limit. */
     class TooLargeException extends IOException {
         private static final long serialVersionUID = 1L;

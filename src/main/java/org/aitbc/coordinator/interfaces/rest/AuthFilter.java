@@ -3,6 +3,7 @@ package org.aitbc.coordinator.interfaces.rest;
 import jakarta.annotation.Priority;
 import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
@@ -24,7 +25,10 @@ import org.aitbc.coordinator.infrastructure.security.RateLimiter;
 
 /**
  * Authenticates the API key ({@code X-Api-Key}, or {@code Authorization: Bearer <key>} as most
- * HTTP clients and proxies send it; both at once must agree), checks the route's roles, and applies the key's rate limit.
+ * HTTP clients and proxies send it; both at once must agree), checks the route's roles, and applies
+ * the key's rate limit. Failed authentications are counted per client address: past
+ * {@code aitbc.auth.failures.per.minute} in a minute, that address's unknown keys are answered 429
+ * without a lookup, while keys that authenticated on this server before are still served.
  * Lookups are cached by key hash for a few seconds; a revocation made on this server takes
  * effect at once, one made on another server within {@value #CACHE_MS} ms.
  */
@@ -38,6 +42,16 @@ public class AuthFilter implements ContainerRequestFilter {
     private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
 
     private record Cached(Caller caller, long until) {}
+
+    /** The rate limiter's key prefix for failed authentications of one client address. */
+    private static final String FAILURES = "auth-failures@";
+    /** How long a key that authenticated stays exempt from its address's failure limit. */
+    private static final long KNOWN_GOOD_MS = 24 * 3_600_000L;
+    /** Hashes of keys that authenticated on this server, until when they stay exempt. */
+    private static final Map<String, Long> KNOWN_GOOD = new ConcurrentHashMap<>();
+
+    @Context
+    HttpServletRequest http;
 
     @Context
     ResourceInfo resourceInfo;
@@ -73,9 +87,28 @@ public class AuthFilter implements ContainerRequestFilter {
             return;
         }
         String key = key(request.getHeaderString(HEADER), request.getHeaderString(AUTHORIZATION));
-        Caller caller = authenticate(key)
-                .orElseThrow(() ->
-                        new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid"));
+        String failures = FAILURES + clientAddress();
+        String hash = Ids.sha256Hex(key);
+        if (!knownGood(hash)) {
+            // Past the limit, an address's unknown keys are refused before they cost a lookup; a
+            // key that worked here before is still looked up, so others' failures never lock it out.
+            long wait = limiter.waitFor(failures, config.authFailuresPerMinute());
+            if (wait > 0) {
+                throw new CoordinatorException(
+                        Kind.RATE_LIMITED,
+                        "RATE_LIMITED",
+                        "too many failed authentications from this address; retry in " + wait + " s",
+                        null,
+                        wait);
+            }
+        }
+        Optional<Caller> found = authenticate(key);
+        if (found.isEmpty()) {
+            limiter.count(failures);
+            throw new CoordinatorException(Kind.UNAUTHENTICATED, "UNAUTHENTICATED", "the API key is not valid");
+        }
+        Caller caller = found.get();
+        remember(hash);
         if (Arrays.stream(allowed.value()).noneMatch(r -> r == caller.role())) {
             throw new CoordinatorException(
                     Kind.FORBIDDEN, "FORBIDDEN", "a " + caller.role().wire() + " key may not call this route");
@@ -121,6 +154,24 @@ public class AuthFilter implements ContainerRequestFilter {
                     "send your API key in the X-Api-Key header (or as Authorization: Bearer <key>)");
         }
         return chosen;
+    }
+
+    private String clientAddress() {
+        // The connection's peer, never a header a client could set.
+        String address = http == null ? null : http.getRemoteAddr();
+        return address == null ? "unknown" : address;
+    }
+
+    private static boolean knownGood(String hash) {
+        Long until = KNOWN_GOOD.get(hash);
+        return until != null && until > System.currentTimeMillis();
+    }
+
+    private static void remember(String hash) {
+        if (KNOWN_GOOD.size() > 100_000) {
+            KNOWN_GOOD.clear();
+        }
+        KNOWN_GOOD.put(hash, System.currentTimeMillis() + KNOWN_GOOD_MS);
     }
 
     private Optional<Caller> authenticate(String key) {

@@ -8,11 +8,11 @@ import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.infrastructure.persistence.DatabaseFailures;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
+import org.aitbc.coordinator.infrastructure.security.LogText;
 
 /**
  * Turns every failure into the one error shape. Refusals keep their code, with the status of their
@@ -104,7 +104,20 @@ final class ErrorMappers {
 
     static Response unexpected(Throwable e) {
         String ref = UUID.randomUUID().toString();
-        LOG.log(Level.SEVERE, "unexpected failure, reference " + ref, e);
+        // Written out here rather than by the log handler, so that a message carrying client text
+        // (an exception that quotes its input) is escaped and cannot forge log lines.
+        StringBuilder b = new StringBuilder("unexpected failure, reference ").append(ref);
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 10; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            b.append(depth == 0 ? "\n" : "\nCaused by: ")
+                    .append(t.getClass().getName())
+                    .append(": ")
+                    .append(LogText.of(t.getMessage()));
+            for (StackTraceElement frame : t.getStackTrace()) {
+                b.append("\n\tat ").append(frame);
+            }
+        }
+        LOG.severe(b.toString());
         return Errors.response(
                 500, "INTERNAL_ERROR", "the coordinator could not complete the request (reference " + ref + ")", null);
     }

@@ -66,7 +66,8 @@ public class JobRequests {
 
     private Job.Spec current(JsonObject body, String p, JsonBody check) {
         String model = check.string(body, "model", p + "model", 1, 200);
-        if (model == null && !body.containsKey("model")) {
+        if (model == null && check.problems().stream().noneMatch(f -> f.field().equals(p + "model"))) {
+            // Missing and null alike.
             check.problem(p + "model", "is required");
         }
         JsonValue input = body.get("input");

@@ -96,6 +96,8 @@ public class JobResource {
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.trim();
         if (key != null && key.length() > 200) {
             check.problem("Idempotency-Key", "must be at most 200 characters");
+        } else if (key != null && idempotencyKey.chars().anyMatch(Character::isISOControl)) {
+            check.problem("Idempotency-Key", "must not contain control characters");
         }
         check.check();
         JobService.Submitted submitted = commands.submit(caller.get(), spec, key, Ids.sha256Hex(parsed.toString()));
@@ -212,6 +214,7 @@ public class JobResource {
             @QueryParam("from") String from,
             @QueryParam("to") String to,
             @QueryParam("job_type") String jobType) {
+        ListFilters.plain("format", format);
         String f = format == null || format.isBlank() ? "json" : format.trim().toLowerCase(java.util.Locale.ROOT);
         if (!f.equals("json") && !f.equals("csv")) {
             throw CoordinatorException.badParameter("format", "must be json or csv");

@@ -8,18 +8,27 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonLocation;
+import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParsingException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.infrastructure.security.LogText;
 
 /**
  * Reads a JSON request body with a size limit, and reads typed fields from it while collecting
@@ -28,7 +37,14 @@ import org.aitbc.coordinator.application.CoordinatorException.Kind;
 final class JsonBody {
     private final List<FieldProblem> problems = new ArrayList<>();
 
-    /** The raw text of a body of at most {@code max} bytes; 413 beyond. */
+    /** Deeper nesting is refused before a tree is built: no real request nests this deep. */
+    static final int MAX_DEPTH = 64;
+    /** Longer number literals are refused, so that no conversion is asked to build a huge value. */
+    static final int MAX_NUMBER_CHARS = 100;
+    /** Exponents of more digits are refused (1e2147483648 cannot become a BigDecimal at all). */
+    static final int MAX_EXPONENT_DIGITS = 4;
+
+    /** The raw text of a body of at most {@code max} bytes; 413 beyond, 400 when it is not UTF-8. */
     static String text(InputStream in, int max) {
         if (in == null) {
             return "";
@@ -49,9 +65,26 @@ final class JsonBody {
         } catch (IOException e) {
             throw new CoordinatorException(Kind.MALFORMED, "BAD_REQUEST", "the request body could not be read");
         }
-        return out.toString(StandardCharsets.UTF_8);
+        try {
+            // Strict decoding: a replacement character silently stored would change what the client sent.
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(out.toByteArray()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body is not valid UTF-8");
+        }
     }
 
+    /**
+     * Exactly one JSON value: anything but whitespace after it, nesting deeper than {@value
+     * #MAX_DEPTH} levels, a number literal beyond {@value #MAX_NUMBER_CHARS} characters or a
+     * {@value #MAX_EXPONENT_DIGITS}-digit exponent, and a string or name with a lone UTF-16
+     * surrogate are refused (400, or 422 naming the field). The text is walked once as a stream
+     * for these checks before the tree is built, so the tree builder never meets them.
+     */
     static JsonValue parse(String text, boolean emptyIsObject) {
         if (text.isBlank()) {
             if (emptyIsObject) {
@@ -60,18 +93,146 @@ final class JsonBody {
             throw new CoordinatorException(
                     Kind.MALFORMED, "MALFORMED_JSON", "the request body is empty; send a JSON object");
         }
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
-            return reader.readValue();
+        try {
+            List<FieldProblem> problems = screen(text);
+            if (!problems.isEmpty()) {
+                throw CoordinatorException.validation(problems);
+            }
+            try (JsonReader reader = Json.createReader(new StringReader(text))) {
+                return reader.readValue();
+            }
         } catch (JsonParsingException e) {
-            throw new CoordinatorException(
-                    Kind.MALFORMED,
-                    "MALFORMED_JSON",
-                    "the request body is not valid JSON (line "
-                            + e.getLocation().getLineNumber() + ", column "
-                            + e.getLocation().getColumnNumber() + ")");
+            throw malformed("the request body is not valid JSON", e.getLocation());
         } catch (JsonException e) {
             throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body is not valid JSON");
         }
+    }
+
+    private static CoordinatorException malformed(String what, JsonLocation at) {
+        return new CoordinatorException(
+                Kind.MALFORMED,
+                "MALFORMED_JSON",
+                at == null ? what : what + " (line " + at.getLineNumber() + ", column " + at.getColumnNumber() + ")");
+    }
+
+    /** One open array or object while screening: its current member name or element index. */
+    private static final class Frame {
+        final boolean array;
+        String key;
+        int index = -1;
+
+        Frame(boolean array) {
+            this.array = array;
+        }
+    }
+
+    /** The field problems of numbers and strings; throws 400 for structure (depth, trailing text). */
+    private static List<FieldProblem> screen(String text) {
+        List<FieldProblem> problems = new ArrayList<>();
+        Deque<Frame> open = new ArrayDeque<>();
+        try (JsonParser parser = Json.createParser(new StringReader(text))) {
+            do {
+                JsonParser.Event event = parser.next();
+                Frame top = open.peek();
+                if (top != null && top.array && event != JsonParser.Event.END_ARRAY) {
+                    top.index++;
+                }
+                switch (event) {
+                    case START_ARRAY, START_OBJECT -> {
+                        if (open.size() >= MAX_DEPTH) {
+                            throw malformed(
+                                    "the request body nests arrays and objects deeper than " + MAX_DEPTH + " levels",
+                                    parser.getLocation());
+                        }
+                        open.push(new Frame(event == JsonParser.Event.START_ARRAY));
+                    }
+                    case END_ARRAY, END_OBJECT -> open.pop();
+                    case KEY_NAME -> {
+                        top.key = parser.getString();
+                        if (loneSurrogate(top.key)) {
+                            problems.add(new FieldProblem(path(open), "is a name that is not valid Unicode"));
+                        }
+                    }
+                    case VALUE_STRING -> {
+                        if (loneSurrogate(parser.getString())) {
+                            problems.add(new FieldProblem(
+                                    path(open), "must be valid Unicode text (it has a lone UTF-16 surrogate)"));
+                        }
+                    }
+                    case VALUE_NUMBER -> {
+                        String number = parser.getString();
+                        if (!numberFits(number)) {
+                            problems.add(new FieldProblem(
+                                    path(open),
+                                    "must be a number of at most " + MAX_NUMBER_CHARS
+                                            + " characters, with an exponent of at most " + MAX_EXPONENT_DIGITS
+                                            + " digits"));
+                        }
+                    }
+                    default -> {
+                        // true, false, null: nothing to bound.
+                    }
+                }
+            } while (!open.isEmpty());
+            boolean more;
+            try {
+                more = parser.hasNext();
+            } catch (JsonParsingException e) {
+                more = true;
+            }
+            if (more) {
+                throw malformed(
+                        "the request body must be exactly one JSON value; there is more after it",
+                        parser.getLocation());
+            }
+        }
+        return problems;
+    }
+
+    /** The field path of the value being read: {@code model}, {@code requirements.gpu_count}, {@code [2].model}. */
+    private static String path(Deque<Frame> open) {
+        StringBuilder b = new StringBuilder();
+        for (Iterator<Frame> it = open.descendingIterator(); it.hasNext(); ) {
+            Frame f = it.next();
+            if (f.array) {
+                b.append('[').append(Math.max(f.index, 0)).append(']');
+            } else if (f.key != null) {
+                if (b.length() > 0) {
+                    b.append('.');
+                }
+                // Escaped: the name is echoed in the answer, and may be what is wrong (a lone surrogate).
+                String key = LogText.of(f.key);
+                b.append(key.length() > 100 ? key.substring(0, 100) + "..." : key);
+            }
+        }
+        return b.length() == 0 ? "body" : b.toString();
+    }
+
+    private static boolean numberFits(String number) {
+        if (number.length() > MAX_NUMBER_CHARS) {
+            return false;
+        }
+        int e = Math.max(number.indexOf('e'), number.indexOf('E'));
+        if (e < 0) {
+            return true;
+        }
+        int digits = number.length() - e - 1;
+        if (digits > 0 && (number.charAt(e + 1) == '+' || number.charAt(e + 1) == '-')) {
+            digits--;
+        }
+        return digits <= MAX_EXPONENT_DIGITS;
+    }
+
+    static boolean loneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The body as a JSON object (an empty body counts as {@code {}} when allowed). */
@@ -98,7 +259,30 @@ final class JsonBody {
         return problems;
     }
 
+    /**
+     * A name, code or setting: 422 when it holds any control character (NUL, CR, LF, TAB, ...),
+     * which no such value needs and which would make it print differently from what it is.
+     */
     String string(JsonObject o, String key, String path, int min, int max) {
+        String s = anyString(o, key, path, min, max);
+        if (s != null && s.chars().anyMatch(Character::isISOControl)) {
+            problem(path, "must not contain control characters");
+            return null;
+        }
+        return s;
+    }
+
+    /** Free text (a message): line breaks and tabs are kept, other control characters are 422. */
+    String text(JsonObject o, String key, String path, int min, int max) {
+        String s = anyString(o, key, path, min, max);
+        if (s != null && s.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\r' && c != '\t')) {
+            problem(path, "must not contain control characters other than line breaks and tabs");
+            return null;
+        }
+        return s;
+    }
+
+    private String anyString(JsonObject o, String key, String path, int min, int max) {
         JsonValue v = o.get(key);
         if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
             return null;
@@ -173,8 +357,11 @@ final class JsonBody {
             JsonValue v = a.get(i);
             if (v.getValueType() != JsonValue.ValueType.STRING
                     || ((JsonString) v).getString().isEmpty()
-                    || ((JsonString) v).getString().length() > max) {
-                problem(path + "[" + i + "]", "must be a string of 1 to " + max + " characters");
+                    || ((JsonString) v).getString().length() > max
+                    || ((JsonString) v).getString().chars().anyMatch(Character::isISOControl)) {
+                problem(
+                        path + "[" + i + "]",
+                        "must be a string of 1 to " + max + " characters without control characters");
             } else {
                 out.add(((JsonString) v).getString());
             }

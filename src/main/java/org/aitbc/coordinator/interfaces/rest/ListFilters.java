@@ -26,11 +26,22 @@ final class ListFilters {
 
     private ListFilters() {}
 
+    /** Dates outside these years are refused: no job is older, and larger years overflow day arithmetic. */
+    static final LocalDate MIN_DATE = LocalDate.of(1970, 1, 1);
+
+    static final LocalDate MAX_DATE = LocalDate.of(9999, 12, 31);
+
     static JobQuery parse(String status, String days, String from, String to, String cursor) {
         return parse(status, days, from, to, cursor, null);
     }
 
     static JobQuery parse(String status, String days, String from, String to, String cursor, String jobType) {
+        plain("status", status);
+        plain("days", days);
+        plain("from", from);
+        plain("to", to);
+        plain("cursor", cursor);
+        plain("job_type", jobType);
         Set<JobState> states = EnumSet.noneOf(JobState.class);
         if (status != null && !status.isBlank()) {
             for (String s : status.split(",")) {
@@ -143,7 +154,18 @@ final class ListFilters {
         return limit == null || limit.isBlank() ? DEFAULT_LIMIT : intParam("limit", limit, 1, MAX_LIMIT);
     }
 
+    /**
+     * Refuses a value with a control character (a NUL, CR or LF sent as %00, %0D, %0A): trimming
+     * would otherwise drop it silently and act on a value the client did not write.
+     */
+    static void plain(String name, String value) {
+        if (value != null && value.chars().anyMatch(Character::isISOControl)) {
+            throw CoordinatorException.badParameter(name, "must not contain control characters");
+        }
+    }
+
     static int intParam(String name, String value, int min, int max) {
+        plain(name, value);
         try {
             int v = Integer.parseInt(value.trim());
             if (v < min || v > max) {
@@ -156,6 +178,7 @@ final class ListFilters {
     }
 
     static long longParam(String name, String value, long min) {
+        plain(name, value);
         try {
             long v = Long.parseLong(value.trim());
             if (v < min) {
@@ -168,10 +191,15 @@ final class ListFilters {
     }
 
     private static LocalDate date(String name, String value) {
+        LocalDate d;
         try {
-            return LocalDate.parse(value.trim());
+            d = LocalDate.parse(value.trim());
         } catch (DateTimeParseException e) {
             throw CoordinatorException.badParameter(name, "must be a date as YYYY-MM-DD");
         }
+        if (d.isBefore(MIN_DATE) || d.isAfter(MAX_DATE)) {
+            throw CoordinatorException.badParameter(name, "must be a date from " + MIN_DATE + " to " + MAX_DATE);
+        }
+        return d;
     }
 }

@@ -5,6 +5,7 @@ import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
@@ -99,8 +101,14 @@ public class MinerResource {
      * account registered, else the account's own id). Also hands the session the call names to
      * the application, which every miner call reaches through this method.
      */
+    @Context
+    HttpServletRequest http;
+
     private String minerId() {
         session.set(sessionHeader);
+        // Checked before trimming, which would drop a NUL or line break silently.
+        ListFilters.plain("miner_id", minerHeader);
+        ListFilters.plain("miner_id", minerQuery);
         String id = minerHeader != null && !minerHeader.isBlank()
                 ? minerHeader.trim()
                 : minerQuery != null && !minerQuery.isBlank() ? minerQuery.trim() : null;
@@ -264,19 +272,29 @@ public class MinerResource {
             responseCode = "400",
             description = "INVALID_PARAMETER: the path (no .., no absolute path, no backslash)")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
-    @APIResponse(responseCode = "409", description = "LEASE_LOST")
+    @APIResponse(
+            responseCode = "409",
+            description = "LEASE_LOST; PATH_CONFLICT: the path is a stored folder, a folder of it is a stored file, "
+                    + "or it is reserved (.staging/, output.json/, result.txt/)")
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.results.max.file.bytes")
     public MinerAnswers.Stored upload(
             @PathParam("job_id") String jobId,
             @PathParam("path") String path,
             @HeaderParam("Content-Length") String contentLength,
             InputStream body) {
+        ResultUploads.checkReserved(path);
         String problem = ResultUploads.pathProblem(path);
         if (problem != null) {
             throw CoordinatorException.badParameter("path", problem);
         }
-        if (contentLength != null && contentLength.matches("\\d{1,19}")) {
-            uploads.checkDeclaredLength(Long.parseLong(contentLength));
+        if (contentLength != null && contentLength.trim().matches("\\d{1,18}")) {
+            uploads.checkDeclaredLength(Long.parseLong(contentLength.trim()));
+        } else if (http.getHeader("Transfer-Encoding") == null) {
+            // Neither a length nor chunks: the container hides a Content-Length it could not parse
+            // (-1, x), and would hand over an empty body, stored as an empty file. HTTP/1.1 clients
+            // frame every upload one way or the other (an empty file is Content-Length: 0).
+            throw CoordinatorException.badParameter(
+                    "Content-Length", "must be a whole number of bytes (or send the body chunked)");
         }
         Writer w = writer();
         ResultStore.Written stored = uploads.upload(w.caller(), w.minerId(), jobId, w.attempt(), path, body);
@@ -308,10 +326,12 @@ public class MinerResource {
         JsonObject o = object(body, false);
         JsonBody check = new JsonBody();
         Integer progress = check.integer(o, "progress", "progress", 0, 100);
-        if (progress == null && !o.containsKey("progress")) {
-            check.problem("progress", "is required");
+        if (progress == null
+                && check.problems().stream().noneMatch(p -> p.field().equals("progress"))) {
+            // Missing and null alike: a report without a number has nothing to record.
+            check.problem("progress", "is required: a whole number from 0 to 100");
         }
-        String message = check.string(o, "message", "message", 0, 1000);
+        String message = check.text(o, "message", "message", 0, 1000);
         Instant eta = null;
         String etaText = check.string(o, "estimated_completion", "estimated_completion", 1, 64);
         if (etaText != null) {
@@ -381,7 +401,7 @@ public class MinerResource {
         JsonObject o = object(body, true);
         JsonBody check = new JsonBody();
         String code = check.string(o, "error_code", "error_code", 1, 64);
-        String message = check.string(o, "error_message", "error_message", 0, 2000);
+        String message = check.text(o, "error_message", "error_message", 0, 2000);
         check.check();
         Writer w = writer();
         return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, message));

@@ -47,18 +47,21 @@ final class RangedBody {
             long start;
             long end;
             if (m.group(1).isEmpty()) {
-                long suffix = Long.parseLong(m.group(2));
+                long suffix = position(m.group(2));
                 start = Math.max(0, length - suffix);
                 end = length - 1;
             } else {
-                start = Long.parseLong(m.group(1));
-                end = m.group(2).isEmpty() ? length - 1 : Math.min(Long.parseLong(m.group(2)), length - 1);
+                start = position(m.group(1));
+                end = m.group(2).isEmpty() ? length - 1 : Math.min(position(m.group(2)), length - 1);
             }
             if (start >= length || end < start) {
-                throw new CoordinatorException(
-                        Kind.OUT_OF_RANGE,
-                        "RANGE_NOT_SATISFIABLE",
-                        "the range " + range + " is outside the " + length + " bytes of this download");
+                // RFC 9110 §15.5.17: a 416 says the length the client can ask within.
+                return Response.fromResponse(Errors.response(new CoordinatorException(
+                                Kind.OUT_OF_RANGE,
+                                "RANGE_NOT_SATISFIABLE",
+                                "the range " + range.trim() + " is outside the " + length + " bytes of this download")))
+                        .header("Content-Range", "bytes */" + length)
+                        .build();
             }
             long from = start;
             long to = end;
@@ -83,6 +86,12 @@ final class RangedBody {
                 .header("Accept-Ranges", "bytes")
                 .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
                 .build();
+    }
+
+    /** A byte position; one beyond any long is beyond every download, so it counts as the largest. */
+    private static long position(String digits) {
+        String d = digits.replaceFirst("^0+(?=.)", "");
+        return d.length() > 18 ? Long.MAX_VALUE : Long.parseLong(d);
     }
 
     private static Response whole(Body body, long length, String quoted, String contentType, String fileName) {

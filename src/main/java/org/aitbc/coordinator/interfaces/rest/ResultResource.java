@@ -4,6 +4,7 @@ import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -15,7 +16,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
@@ -64,7 +64,7 @@ public class ResultResource {
     CoordinatorConfig config;
 
     @Context
-    UriInfo uri;
+    HttpServletRequest http;
 
     @GET
     @Path("download")
@@ -191,13 +191,20 @@ public class ResultResource {
         return Response.status(201)
                 .entity(new ResultAnswers.ShareLink(
                         s.share().getId(),
-                        uri.getBaseUriBuilder()
-                                .path("v1/shares")
-                                .path(s.token())
-                                .build()
-                                .toString(),
+                        publicBase() + "/v1/shares/" + s.token(),
                         s.share().getExpiresAt()))
                 .build();
+    }
+
+    /**
+     * Where clients reach this service: {@code aitbc.public.url}, else this server's own address
+     * (the port the request came in on, at localhost). Never the request's Host header, which
+     * the client chooses: a link built on it could point anywhere.
+     */
+    private String publicBase() {
+        return config.publicUrl()
+                .orElseGet(() -> (http.isSecure() ? "https" : "http") + "://localhost:" + http.getLocalPort()
+                        + http.getContextPath().replaceAll("/+$", ""));
     }
 
     @GET
