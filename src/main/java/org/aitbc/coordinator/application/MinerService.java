@@ -262,12 +262,13 @@ public class MinerService {
 
     /** Miners by id, for admins; at most {@code max}, starting after {@code afterId} (null: from the first). */
     public List<Overview> list(String afterId, int max) {
-        return em
-                .createQuery("SELECT m FROM Miner m WHERE (:after IS NULL OR m.id > :after) ORDER BY m.id", Miner.class)
-                .setParameter("after", afterId)
-                .setMaxResults(max)
-                .getResultList()
-                .stream()
+        // Two queries rather than ":after IS NULL OR ...": Derby refuses an untyped parameter (or
+        // NULL) as an operand of IS NULL.
+        var query = afterId == null
+                ? em.createQuery("SELECT m FROM Miner m ORDER BY m.id", Miner.class)
+                : em.createQuery("SELECT m FROM Miner m WHERE m.id > :after ORDER BY m.id", Miner.class)
+                        .setParameter("after", afterId);
+        return query.setMaxResults(max).getResultList().stream()
                 .map(m -> new Overview(m, leases.countLeasedBy(m.getId())))
                 .toList();
     }

@@ -4,7 +4,6 @@ import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -361,13 +360,15 @@ public class MinerResource {
     public MinerAnswers.Done result(@PathParam("job_id") String jobId, InputStream body) {
         JsonObject o = object(body, false);
         JsonBody check = new JsonBody();
-        JsonValue result = o.get("result");
+        // The result is an object ({output, ...}, or {status: failed, error}) or absent: an array or a
+        // bare value is refused by name rather than stored as something the client cannot read back.
+        JsonObject result = check.object(o, "result", "result");
         JsonObject metrics = check.object(o, "metrics", "metrics");
         String outcome = null;
         String code = null;
         String error = null;
-        if (result != null && result.getValueType() == JsonValue.ValueType.OBJECT) {
-            JsonObject r = result.asJsonObject();
+        if (result != null) {
+            JsonObject r = result;
             outcome = check.string(r, "status", "result.status", 0, 64);
             if ("failed".equalsIgnoreCase(outcome)) {
                 code = check.string(r, "error_code", "result.error_code", 1, 64);

@@ -136,6 +136,11 @@ class MarketplaceMinersIT {
         for (String id : new String[] {production, cpu, example, older}) {
             assertTrue(list.contains("\"" + id + "\""), id + " is listed");
         }
+        // From the first miner (no ?after, or an empty one): the page is full of miners, in id order.
+        for (String first : new String[] {"/v1/admin/miners?limit=3", "/v1/admin/miners?after=&limit=3"}) {
+            JsonObject page = Api.get(first, Api.ADMIN_KEY).expect(200).json();
+            assertEquals(3, page.getJsonArray("miners").size(), first);
+        }
         Api.get("/v1/admin/miners/" + region + "-nobody", Api.ADMIN_KEY).expectError(404, "MINER_NOT_FOUND");
         Api.get("/v1/admin/miners", key).expectError(403, "FORBIDDEN");
     }

@@ -406,6 +406,17 @@ public class HostileReproductionsIT {
 
     // ---- finding 7: failed authentications are throttled per address ------------------------
 
+    /** The test server's AITBC_AUTH_FAILURES_PER_MINUTE (src/test/liberty/server.env), else the product default. */
+    private static int authFailuresPerMinute() throws IOException {
+        java.nio.file.Path env = java.nio.file.Path.of("src/test/liberty/server.env");
+        for (String line : java.nio.file.Files.readAllLines(env)) {
+            if (line.startsWith("AITBC_AUTH_FAILURES_PER_MINUTE=")) {
+                return Integer.parseInt(line.substring(line.indexOf('=') + 1).trim());
+            }
+        }
+        return 20;
+    }
+
     @Test
     void failedAuthenticationsAreThrottledPerAddressOnly() throws IOException {
         // A loopback address of this test's own, so the rest of the suite (from 127.0.0.1) is untouched.
@@ -416,7 +427,7 @@ public class HostileReproductionsIT {
                 200,
                 raw(address, "GET", "/v1/jobs", Map.of("X-Api-Key", known), null)
                         .status());
-        int limit = 20;
+        int limit = authFailuresPerMinute();
         for (int i = 0; i < limit - 1; i++) {
             assertErrorShape(
                     raw(address, "GET", "/v1/jobs", Map.of("X-Api-Key", "aitbc_" + UUID.randomUUID()), null),
