@@ -107,31 +107,10 @@ final class Http {
      * link is refused), so that what is uploaded is the file that was checked, never a link's target.
      */
     int upload(String path, Path file) {
-        long size;
-        try {
-            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!a.isRegularFile()) {
-                throw new CliException(Aitbc.EXIT_USAGE, file + " is not a regular file; not uploaded");
-            }
-            size = a.size();
-        } catch (IOException e) {
-            throw new CliException(Aitbc.EXIT_USAGE, "cannot read " + file);
-        }
-        HttpRequest.BodyPublisher body = size == 0
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> {
-                            try {
-                                return Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        }),
-                        size);
         HttpResponse<String> r = exchange(
                 request(path)
                         .header("Content-Type", "application/octet-stream")
-                        .PUT(body)
+                        .PUT(fileBody(file, sent -> {}))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() >= 400 && r.statusCode() != 404 && r.statusCode() != 405) {
@@ -145,6 +124,24 @@ final class Http {
      * {@code progress} the bytes sent so far; returns the answer's JSON text.
      */
     String postFile(String path, Path file, java.util.function.LongConsumer progress) {
+        HttpResponse<String> r = exchange(
+                request(path)
+                        .header("Content-Type", "application/octet-stream")
+                        .POST(fileBody(file, progress))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 400) {
+            throw failure(r.statusCode(), r.body());
+        }
+        return r.body();
+    }
+
+    /**
+     * A regular file's bytes as a request body of its exact length, read as the request is sent
+     * (never whole in memory), with the bytes sent so far told to {@code progress}. A symbolic link,
+     * a folder or a missing file is a usage error, before anything is sent.
+     */
+    private static HttpRequest.BodyPublisher fileBody(Path file, java.util.function.LongConsumer progress) {
         long size;
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -155,40 +152,30 @@ final class Http {
         } catch (IOException e) {
             throw new CliException(Aitbc.EXIT_USAGE, "cannot read " + file);
         }
-        HttpRequest.BodyPublisher body = size == 0
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> {
-                            try {
-                                return new java.io.FilterInputStream(
-                                        Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-                                    private long sent;
-
-                                    @Override
-                                    public int read(byte[] b, int off, int len) throws IOException {
-                                        int n = super.read(b, off, len);
-                                        if (n > 0) {
-                                            sent += n;
-                                            progress.accept(sent);
-                                        }
-                                        return n;
-                                    }
-                                };
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        }),
-                        size);
-        HttpResponse<String> r = exchange(
-                request(path)
-                        .header("Content-Type", "application/octet-stream")
-                        .POST(body)
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 400) {
-            throw failure(r.statusCode(), r.body());
+        if (size == 0) {
+            return HttpRequest.BodyPublishers.noBody();
         }
-        return r.body();
+        return HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofInputStream(() -> {
+                    try {
+                        return new java.io.FilterInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                            private long sent;
+
+                            @Override
+                            public int read(byte[] b, int off, int len) throws IOException {
+                                int n = super.read(b, off, len);
+                                if (n > 0) {
+                                    sent += n;
+                                    progress.accept(sent);
+                                }
+                                return n;
+                            }
+                        };
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }),
+                size);
     }
 
     InputStream stream(String path) {

@@ -95,6 +95,11 @@ public class HostileInputIT {
      */
     private static final List<String> UNDECODABLE = List.of("%00", "%zz", "%u2216", "..;");
 
+    private static final String CONTAINER_LINE =
+            "CWWWC0005I: The request URI has invalid or improperly encoded characters:";
+    private static final String CONTAINER_LINE_HTML = "<H1>" + CONTAINER_LINE;
+    private static final String CONTAINER_LINE_JSON = "{\"error_message\" : \"" + CONTAINER_LINE;
+
     private final List<String> containerRefused = Collections.synchronizedList(new ArrayList<>());
 
     private String admin;
@@ -619,7 +624,8 @@ public class HostileInputIT {
         return p.klass().equals("path-traversal")
                 && UNDECODABLE.stream().anyMatch(p.rawTarget()::contains)
                 && a.status() == 400
-                && a.body().startsWith("<H1>CWWWC0005I: The request URI has invalid or improperly encoded characters:")
+                // The container's one fixed line, as HTML, or as {"error_message" : "..."} to a request with a body.
+                && (a.body().startsWith(CONTAINER_LINE_HTML) || a.body().startsWith(CONTAINER_LINE_JSON))
                 && !a.body().contains("Exception")
                 && !a.body().contains("\tat ");
     }
