@@ -27,12 +27,12 @@ done
 if [ "${BENCH_SKIP_BUILD:-false}" != true ]; then
   # Every module: the harness needs the server's classes, and its own server is made from the war and
   # the Open Liberty runtime that the build installs. The bench module writes its classpath at package.
-  echo "[bench] building: mvn -DskipTests package" >&2
-  mvn -B -ntp -q -DskipTests package >&2
-  if $own_server && [ ! -x target/liberty/wlp/bin/server ]; then
-    echo "[bench] installing Open Liberty: mvn liberty:create" >&2
-    mvn -B -ntp -q -DskipTests liberty:create >&2
-  fi
+  # One reactor run: a second one (liberty:create alone) could not resolve the modules' own jars,
+  # which are packaged, not installed. liberty:create acts only in the server module.
+  goals=(package)
+  $own_server && [ ! -x target/liberty/wlp/bin/server ] && goals+=(liberty:create)
+  echo "[bench] building: mvn -DskipTests ${goals[*]}" >&2
+  mvn -B -ntp -q -DskipTests "${goals[@]}" >&2
 fi
 [ -f "$CP_FILE" ] || { echo "no $CP_FILE: run once without BENCH_SKIP_BUILD" >&2; exit 1; }
 
