@@ -24,6 +24,28 @@ public class RateLimiter {
         int minuteCount;
         long hourStart;
         int hourCount;
+
+        /** Starts a fresh minute or hour window when the current one has passed. */
+        void roll(long now) {
+            if (now - minuteStart >= MINUTE) {
+                minuteStart = now;
+                minuteCount = 0;
+            }
+            if (now - hourStart >= HOUR) {
+                hourStart = now;
+                hourCount = 0;
+            }
+        }
+
+        void add() {
+            minuteCount++;
+            hourCount++;
+        }
+    }
+
+    /** Whole seconds (at least 1) until the window that began at {@code start} ends. */
+    private static long secondsUntilEnd(long start, long length, long now) {
+        return Math.max(1, (start + length - now + 999) / 1000);
     }
 
     /**
@@ -34,22 +56,14 @@ public class RateLimiter {
         cleanup(now);
         Windows w = byKey.computeIfAbsent(keyHash, k -> new Windows());
         synchronized (w) {
-            if (now - w.minuteStart >= MINUTE) {
-                w.minuteStart = now;
-                w.minuteCount = 0;
-            }
-            if (now - w.hourStart >= HOUR) {
-                w.hourStart = now;
-                w.hourCount = 0;
-            }
+            w.roll(now);
             if (w.hourCount >= perHour) {
-                return Math.max(1, (w.hourStart + HOUR - now + 999) / 1000);
+                return secondsUntilEnd(w.hourStart, HOUR, now);
             }
             if (w.minuteCount >= perMinute) {
-                return Math.max(1, (w.minuteStart + MINUTE - now + 999) / 1000);
+                return secondsUntilEnd(w.minuteStart, MINUTE, now);
             }
-            w.minuteCount++;
-            w.hourCount++;
+            w.add();
             return 0;
         }
     }
@@ -69,7 +83,7 @@ public class RateLimiter {
             if (now - w.minuteStart >= MINUTE || w.minuteCount < perMinute) {
                 return 0;
             }
-            return Math.max(1, (w.minuteStart + MINUTE - now + 999) / 1000);
+            return secondsUntilEnd(w.minuteStart, MINUTE, now);
         }
     }
 
@@ -79,16 +93,8 @@ public class RateLimiter {
         cleanup(now);
         Windows w = byKey.computeIfAbsent(key, k -> new Windows());
         synchronized (w) {
-            if (now - w.minuteStart >= MINUTE) {
-                w.minuteStart = now;
-                w.minuteCount = 0;
-            }
-            if (now - w.hourStart >= HOUR) {
-                w.hourStart = now;
-                w.hourCount = 0;
-            }
-            w.minuteCount++;
-            w.hourCount++;
+            w.roll(now);
+            w.add();
         }
     }
 
