@@ -22,6 +22,7 @@ COPY --chown=1001:0 server.xml /config/server.xml
 COPY --chown=1001:0 liberty/jvm.options /config/jvm.options
 # The data source fragments server.xml includes by db.kind (derby by default, postgresql for several servers).
 COPY --chown=1001:0 liberty/db/ /config/db/
+COPY --chown=1001:0 liberty/logging/ /config/logging/
 # Installs only the features server.xml lists.
 RUN features.sh
 

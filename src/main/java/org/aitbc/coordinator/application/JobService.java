@@ -22,6 +22,7 @@ import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.observability.LogFields;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.InputFileRepository;
@@ -76,8 +77,12 @@ public class JobService {
         }
         jobs.add(job);
         metrics.submitted(1);
-        LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model "
-                + LogText.of(job.getModel()) + ", priority " + job.getPriority().wire() + ")");
+        // The job id exists only now: the request's log fields could not carry it.
+        try (var fields = LogFields.scope(job.getId(), null, caller.accountId())) {
+            LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model "
+                    + LogText.of(job.getModel()) + ", priority "
+                    + job.getPriority().wire() + ")");
+        }
         return new Submitted(job, true);
     }
 

@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.observability.LogFields;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.JobLeases;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
@@ -109,11 +110,13 @@ public class LeaseSweeper {
                 results.seal(job);
             }
         }
-        LOG.info(() ->
-                "job " + id + " " + before.wire() + " -> " + job.getState().wire()
-                        + (job.getErrorCode() != null && job.getState() == JobState.FAILED
-                                ? " (" + job.getErrorCode() + ")"
-                                : ""));
+        try (var fields = LogFields.scope(id, job.getMinerId(), job.getClientId())) {
+            LOG.info(() ->
+                    "job " + id + " " + before.wire() + " -> " + job.getState().wire()
+                            + (job.getErrorCode() != null && job.getState() == JobState.FAILED
+                                    ? " (" + job.getErrorCode() + ")"
+                                    : ""));
+        }
         return true;
     }
 }

@@ -33,6 +33,7 @@ import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Pricing;
 import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.observability.LogFields;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
 import org.aitbc.coordinator.infrastructure.persistence.DailyCounters;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
@@ -362,7 +363,7 @@ public class ResultService {
                 if (status != Status.STATUS_COMMITTED) {
                     return;
                 }
-                try {
+                try (var fields = LogFields.scope(jobId, null, null)) {
                     store.deleteAll(jobId);
                     LOG.info(() -> "job " + jobId + " results deleted (" + freed + " bytes)");
                 } catch (IOException | RuntimeException e) {

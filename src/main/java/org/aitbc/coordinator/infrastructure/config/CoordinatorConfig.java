@@ -32,6 +32,10 @@ public class CoordinatorConfig {
     Optional<String> adminKey;
 
     @Inject
+    @ConfigProperty(name = "aitbc.access.log", defaultValue = "false")
+    boolean accessLog;
+
+    @Inject
     @ConfigProperty(name = "aitbc.lease.seconds")
     int leaseSeconds;
 
@@ -250,6 +254,11 @@ public class CoordinatorConfig {
 
     public boolean devMode() {
         return devMode;
+    }
+
+    /** Whether every REST answer is logged (route template, status, duration) by the access log. */
+    public boolean accessLog() {
+        return accessLog;
     }
 
     public Optional<String> adminKey() {

@@ -28,7 +28,7 @@ import org.aitbc.coordinator.infrastructure.observability.HttpMetrics;
 @PreMatching
 @Priority(1)
 public class RequestMetrics implements ContainerRequestFilter, ContainerResponseFilter {
-    private static final String START = RequestMetrics.class.getName() + ".start";
+    static final String START = RequestMetrics.class.getName() + ".start";
     private static final Map<Method, String> ROUTES = new ConcurrentHashMap<>();
 
     @Context
@@ -49,9 +49,14 @@ public class RequestMetrics implements ContainerRequestFilter, ContainerResponse
             return;
         }
         Method method = resourceInfo == null ? null : resourceInfo.getResourceMethod();
-        String route = method == null ? "unmatched" : ROUTES.computeIfAbsent(method, RequestMetrics::template);
+        String route = route(method);
         String verb = verb(request.getMethod());
         metrics.answered(verb, route, response.getStatus(), System.nanoTime() - t0);
+    }
+
+    /** The route template of a matched resource method, or {@code unmatched}. */
+    static String route(Method method) {
+        return method == null ? "unmatched" : ROUTES.computeIfAbsent(method, RequestMetrics::template);
     }
 
     /**
@@ -95,7 +100,7 @@ public class RequestMetrics implements ContainerRequestFilter, ContainerResponse
     }
 
     /** Only the methods the API answers become labels; anything else is {@code other}. */
-    private static String verb(String method) {
+    static String verb(String method) {
         return switch (method) {
             case HttpMethod.GET,
                     HttpMethod.POST,

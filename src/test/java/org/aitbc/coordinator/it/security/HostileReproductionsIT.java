@@ -382,13 +382,32 @@ public class HostileReproductionsIT {
                 .str("job_id");
         Path log = Path.of(System.getProperty("it.server.dir"), "logs", "messages.log");
         String text = awaitLog(log, accepted);
-        String line = text.lines()
+        // The test server logs JSON (AITBC_LOG_FORMAT=json): each line's message is what a plain-text
+        // log would show, so the checks run on the messages as well as on the raw file.
+        java.util.List<String> messages = text.lines()
+                .filter(l -> !l.isBlank())
+                .map(HostileReproductionsIT::message)
+                .collect(java.util.stream.Collectors.toList());
+        String line = messages.stream()
                 .filter(l -> l.contains(accepted + " submitted"))
                 .findFirst()
                 .orElseThrow();
         assertTrue(line.contains("(model a\\u2028" + marker + ": 3\\u202e,"), line);
         assertFalse(text.contains("\u2028") || text.contains("\u202e"), "no raw separator or override in the log");
-        assertTrue(text.lines().noneMatch(l -> l.startsWith(marker)), "no log line begins with the injected text");
+        assertTrue(
+                messages.stream().flatMap(String::lines).noneMatch(l -> l.startsWith(marker)),
+                "no log line begins with the injected text");
+        assertTrue(text.lines().noneMatch(l -> l.startsWith(marker)), "no raw line begins with the injected text");
+    }
+
+    /** A messages.log line's message: the "message" field of a JSON line, a plain line as it is. */
+    private static String message(String line) {
+        if (!line.startsWith("{")) {
+            return line;
+        }
+        try (var reader = jakarta.json.Json.createReader(new java.io.StringReader(line))) {
+            return reader.readObject().getString("message", "");
+        }
     }
 
     private static String awaitLog(Path log, String needle) throws IOException {
