@@ -30,6 +30,7 @@ import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.security.LogText;
 import org.aitbc.coordinator.wire.DailyJobStats;
+import org.aitbc.coordinator.wire.JobEstimate;
 import org.aitbc.coordinator.wire.JobStats;
 
 /** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */
@@ -98,6 +99,22 @@ public class JobService {
     /** Finds the job a previous submission with this Idempotency-Key created, if any. */
     public Job findIdempotent(Caller caller, String idempotencyKey) {
         return jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
+    }
+
+    /** The quote a submission of this spec would get now; nothing is stored. */
+    public JobEstimate estimate(Caller caller, Job.Spec spec) {
+        BigDecimal rate = spec.gpuType() == null
+                ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
+                : config.gpuRates().get(spec.gpuType());
+        Job quote = Job.submit(
+                "job_estimate",
+                caller.accountId(),
+                caller.plan(),
+                spec,
+                rate,
+                config.multiplier(spec.priority()),
+                now());
+        return new JobEstimate(quote.getEstimatedCost(), spec.estimatedSeconds());
     }
 
     private Job newJob(Caller caller, Job.Spec spec) {

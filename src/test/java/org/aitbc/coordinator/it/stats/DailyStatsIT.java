@@ -124,6 +124,27 @@ public class DailyStatsIT {
         Api.get("/v1/admin/miners", minerKey).expectError(403, "FORBIDDEN");
     }
 
+    @Test
+    void estimateAnswersWhatTheSubmissionWillQuoteAndStoresNothing() {
+        String client = Api.client();
+        String body = "{\"model\":\"gpt2\",\"input\":\"hi\",\"requirements\":{\"gpu_type\":\"a100\",\"gpu_count\":2,"
+                + "\"region\":\"" + Api.uniqueRegion() + "\"},"
+                + "\"priority\":\"high\",\"timeout_seconds\":600}";
+        JsonObject estimate =
+                Api.post("/v1/jobs/estimate", client, body).expect(200).json();
+        assertEquals(0, Api.get("/v1/jobs", client).expect(200).json().getInt("total"), "nothing was stored");
+        JsonObject job = Api.post("/v1/jobs", client, body).expect(201).json();
+        assertEquals(
+                0,
+                job.getJsonNumber("estimated_cost")
+                        .bigDecimalValue()
+                        .compareTo(estimate.getJsonNumber("estimated_cost").bigDecimalValue()));
+        assertEquals(job.getInt("estimated_time_seconds"), estimate.getInt("estimated_time_seconds"));
+        Api.Res bad = Api.post("/v1/jobs/estimate", client, "{\"model\":\"gpt2\",\"priority\":\"soon\"}")
+                .expectError(422, "VALIDATION_FAILED");
+        assertField(bad, "priority");
+    }
+
     private static void assertField(Api.Res r, String field) {
         assertEquals(
                 field,
