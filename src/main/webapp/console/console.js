@@ -96,10 +96,11 @@
   async function api(method, path, body, { raw = false, signedIn = key() } = {}) {
     const headers = { Accept: 'application/json' };
     if (signedIn) headers['X-Api-Key'] = signedIn;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const binary = body instanceof Blob;
+    if (body !== undefined) headers['Content-Type'] = binary ? 'application/octet-stream' : 'application/json';
     const r = await fetch(path, {
       method, headers, cache: 'no-store', credentials: 'omit',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : binary ? body : JSON.stringify(body),
     });
     if (raw && r.ok) return r;
     const text = await r.text();
@@ -582,6 +583,7 @@
     const model = el('input', { id: 'j-model', value: 'gpt2', required: true });
     const kind = el('select', { id: 'j-kind' }, el('option', { value: 'text' }, 'text'), el('option', { value: 'json' }, 'JSON'));
     const input = el('textarea', { id: 'j-input' }, 'Hello');
+    const file = el('input', { id: 'j-file', type: 'file' });
     const gpu = el('input', { id: 'j-gpu', list: 'gpu-types', placeholder: 'any' });
     const gpus = el('datalist', { id: 'gpu-types' }, ['a100', 'v100', 'rtx3090'].map((g) => el('option', { value: g })));
     const count = el('input', { id: 'j-gpu-count', type: 'number', min: 1, value: 1 });
@@ -624,13 +626,19 @@
     const form = el('form', { class: 'card', id: 'submit-form', oninput: () => { clearTimeout(timer); timer = setTimeout(quote, 300); }, onsubmit: async (ev) => {
       ev.preventDefault();
       try {
-        const j = await api('POST', '/v1/jobs', body());
+        const b = body();
+        if (file.files.length) {
+          const up = await api('POST', '/v1/files', file.files[0]);
+          b.input = { file_id: up.file_id };
+        }
+        const j = await api('POST', '/v1/jobs', b);
         location.hash = '#/jobs/' + encodeURIComponent(j.job_id);
       } catch (e) { if (e instanceof ApiError) showFields(e); else problem.replaceChildren(errorBox(e)); }
     } },
     el('div', { class: 'row' }, field('model', 'Model', model), field('priority', 'Priority', priority), field('timeout_seconds', 'Timeout (s)', timeout)),
     el('div', { class: 'row' }, field('kind', 'Input is', kind)),
-    field('input', 'Input', input, 'Larger inputs: upload with aitbc client submit --input-file.'),
+    field('input', 'Input', input),
+    field('file_id', 'Or an input file (uploaded first through /v1/files; used instead of the input above)', file),
     el('div', { class: 'row' }, field('gpu_type', 'GPU type', gpu), gpus, field('gpu_count', 'GPUs', count), field('region', 'Region', region)),
     estimate, problem,
     el('p', {}, el('button', { type: 'submit', class: 'primary', id: 'j-submit' }, 'Submit job')));

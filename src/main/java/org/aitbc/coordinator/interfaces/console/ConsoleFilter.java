@@ -29,7 +29,9 @@ public class ConsoleFilter extends HttpFilter {
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        if ((path.equals("/") || path.isEmpty()) && request.getMethod().equals("GET") && wantsHtml(request)) {
+        if ((path.equals("/") || path.isEmpty())
+                && request.getMethod().equals("GET")
+                && wantsHtml(request.getHeader("Accept"))) {
             response.setStatus(HttpServletResponse.SC_FOUND);
             response.setHeader("Location", request.getContextPath() + "/console/");
             response.setHeader("Vary", "Accept");
@@ -45,8 +47,7 @@ public class ConsoleFilter extends HttpFilter {
     }
 
     /** Whether text/html comes before any JSON type in the Accept header (q-values aside: browsers list HTML first). */
-    static boolean wantsHtml(HttpServletRequest request) {
-        String accept = request.getHeader("Accept");
+    static boolean wantsHtml(String accept) {
         if (accept == null) {
             return false;
         }

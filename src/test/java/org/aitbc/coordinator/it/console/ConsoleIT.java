@@ -448,7 +448,7 @@ public class ConsoleIT {
     }
 
     @Test
-    void submitFormEstimatesAndNamesBadFields() {
+    void submitFormEstimatesAndNamesBadFields() throws Exception {
         String client = Api.client();
         browser.signIn(client);
         browser.go("#/submit");
@@ -484,6 +484,21 @@ public class ConsoleIT {
         assertTrue(browser.driver.getCurrentUrl().endsWith("#/jobs/" + j.getString("job_id")));
         assertEquals("a100", j.getJsonObject("constraints").getString("gpu"));
         assertTrue(estimate.contains("AITBC"), estimate);
+
+        // An input file: uploaded first, then named by the job; the miner reads back its bytes.
+        Miner m = Miner.start();
+        byte[] content = "weights, or something like them\n".repeat(100).getBytes(StandardCharsets.UTF_8);
+        Path upload = Files.write(browser.downloads.resolve("input.bin"), content);
+        browser.go("#/submit");
+        browser.await(By.id("j-file")).sendKeys(upload.toString());
+        browser.driver.findElement(By.id("j-region")).sendKeys(m.region);
+        browser.driver.findElement(By.id("j-submit")).click();
+        browser.await(By.id("job-title"));
+        String job = browser.driver.getCurrentUrl().replaceAll(".*#/jobs/", "");
+        assertEquals(job, m.claim());
+        Api.Bytes input = Api.bytes("GET", "/v1/miners/" + job + "/input?miner_id=" + m.id, m.key, null, Map.of());
+        assertEquals(200, input.status());
+        assertEquals(sha256(content), sha256(input.body()));
     }
 
     private static List<String> apiIds(String client, String query) {
