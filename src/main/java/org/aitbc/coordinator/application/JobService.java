@@ -30,6 +30,8 @@ import org.aitbc.coordinator.infrastructure.persistence.JobEventStore;
 import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.security.LogText;
+import org.aitbc.coordinator.wire.DailyJobStats;
+import org.aitbc.coordinator.wire.JobEstimate;
 import org.aitbc.coordinator.wire.JobStats;
 
 /** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */
@@ -102,6 +104,22 @@ public class JobService {
     /** Finds the job a previous submission with this Idempotency-Key created, if any. */
     public Job findIdempotent(Caller caller, String idempotencyKey) {
         return jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
+    }
+
+    /** The quote a submission of this spec would get now; nothing is stored. */
+    public JobEstimate estimate(Caller caller, Job.Spec spec) {
+        BigDecimal rate = spec.gpuType() == null
+                ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
+                : config.gpuRates().get(spec.gpuType());
+        Job quote = Job.submit(
+                "job_estimate",
+                caller.accountId(),
+                caller.plan(),
+                spec,
+                rate,
+                config.multiplier(spec.priority()),
+                now());
+        return new JobEstimate(quote.getEstimatedCost(), spec.estimatedSeconds());
     }
 
     private Job newJob(Caller caller, Job.Spec spec) {
@@ -200,6 +218,49 @@ public class JobService {
                 spent,
                 LocalDate.ofEpochDay(fromDay).toString(),
                 LocalDate.ofEpochDay(toDay).toString());
+    }
+
+    /**
+     * Ended jobs per UTC day of submission, {@code fromDay} to {@code toDay} inclusive, every day
+     * present: the same DAILY_STATS rows as {@link #stats}, a few per day whatever the job count.
+     */
+    public DailyJobStats dailyStats(Caller caller, long fromDay, long toDay) {
+        String client = caller.isAdmin() ? null : caller.accountId();
+        Map<Long, List<DailyStats>> byDay = new java.util.HashMap<>();
+        for (DailyStats row : counters.dailyStats(client, fromDay, toDay)) {
+            byDay.computeIfAbsent(row.getEpochDay(), d -> new ArrayList<>()).add(row);
+        }
+        List<DailyJobStats.Day> days = new ArrayList<>();
+        for (long day = fromDay; day <= toDay; day++) {
+            Map<String, Long> byStatus = new LinkedHashMap<>();
+            for (JobState s : JobState.values()) {
+                if (s.isFinal()) {
+                    byStatus.put(s.wire(), 0L);
+                }
+            }
+            BigDecimal spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
+            long runSeconds = 0;
+            for (DailyStats row : byDay.getOrDefault(day, List.of())) {
+                byStatus.merge(row.getStatus(), row.getJobs(), Long::sum);
+                spent = spent.add(row.getSpent());
+                if (JobState.COMPLETED.wire().equals(row.getStatus())) {
+                    runSeconds += row.getRunSeconds();
+                }
+            }
+            long completed = byStatus.get(JobState.COMPLETED.wire());
+            long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
+            days.add(new DailyJobStats.Day(
+                    LocalDate.ofEpochDay(day).toString(),
+                    total,
+                    byStatus,
+                    total == 0 ? null : (double) completed / total,
+                    completed == 0 ? null : (double) runSeconds / completed,
+                    spent));
+        }
+        return new DailyJobStats(
+                LocalDate.ofEpochDay(fromDay).toString(),
+                LocalDate.ofEpochDay(toDay).toString(),
+                days);
     }
 
     /** One page of an export: like {@link #list} without the total, for streaming every row. */

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.aitbc.coordinator.wire.DailyJobStats;
 import org.aitbc.coordinator.wire.JobList;
 import org.aitbc.coordinator.wire.JobStats;
 import org.aitbc.coordinator.wire.JobView;
@@ -114,8 +115,17 @@ final class HistoryCommands {
         @Mixin
         ClientCommand.Dates dates;
 
+        @Option(
+                names = "--daily",
+                description = "One line per UTC day (from /v1/jobs/stats/daily): ended jobs by status and spend.")
+        boolean daily;
+
         @Override
         public void run() {
+            if (daily) {
+                printDaily();
+                return;
+            }
             String body = http().send("GET", Http.query("/v1/jobs/stats", "from", dates.from, "to", dates.to), null);
             if (printedAsJson(body)) {
                 return;
@@ -130,6 +140,26 @@ final class HistoryCommands {
                             : String.format("%.1f s", s.averageCompletionSeconds())));
             out().println("Total spent:             " + Format.money(s.totalSpent()));
             out().println("By status:               " + s.byStatus());
+        }
+
+        private void printDaily() {
+            String body =
+                    http().send("GET", Http.query("/v1/jobs/stats/daily", "from", dates.from, "to", dates.to), null);
+            if (printedAsJson(body)) {
+                return;
+            }
+            DailyJobStats d = Http.JSONB.fromJson(body, DailyJobStats.class);
+            out().printf("%-10s %6s %9s %6s %8s %14s%n", "date", "jobs", "completed", "failed", "canceled", "spent");
+            for (DailyJobStats.Day day : d.days()) {
+                out().printf(
+                                "%-10s %6d %9d %6d %8d %14s%n",
+                                day.date(),
+                                day.totalJobs(),
+                                day.byStatus().getOrDefault("completed", 0L),
+                                day.byStatus().getOrDefault("failed", 0L),
+                                day.byStatus().getOrDefault("canceled", 0L),
+                                Format.money(day.spent()));
+            }
         }
     }
 }

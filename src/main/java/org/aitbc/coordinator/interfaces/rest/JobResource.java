@@ -33,7 +33,9 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.BatchAnswer;
+import org.aitbc.coordinator.wire.DailyJobStats;
 import org.aitbc.coordinator.wire.EventList;
+import org.aitbc.coordinator.wire.JobEstimate;
 import org.aitbc.coordinator.wire.JobList;
 import org.aitbc.coordinator.wire.JobResult;
 import org.aitbc.coordinator.wire.JobStats;
@@ -104,6 +106,27 @@ public class JobResource {
         return Response.status(submitted.created() ? 201 : 200)
                 .entity(JobViews.of(submitted.job()))
                 .build();
+    }
+
+    @POST
+    @Path("estimate")
+    @Allowed(Role.CLIENT)
+    @Operation(
+            summary = "Estimate a job before submitting it",
+            description = "The body of POST /v1/jobs; answers the estimated_cost and estimated_time_seconds its"
+                    + " submission would get now. Nothing is stored.")
+    @APIResponse(responseCode = "200", description = "{estimated_cost, estimated_time_seconds}")
+    @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED or UNSUPPORTED_CONSTRAINT, as for a submission")
+    public JobEstimate estimate(InputStream body) {
+        JsonValue parsed = JsonBody.parse(JsonBody.text(body, config.requestMaxBytes()), false);
+        if (parsed.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body must be a JSON object");
+        }
+        JsonBody check = new JsonBody();
+        Job.Spec spec = requests.parse(parsed.asJsonObject(), "", check);
+        check.check();
+        return service.estimate(caller.get(), spec);
     }
 
     @POST
@@ -251,6 +274,32 @@ public class JobResource {
                 s.totalSpent(),
                 q.fromMs() == null ? null : s.from(),
                 q.toMs() == null ? null : s.to());
+    }
+
+    /** The longest range {@code stats/daily} answers: two years of days, a chart's worth. */
+    static final int MAX_DAILY_DAYS = 731;
+
+    @GET
+    @Path("stats/daily")
+    @Operation(
+            summary = "Statistics per day",
+            description = "Ended jobs per UTC day of submission from/to (inclusive dates; default the last 30 days"
+                    + " to today, at most " + MAX_DAILY_DAYS + " days): by final status, total, success rate, average"
+                    + " completion seconds and spend, every day present. From the same per-day counters as /stats."
+                    + " An admin key covers all clients.")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER names from or to")
+    @APIResponse(responseCode = "200", description = "{from, to, days: [...]}")
+    public DailyJobStats dailyStats(@QueryParam("from") String from, @QueryParam("to") String to) {
+        JobQuery q = ListFilters.parse(null, null, from, to, null);
+        long today = Days.epochDay(System.currentTimeMillis());
+        long toDay = q.toMs() == null ? today : Days.epochDay(q.toMs() - 1);
+        long fromDay = q.fromMs() == null ? toDay - 29 : Days.epochDay(q.fromMs());
+        if (toDay - fromDay + 1 > MAX_DAILY_DAYS) {
+            throw CoordinatorException.badParameter(
+                    from == null || from.isBlank() ? "to" : "from",
+                    "spans " + (toDay - fromDay + 1) + " days; at most " + MAX_DAILY_DAYS + " are answered per call");
+        }
+        return service.dailyStats(caller.get(), Math.max(0, fromDay), toDay);
     }
 
     @GET

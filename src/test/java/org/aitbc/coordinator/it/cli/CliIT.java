@@ -174,6 +174,12 @@ public class CliIT {
                         && stats.out().contains("Success rate:            100.0%"),
                 stats.out());
 
+        Run daily = aitbc(client, "", "client", "stats", "--daily", "--from", today, "--to", today);
+        assertEquals(0, daily.code(), daily.out());
+        assertTrue(
+                daily.out().lines().anyMatch(l -> l.matches(today + "\\s+1\\s+1\\s+0\\s+0\\s+.*")),
+                "one line per day: date, jobs, completed, failed, canceled, spent: " + daily.out());
+
         Run delete = aitbc(client, "", "client", "delete", "--job-id", job);
         assertEquals(0, delete.code());
         assertEquals(
