@@ -87,7 +87,7 @@ public class SpreadCountersIT {
         JsonObject byStatus = stats.getJsonObject("by_status");
         assertEquals(completed.size(), byStatus.getInt("completed"));
         assertEquals(failed.size(), byStatus.getInt("failed"));
-        assertEquals(JOBS, stats.getInt("total"));
+        assertEquals(JOBS, stats.getInt("total_jobs"));
         assertEquals(0, spent.compareTo(stats.getJsonNumber("total_spent").bigDecimalValue()), "spent " + spent);
         assertEquals(
                 completed.size(),
