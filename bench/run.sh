@@ -8,6 +8,8 @@
 #                                         minute after the build; writes target/bench/BENCHMARKS-smoke.md
 #   bench/run.sh --url URL --admin-key K  load a server that is already running (a cluster's load balancer,
 #                                         say) instead of starting one
+#   bench/run.sh --compare OLD.json       also print each figure beside an earlier run's results.json
+#                                         (target/bench/results.json of that run) with the change
 #   bench/run.sh --help                   every option
 #
 # BENCH_SKIP_BUILD=true skips the Maven build (the harness and the server from the last build are used).

@@ -65,6 +65,8 @@ public final class Bench {
               --jfr            record the bench server with Java Flight Recorder (target/bench/server.jfr)
               --derby-no-sync  diagnostic: run the bench server with derby.system.durability=test (no fsync at
                                commit, not crash-safe) to see what synchronous commits cost
+              --compare OLD    also print each figure beside the same figure of an earlier run's results.json
+                               (and write target/bench/compare.md)
               --project DIR    the project folder (default: the current one)""";
 
     /**
@@ -78,6 +80,7 @@ public final class Bench {
         boolean jfr = false;
         boolean noSync = false;
         Path out = null;
+        Path compare = null;
         Integer runs = null;
         Integer historyJobs = null;
         Integer purgeJobs = null;
@@ -95,6 +98,7 @@ public final class Bench {
                 case "--runs" -> runs = Integer.parseInt(value(args, ++i, a));
                 case "--history-jobs" -> historyJobs = Integer.parseInt(value(args, ++i, a));
                 case "--purge-jobs" -> purgeJobs = Integer.parseInt(value(args, ++i, a));
+                case "--compare" -> compare = Path.of(value(args, ++i, a));
                 case "--project" ->
                     project = Path.of(value(args, ++i, a)).toAbsolutePath().normalize();
                 case "--only" -> {
@@ -173,6 +177,7 @@ public final class Bench {
             if (only.contains("submit")) {
                 Ctx.log("== submissions");
                 throughput.submissions();
+                throughput.commitLimit();
             }
             if (only.contains("transfer")) {
                 Ctx.log("== large result");
@@ -208,6 +213,12 @@ public final class Bench {
         Path json = work.resolve("results" + (mode.equals("full") ? "" : "-" + mode) + ".json");
         report.write(out, json, "Benchmarks", intro(ctx, mode), findings);
         Ctx.log("wrote %s and %s", out, json);
+        if (compare != null) {
+            String table = Compare.table(Files.readString(compare), report);
+            System.out.println(table);
+            Files.writeString(work.resolve("compare.md"), table);
+            Ctx.log("wrote %s", work.resolve("compare.md"));
+        }
         return json;
     }
 

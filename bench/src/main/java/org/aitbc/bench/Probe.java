@@ -76,6 +76,26 @@ final class Probe {
         return -1;
     }
 
+    /**
+     * CPU time the server process has used so far (user + system, all threads) in milliseconds,
+     * from /proc/PID/stat; -1 when unknown. Clock ticks are taken as 100 per second (Linux's
+     * USER_HZ on every common build).
+     */
+    long cpuMillis() {
+        Long pid = pid();
+        if (pid == null) {
+            return -1;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", pid.toString(), "stat"));
+            // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** The server's command line (for its heap settings), or empty. */
     List<String> commandLine() {
         Long pid = pid();

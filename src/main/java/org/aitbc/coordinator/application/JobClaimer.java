@@ -54,6 +54,11 @@ public class JobClaimer {
     /** As {@link #claim(String, String)}, recording the miner's session on the lease. */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public Job claim(String jobId, String minerId, Integer session) {
+        if (!jobs.lockIfFree(jobId)) {
+            // Another miner's claim holds it (PostgreSQL's SKIP LOCKED): try the next candidate
+            // instead of queueing behind that claim only to find the job taken.
+            return null;
+        }
         Job job = jobs.find(jobId);
         if (job == null || job.getState() != JobState.PENDING) {
             return null;

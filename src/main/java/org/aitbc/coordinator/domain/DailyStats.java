@@ -79,6 +79,13 @@ public class DailyStats {
         return t == null ? null : t.toEpochMilli();
     }
 
+    /** Adds another row's counts to this one (a slot of the same counter, when reading). */
+    public void absorb(long moreJobs, BigDecimal moreSpent, long moreRunSeconds) {
+        jobs += moreJobs;
+        spent = spent.add(moreSpent);
+        runSeconds += moreRunSeconds;
+    }
+
     /** A later charge of an already counted job (storage, when its results are deleted). */
     public void addSpent(BigDecimal amount) {
         spent = spent.add(amount);

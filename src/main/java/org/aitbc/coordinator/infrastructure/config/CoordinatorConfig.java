@@ -180,6 +180,14 @@ public class CoordinatorConfig {
     int retentionBatchSize;
 
     @Inject
+    @ConfigProperty(name = "aitbc.retention.per.second")
+    int retentionPerSecond;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.stats.slots")
+    int statsSlots;
+
+    @Inject
     @ConfigProperty(name = "aitbc.files.max.bytes")
     long filesMaxBytes;
 
@@ -343,6 +351,16 @@ public class CoordinatorConfig {
 
     public int retentionBatchSize() {
         return retentionBatchSize;
+    }
+
+    /** The purge's budget: at most this many results deleted per second (0: unpaced). */
+    public int retentionPerSecond() {
+        return retentionPerSecond;
+    }
+
+    /** Rows each day's counter of ended jobs is spread over ({@code DailyStatsSlot}). */
+    public int statsSlots() {
+        return statsSlots;
     }
 
     /** The largest input a client may upload through {@code POST /v1/files}. */

@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.infrastructure.persistence;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
@@ -10,13 +11,17 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.aitbc.coordinator.domain.DailyStats;
+import org.aitbc.coordinator.domain.DailyStatsSlot;
 import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobQuery;
 import org.aitbc.coordinator.domain.JobState;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 
 /**
  * The {@code DAILY_STATS} counters (ended jobs per client, UTC day of submission and final
@@ -30,6 +35,15 @@ public class DailyCounters {
     @PersistenceContext(unitName = "aitbc")
     EntityManager em;
 
+    @Inject
+    CoordinatorConfig config;
+
+    /** The slot of each request thread: threads serving at the same time take different slots. */
+    private static final AtomicInteger NEXT_SLOT = new AtomicInteger();
+
+    private static final ThreadLocal<Integer> THREAD_SLOT =
+            ThreadLocal.withInitial(() -> NEXT_SLOT.getAndIncrement() & 0x7fffffff);
+
     /** Adds a job that just ended to its day's counters, in the same transaction. */
     public void countEnded(Job job) {
         row(job).add(job);
@@ -40,25 +54,54 @@ public class DailyCounters {
         row(job).addSpent(amount);
     }
 
-    private DailyStats row(Job job) {
-        DailyStats.Key key = DailyStats.keyOf(job.getClientId(), job.getCreatedMs(), job.getState());
-        DailyStats row = em.find(DailyStats.class, key, LockModeType.PESSIMISTIC_WRITE);
+    /**
+     * The slot row this thread adds to, locked until the commit. Each thread keeps one slot of
+     * {@code aitbc.stats.slots}, so that endings running at the same time on different threads
+     * take different rows instead of queueing on one (a counter is the sum of its slots).
+     */
+    private DailyStatsSlot row(Job job) {
+        DailyStats.Key counter = DailyStats.keyOf(job.getClientId(), job.getCreatedMs(), job.getState());
+        DailyStatsSlot.Key key = new DailyStatsSlot.Key(counter, THREAD_SLOT.get() % Math.max(1, config.statsSlots()));
+        DailyStatsSlot row = em.find(DailyStatsSlot.class, key, LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
-            // Two first endings of a day may race to insert this row: the loser's transaction
-            // fails on the key and is retried as a conflict.
-            row = new DailyStats(key.clientId, key.epochDay, key.status);
+            // Two first endings of a day in one slot may race to insert its row: the loser's
+            // transaction fails on the key and is retried as a conflict.
+            row = new DailyStatsSlot(counter, key.slot);
             em.persist(row);
         }
         return row;
     }
 
-    /** Counter rows of ended jobs for a client (all clients when null) and a day range, inclusive. */
+    /**
+     * Counters of ended jobs for a client (all clients when null) and a day range, inclusive: one
+     * per client, day and status, each the sum of its slots and of its {@code DAILY_STATS} row
+     * from before the slots (not managed: values to read).
+     */
     public List<DailyStats> dailyStats(String clientId, long fromDay, long toDay) {
-        String q = "SELECT s FROM DailyStats s WHERE s.epochDay >= :from AND s.epochDay <= :to"
+        String where = " WHERE s.epochDay >= :from AND s.epochDay <= :to"
                 + (clientId == null ? "" : " AND s.clientId = :client");
-        TypedQuery<DailyStats> tq = em.createQuery(q, DailyStats.class)
-                .setParameter("from", fromDay)
-                .setParameter("to", toDay);
+        Map<DailyStats.Key, DailyStats> sums = new LinkedHashMap<>();
+        for (DailyStats row : ranged(
+                em.createQuery("SELECT s FROM DailyStats s" + where, DailyStats.class), clientId, fromDay, toDay)) {
+            sum(sums, new DailyStats.Key(row.getClientId(), row.getEpochDay(), row.getStatus()))
+                    .absorb(row.getJobs(), row.getSpent(), row.getRunSeconds());
+        }
+        for (DailyStatsSlot row : ranged(
+                em.createQuery("SELECT s FROM DailyStatsSlot s" + where, DailyStatsSlot.class),
+                clientId,
+                fromDay,
+                toDay)) {
+            sum(sums, row.counter()).absorb(row.getJobs(), row.getSpent(), row.getRunSeconds());
+        }
+        return new ArrayList<>(sums.values());
+    }
+
+    private static DailyStats sum(Map<DailyStats.Key, DailyStats> sums, DailyStats.Key key) {
+        return sums.computeIfAbsent(key, k -> new DailyStats(k.clientId, k.epochDay, k.status));
+    }
+
+    private static <T> List<T> ranged(TypedQuery<T> tq, String clientId, long fromDay, long toDay) {
+        tq.setParameter("from", fromDay).setParameter("to", toDay);
         if (clientId != null) {
             tq.setParameter("client", clientId);
         }
@@ -133,9 +176,17 @@ public class DailyCounters {
         return n;
     }
 
-    /** Ended jobs submitted on days {@code [fromDay, toDay)} (open where null), from DAILY_STATS. */
+    /**
+     * Ended jobs submitted on days {@code [fromDay, toDay)} (open where null): the sum of the
+     * counters' slots and of their rows from before the slots.
+     */
     private long endedFromCounters(String clientId, List<JobState> ended, Long fromDay, Long toDay) {
-        StringBuilder q = new StringBuilder("SELECT SUM(s.jobs) FROM DailyStats s WHERE s.status IN :st");
+        return endedFrom("DailyStatsSlot", clientId, ended, fromDay, toDay)
+                + endedFrom("DailyStats", clientId, ended, fromDay, toDay);
+    }
+
+    private long endedFrom(String entity, String clientId, List<JobState> ended, Long fromDay, Long toDay) {
+        StringBuilder q = new StringBuilder("SELECT SUM(s.jobs) FROM " + entity + " s WHERE s.status IN :st");
         if (clientId != null) {
             q.append(" AND s.clientId = :client");
         }

@@ -50,6 +50,24 @@ public class JobRepository {
         return em.find(Job.class, id, LockModeType.PESSIMISTIC_WRITE);
     }
 
+    /**
+     * Locks the job's row for this transaction if it is pending and no other transaction holds it
+     * (another miner's claim): false at once, without waiting, when it is taken or being taken.
+     * Where the database cannot skip locked rows (Derby) this answers true and the claim's version
+     * check decides alone.
+     */
+    public boolean lockIfFree(String id) {
+        String skip = dialect.skipLocked();
+        if (skip == null) {
+            return true;
+        }
+        return !em.createNativeQuery("SELECT ID FROM JOB WHERE ID = ? AND STATE = ?" + skip)
+                .setParameter(1, id)
+                .setParameter(2, JobState.PENDING.name())
+                .getResultList()
+                .isEmpty();
+    }
+
     public void add(Job job) {
         em.persist(job);
         saveEvents(job);

@@ -71,4 +71,14 @@ public class SqlDialect {
     public String derbyUncommittedFirst(int max) {
         return " FETCH FIRST " + Math.max(1, max) + " ROWS ONLY WITH UR";
     }
+
+    /**
+     * The end of a locking read that passes over rows other transactions hold locked instead of
+     * waiting for them ({@code FOR UPDATE SKIP LOCKED}), or null where the database has none
+     * (Derby): there a claim relies on the server's own list of jobs being claimed, which is
+     * enough for embedded Derby, opened by one server only.
+     */
+    public String skipLocked() {
+        return isDerby() ? null : " FOR UPDATE SKIP LOCKED";
+    }
 }

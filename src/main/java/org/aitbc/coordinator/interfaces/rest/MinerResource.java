@@ -210,10 +210,15 @@ public class MinerResource {
         check.check();
         String id = minerId();
         long deadline = System.currentTimeMillis() + (wait == null ? 0 : wait) * 1000L;
+        boolean waited = false;
         while (true) {
             long seen = notifier.generation();
             Job job = service.tryClaim(caller.get(), id);
             if (job != null) {
+                if (waited) {
+                    // Woken for a job and got one: there may be more (PollNotifier wakes one at a time).
+                    notifier.passOn();
+                }
                 return Response.ok(new MinerAnswers.Assignment(
                                 job.getId(),
                                 JobResource.json(job.getPayloadJson()),
@@ -227,6 +232,7 @@ public class MinerResource {
                 return Response.noContent().build();
             }
             notifier.await(seen, Math.min(left, RECHECK_MS));
+            waited = true;
         }
     }
 

@@ -16,6 +16,7 @@ import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.PacedBatches;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
@@ -25,7 +26,8 @@ import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
  * (InputFileService), on a persistent EJB interval timer
  * ({@code aitbc.retention.sweep.interval.seconds}). Each batch of
  * {@code aitbc.retention.batch.size} results is its own short transaction, so API traffic is
- * never blocked for long; a catch-up run after downtime or two servers purging at once delete
+ * never blocked for long, and the batches are paced to {@code aitbc.retention.per.second}
+ * ({@link PacedBatches}); a catch-up run after downtime or two servers purging at once delete
  * each result once, because every job is locked and re-checked.
  */
 @Singleton
@@ -77,17 +79,18 @@ public class RetentionTimer {
     @Lock(LockType.WRITE)
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     void run(Timer timer) {
-        int total = 0;
+        long total = 0;
         try {
-            for (int i = 0; i < MAX_BATCHES_PER_RUN; i++) {
-                int n = results.purgeExpiredBatch(config.retentionBatchSize());
-                total += n;
-                if (n < config.retentionBatchSize()) {
-                    break;
-                }
-            }
+            // Paced (aitbc.retention.per.second) and ending before the next run is due, which then
+            // continues: a purge of many results is spread out instead of a burst readers feel.
+            PacedBatches pace = new PacedBatches(
+                    config.retentionBatchSize(), config.retentionPerSecond(), System::currentTimeMillis, Thread::sleep);
+            total = pace.run(results::purgeExpiredBatch, Math.max(1000, timer.getTimeRemaining() - 1000));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "retention purge failed; the next run continues: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
         try {
             for (int i = 0; i < MAX_BATCHES_PER_RUN; i++) {
@@ -99,7 +102,7 @@ public class RetentionTimer {
             LOG.log(Level.WARNING, "input file purge failed; the next run continues: " + e.getMessage());
         }
         if (total > 0) {
-            int purged = total;
+            long purged = total;
             LOG.info(() -> "retention purge deleted the results of " + purged + " jobs");
         }
     }
