@@ -21,6 +21,8 @@ import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.wire.AccountView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -45,7 +47,10 @@ public class AdminResource {
             summary = "Create an account",
             description = "{role: client|miner|admin, plan: free|pro|enterprise, "
                     + "name}; answers the new API key once; only its hash is kept.")
-    @APIResponse(responseCode = "201", description = "The account with api_key")
+    @APIResponse(
+            responseCode = "201",
+            description = "The account with api_key",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = AccountView.class)))
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public Response create(InputStream body) {
         JsonObject o = JsonBody.object(body, config.requestMaxBytes(), false);

@@ -19,6 +19,8 @@ import org.aitbc.coordinator.domain.InputFile;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.wire.FileView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -51,7 +53,10 @@ public class FileResource {
             description = "Streams the body to storage (never held in memory) with its SHA-256, up to "
                     + "aitbc.files.max.bytes. A job then names it as \"input\": {\"file_id\": ...} (or "
                     + "payload.input_file_id); unused, it is deleted after aitbc.files.unused.hours.")
-    @APIResponse(responseCode = "201", description = "{file_id, size_bytes, sha256, expires_at}")
+    @APIResponse(
+            responseCode = "201",
+            description = "{file_id, size_bytes, sha256, expires_at}",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = FileView.class)))
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.files.max.bytes")
     public Response upload(@HeaderParam("Content-Length") String contentLength, InputStream body) {
         if (contentLength != null && contentLength.matches("\\d{1,19}")) {

@@ -41,6 +41,8 @@ import org.aitbc.coordinator.wire.JobResult;
 import org.aitbc.coordinator.wire.JobStats;
 import org.aitbc.coordinator.wire.JobView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -78,8 +80,14 @@ public class JobResource {
                     + "Requirements and constraints may also hold cuda (a minimum version) and max_price; the older "
                     + "constraints.gpu is a GPU name. A large input is {\"file_id\": ...} from POST /v1/files. "
                     + "An Idempotency-Key header makes a retry return the first job (200).")
-    @APIResponse(responseCode = "201", description = "The new job, with estimated_cost and estimated_time_seconds")
-    @APIResponse(responseCode = "200", description = "A retry with the same Idempotency-Key: the first job")
+    @APIResponse(
+            responseCode = "201",
+            description = "The new job, with estimated_cost and estimated_time_seconds",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class)))
+    @APIResponse(
+            responseCode = "200",
+            description = "A retry with the same Idempotency-Key: the first job",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
     @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE")
     @APIResponse(
@@ -136,7 +144,10 @@ public class JobResource {
             summary = "Submit several jobs at once",
             description = "A JSON array of submissions; all are "
                     + "created or none. Problems are named by index, e.g. [2].model.")
-    @APIResponse(responseCode = "201", description = "{\"jobs\": [...]} in the order given")
+    @APIResponse(
+            responseCode = "201",
+            description = "{\"jobs\": [...]} in the order given",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = BatchAnswer.class)))
     @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public Response batch(InputStream body) {

@@ -35,6 +35,8 @@ import org.aitbc.coordinator.infrastructure.feed.PollNotifier;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 import org.aitbc.coordinator.wire.MinerAnswers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -200,7 +202,13 @@ public class MinerResource {
             summary = "Claim the best matching pending job",
             description = "Waits up to max_wait_seconds "
                     + "(0-30) for a job whose requirements this miner meets; higher priority first, then oldest.")
-    @APIResponse(responseCode = "200", description = "{job_id, payload, constraints, attempt, lease_expires_at}")
+    @APIResponse(
+            responseCode = "200",
+            description = "{job_id, payload, constraints, attempt, lease_expires_at}",
+            content =
+                    @Content(
+                            mediaType = "application/json",
+                            schema = @Schema(implementation = MinerAnswers.Assignment.class)))
     @APIResponse(responseCode = "204", description = "No matching job within the wait")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED")
     public Response poll(InputStream body) throws InterruptedException {

@@ -28,8 +28,11 @@ import org.aitbc.coordinator.domain.Share;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
+import org.aitbc.coordinator.wire.JobView;
 import org.aitbc.coordinator.wire.ResultAnswers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -156,7 +159,10 @@ public class ResultResource {
     @Operation(
             summary = "Delete the stored result files",
             description = "The job and its history stay; " + "deleting again is harmless.")
-    @APIResponse(responseCode = "200", description = "The job, with result.available false and result.deleted_at")
+    @APIResponse(
+            responseCode = "200",
+            description = "The job, with result.available false and result.deleted_at",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "409", description = "INVALID_STATE: the job has not ended")
     public Response deleteResults(@PathParam("id") String id) {
         results.deleteResults(caller.get(), id);
@@ -170,7 +176,13 @@ public class ResultResource {
             description =
                     "{\"expires\": \"7d\"} (m, h or d; 1m to 90d; default 7d). "
                             + "The link downloads the package without a key until it expires or is revoked; it never outlives the result.")
-    @APIResponse(responseCode = "201", description = "{share_id, url, expires_at}")
+    @APIResponse(
+            responseCode = "201",
+            description = "{share_id, url, expires_at}",
+            content =
+                    @Content(
+                            mediaType = "application/json",
+                            schema = @Schema(implementation = ResultAnswers.ShareLink.class)))
     @APIResponse(responseCode = "409", description = "RESULT_NOT_READY")
     @APIResponse(responseCode = "410", description = "RESULT_GONE")
     @APIResponse(responseCode = "422", description = "VALIDATION_FAILED: expires")
