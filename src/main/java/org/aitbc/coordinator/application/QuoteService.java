@@ -86,7 +86,12 @@ public class QuoteService {
 
     private record Fit(Miner miner, MinerOffer offer, boolean online, boolean matches) {}
 
-    /** Each requirement no online miner meets, with what the online miners have instead. */
+    /**
+     * The requirements that rule the online miners out. A requirement is named when some online
+     * miners meet every other requirement and none of them meets this one: it alone stands between
+     * them and the job, and its message is about those miners. When every online miner fails two
+     * or more requirements, the requirements no online miner meets at all are named instead.
+     */
     private static List<QuoteAnswer.RuledOut> ruledOut(Job job, List<Fit> fits, long matchingRegistered) {
         List<Fit> pool = fits.stream().filter(Fit::online).toList();
         List<QuoteAnswer.RuledOut> out = new ArrayList<>();
@@ -99,8 +104,28 @@ public class QuoteService {
         }
         List<String> requirements = MinerFit.requirements(job);
         for (String r : requirements) {
-            if (pool.stream().noneMatch(f -> MinerFit.meets(r, job, f.miner(), f.offer()))) {
-                out.add(new QuoteAnswer.RuledOut(r, why(r, job, pool)));
+            List<Fit> others = pool.stream()
+                    .filter(f -> requirements.stream()
+                            .filter(o -> !o.equals(r))
+                            .allMatch(o -> MinerFit.meets(o, job, f.miner(), f.offer())))
+                    .toList();
+            if (!others.isEmpty() && others.size() < pool.size()) {
+                out.add(new QuoteAnswer.RuledOut(
+                        r,
+                        why(r, job, others)
+                                .replaceFirst(
+                                        "^no online miner",
+                                        "of the " + others.size() + " online miner(s) that meet every other"
+                                                + " requirement, none")));
+            } else if (!others.isEmpty()) {
+                out.add(new QuoteAnswer.RuledOut(r, why(r, job, others)));
+            }
+        }
+        if (out.isEmpty()) {
+            for (String r : requirements) {
+                if (pool.stream().noneMatch(f -> MinerFit.meets(r, job, f.miner(), f.offer()))) {
+                    out.add(new QuoteAnswer.RuledOut(r, why(r, job, pool)));
+                }
             }
         }
         if (out.isEmpty()) {
