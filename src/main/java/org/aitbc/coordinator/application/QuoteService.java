@@ -153,7 +153,9 @@ public class QuoteService {
                                 .orElse(0);
             case MinerFit.GPU_TYPE ->
                 "no online miner has gpu_type " + job.getGpuType() + "; they have: "
-                        + listed(pool.stream().flatMap(f -> f.miner().getGpuTypes().stream()));
+                        + listed(pool.stream()
+                                .flatMap(f -> java.util.stream.Stream.concat(
+                                        f.miner().getGpuTypes().stream(), f.offer().gpuNames().stream())));
             case MinerFit.GPU ->
                 "no online miner has the GPU " + job.getGpuName() + "; they have: "
                         + listed(pool.stream().flatMap(f -> f.offer().gpuNames().stream()));

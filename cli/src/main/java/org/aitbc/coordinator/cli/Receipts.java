@@ -126,7 +126,9 @@ final class Receipts {
      * receipt) against its receipt and the kept keys: the signature, every file's size and SHA-256,
      * {@code output.sha256} against the package digest, and no file the receipt does not cover.
      */
-    static Outcome verify(Path dir, String jobId, Map<String, String> keys) {
+    static Outcome verify(Path given, String jobId, Map<String, String> keys) {
+        // Compared absolute and normalised: ./results and its absolute form name the same files.
+        Path dir = given.toAbsolutePath().normalize();
         Path folder = Files.isRegularFile(dir.resolve(jobId).resolve(RECEIPT_JSON)) ? dir.resolve(jobId) : dir;
         Path file = folder.resolve(RECEIPT_JSON);
         List<String> problems = new ArrayList<>();

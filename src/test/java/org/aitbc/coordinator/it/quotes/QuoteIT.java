@@ -142,7 +142,7 @@ public class QuoteIT {
         // GET on the quote's path is not a job lookup, and the job routes beside it are untouched.
         Api.Res get = Api.get("/v1/jobs/quote", client);
         assertNotEquals(200, get.status());
-        assertTrue(get.status() == 405 || get.status() == 404, get.body());
+        assertEquals(405, get.status(), get.body());
         assertNotNull(get.json().getJsonObject("error"), get.body());
         String job = Api.submit(client, Api.uniqueRegion());
         Api.get("/v1/jobs/" + job, client).expect(200);
