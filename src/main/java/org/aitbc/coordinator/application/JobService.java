@@ -126,6 +126,11 @@ public class JobService {
         if (spec.inputFileId() != null) {
             useInput(caller, spec.inputFileId());
         }
+        return draft(caller, spec);
+    }
+
+    /** The job a submission of {@code spec} would create, priced as it would be, and not saved (a quote). */
+    public Job draft(Caller caller, Job.Spec spec) {
         BigDecimal rate = spec.gpuType() == null
                 ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
                 : config.gpuRates().get(spec.gpuType());

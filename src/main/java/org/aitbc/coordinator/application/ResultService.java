@@ -78,6 +78,9 @@ public class ResultService {
     @EJB
     JobService jobService;
 
+    @EJB
+    ReceiptService receipts;
+
     @Resource(lookup = "java:comp/TransactionSynchronizationRegistry")
     TransactionSynchronizationRegistry transactions;
 
@@ -123,6 +126,7 @@ public class ResultService {
         String digest = Ids.sha256Hex(manifest(files).getBytes(StandardCharsets.UTF_8));
         Instant expires = config.retention().expiresAt(job.getClientPlan(), job.getEndedAt());
         job.sealResult(size, digest, expires);
+        receipts.sign(job, files, digest);
         metrics.stored(size);
         LOG.info(() -> "job " + job.getId() + " result sealed: " + files.size() + " files, " + size
                 + " bytes, kept until " + expires);

@@ -25,6 +25,7 @@ import picocli.CommandLine.ParentCommand;
             ResultCommands.Download.class,
             ResultCommands.Share.class,
             ResultCommands.Verify.class,
+            ResultCommands.Keys.class,
             ResultCommands.Delete.class
         })
 class ClientCommands {

@@ -74,9 +74,11 @@ final class Http {
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path))
-                .timeout(Duration.ofMinutes(10))
-                .header("X-Api-Key", key);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(10));
+        if (key != null) {
+            // Null for the public routes a command may call without a key (GET /v1/keys).
+            b.header("X-Api-Key", key);
+        }
         extraHeaders.forEach(b::header);
         return b;
     }

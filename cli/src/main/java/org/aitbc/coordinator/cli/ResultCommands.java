@@ -71,6 +71,7 @@ final class ResultCommands {
                     }
                     checked++;
                 }
+                keepReceiptKey(http, dir);
                 Path here = null;
                 if (checksum) {
                     Files.writeString(dir.resolve("output.sha256"), sums);
@@ -99,6 +100,20 @@ final class ResultCommands {
             } catch (IOException e) {
                 throw new CliException(Aitbc.EXIT_NETWORK, "download failed: " + e.getMessage());
             }
+        }
+
+        /**
+         * Keeps the key of the package's receipt in {@code ~/.aitbc/keys.json}, fetching the
+         * coordinator's keys once, when the receipt names a key not kept yet, so that
+         * {@code verify --offline} later needs no server.
+         */
+        private void keepReceiptKey(Http http, Path dir) {
+            String keyId = Receipts.keyIdOf(dir.resolve(Receipts.RECEIPT_JSON));
+            Settings settings = root().settings();
+            if (keyId == null || Receipts.keptKeys(settings).containsKey(keyId)) {
+                return;
+            }
+            Receipts.keep(settings, http.send("GET", "/v1/keys", null), http.url);
         }
 
         /**
@@ -226,8 +241,19 @@ final class ResultCommands {
             mixinStandardHelpOptions = true,
             description = "Have the coordinator re-check the stored files against their checksums.")
     static class Verify extends ClientCommand.OneJob {
+        @Option(
+                names = "--offline",
+                paramLabel = "DIR",
+                description = "Check a downloaded folder (DIR/<job id>, or DIR itself) against its receipt.json and "
+                        + "the coordinator keys kept in ~/.aitbc/keys.json, without calling the server")
+        Path offline;
+
         @Override
         public void run() {
+            if (offline != null) {
+                verifyOffline(this);
+                return;
+            }
             String body = http().send("POST", jobPath("/verify"), null);
             JsonObject v = Http.object(body);
             if (!printedAsJson(body)) {
@@ -245,6 +271,65 @@ final class ResultCommands {
                 throw new CliException(
                         Aitbc.EXIT_VERIFY, "some files of job " + jobId + " do not match their checksums");
             }
+        }
+    }
+
+    /** The offline check: no request at all, the kept keys only. */
+    private static void verifyOffline(Verify v) {
+        Receipts.Outcome o =
+                Receipts.verify(v.offline, v.jobId, Receipts.keptKeys(v.root().settings()));
+        if (v.json()) {
+            var problems = Json.createArrayBuilder();
+            o.problems().forEach(problems::add);
+            var checked = Json.createArrayBuilder();
+            o.checked().forEach(checked::add);
+            v.out()
+                    .println(Json.createObjectBuilder()
+                            .add("job_id", v.jobId)
+                            .add("verified", o.problems().isEmpty())
+                            .add("folder", o.folder().toString())
+                            .add("checked", checked)
+                            .add("problems", problems)
+                            .build());
+        } else {
+            o.checked().forEach(c -> v.out().println("OK   " + c));
+            o.problems().forEach(p -> v.out().println("BAD  " + p));
+        }
+        if (!o.problems().isEmpty()) {
+            throw new CliException(
+                    Aitbc.EXIT_VERIFY,
+                    "job " + v.jobId + " does not match its receipt: " + String.join("; ", o.problems()));
+        }
+        if (!v.json()) {
+            JsonObject r = o.receipt();
+            v.out()
+                    .println("Receipt verified offline: job " + v.jobId + ", " + Receipts.text(r, "status")
+                            + " by miner "
+                            + Receipts.text(r, "miner_id") + ", cost " + Receipts.text(r, "cost") + " AITBC, "
+                            + (o.checked().size() - 1) + " files, signed by key "
+                            + Receipts.text(r, "key_id").substring(0, 16) + "...");
+        }
+    }
+
+    @Command(
+            name = "keys",
+            mixinStandardHelpOptions = true,
+            description = "Fetch the coordinator's receipt keys (GET /v1/keys) and keep them in ~/.aitbc/keys.json.")
+    static class Keys extends ClientCommand {
+        @Override
+        public void run() {
+            Settings settings = root().settings();
+            String url = settings.url(root().url);
+            String body = new Http(url, null, java.util.Map.of()).send("GET", "/v1/keys", null);
+            int added = Receipts.keep(settings, body, url);
+            if (printedAsJson(body)) {
+                return;
+            }
+            for (JsonValue k : Http.object(body).getJsonArray("keys")) {
+                JsonObject o = k.asJsonObject();
+                out().println((o.getBoolean("current") ? "current " : "old     ") + o.getString("key_id"));
+            }
+            out().println(added + " new key(s) kept in " + Receipts.keysFile(settings));
         }
     }
 

@@ -56,10 +56,21 @@ final class SubmitCommands {
         @Option(names = "--wait", description = "Follow the job until it ends (like watch)")
         boolean waitForEnd;
 
+        @Option(
+                names = "--dry-run",
+                description = "Submit nothing: print the quote (POST /v1/jobs/quote): estimated cost and time, "
+                        + "matching miners, expected queue wait, and what rules the miners out")
+        boolean dryRun;
+
         @Override
         public void run() {
             if (input != null && inputFile != null) {
                 throw new CliException(Aitbc.EXIT_USAGE, "choose --input or --input-file, not both");
+            }
+            if (dryRun && (inputFile != null || waitForEnd)) {
+                throw new CliException(
+                        Aitbc.EXIT_USAGE,
+                        "--dry-run uploads and submits nothing: use it without --input-file and --wait");
             }
             JsonObjectBuilder b = Json.createObjectBuilder().add("model", model);
             if (input != null) {
@@ -77,6 +88,11 @@ final class SubmitCommands {
             addIfSet(b, "priority", priority);
             addIfSet(b, "timeout_seconds", timeout);
             addIfSet(b, "ttl_seconds", ttl);
+            if (dryRun) {
+                QuotePrinter.print(
+                        this, http().send("POST", "/v1/jobs/quote", b.build().toString()));
+                return;
+            }
             String body = http().send("POST", "/v1/jobs", b.build().toString());
             JobView j = Http.JSONB.fromJson(body, JobView.class);
             if (!printedAsJson(body)) {

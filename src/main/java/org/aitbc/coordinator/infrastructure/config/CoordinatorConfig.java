@@ -423,4 +423,22 @@ public class CoordinatorConfig {
             case ENTERPRISE -> new int[] {rateEnterpriseMinute, rateEnterpriseHour};
         };
     }
+
+    @Inject
+    @ConfigProperty(name = "aitbc.receipts.signing.key")
+    Optional<String> receiptsSigningKey;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.receipts.public.key")
+    Optional<String> receiptsPublicKey;
+
+    /** The configured Ed25519 private key of receipts (PKCS#8 DER, base64); empty: the generated one. */
+    public Optional<String> receiptsSigningKey() {
+        return receiptsSigningKey.map(String::trim).filter(k -> !k.isEmpty());
+    }
+
+    /** The configured key's public half (X.509 DER, base64), required with {@link #receiptsSigningKey}. */
+    public Optional<String> receiptsPublicKey() {
+        return receiptsPublicKey.map(String::trim).filter(k -> !k.isEmpty());
+    }
 }

@@ -19,6 +19,7 @@ import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
+import org.aitbc.coordinator.application.ReceiptService;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.application.ShareService;
 import org.aitbc.coordinator.domain.DurationText;
@@ -29,6 +30,8 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.JobView;
+import org.aitbc.coordinator.interfaces.mapping.ReceiptViews;
+import org.aitbc.coordinator.wire.ReceiptAnswers;
 import org.aitbc.coordinator.wire.ResultAnswers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -56,6 +59,9 @@ public class ResultResource {
 
     @EJB
     ShareService shares;
+
+    @EJB
+    ReceiptService receipts;
 
     @Inject
     ResultStore store;
@@ -118,7 +124,8 @@ public class ResultResource {
     }
 
     private Response zip(Job job, String ifNoneMatch, String range) {
-        return ZipPackage.respond(job, results.files(job.getId()), store, ifNoneMatch, range);
+        return ZipPackage.respond(
+                job, results.files(job.getId()), receipts.document(job.getId()), store, ifNoneMatch, range);
     }
 
     private Response oneFile(ResultService.StoredFile f, String ifNoneMatch, String range) {
@@ -139,6 +146,21 @@ public class ResultResource {
             return "application/zip";
         }
         return MediaType.APPLICATION_OCTET_STREAM;
+    }
+
+    @GET
+    @Path("receipt")
+    @Operation(
+            summary = "The job's signed receipt",
+            description = "{receipt, signature}: the receipt (job, client, spec SHA-256, miner, attempt, times, "
+                    + "every file's path, size and SHA-256, the package digest, GPU-seconds, cost) and a detached "
+                    + "Ed25519 signature over its canonical encoding (docs/RECEIPTS.md). Kept after the results "
+                    + "are deleted; the key is listed at GET /v1/keys.")
+    @APIResponse(responseCode = "200", description = "The receipt; the same as receipt.json of the package")
+    @APIResponse(responseCode = "409", description = "RECEIPT_NOT_READY: the job has not ended")
+    @APIResponse(responseCode = "404", description = "RECEIPT_NOT_FOUND: the job ended before receipts were signed")
+    public ReceiptAnswers.Receipt receipt(@PathParam("id") String id) {
+        return ReceiptViews.of(receipts.receipt(caller.get(), id));
     }
 
     @POST

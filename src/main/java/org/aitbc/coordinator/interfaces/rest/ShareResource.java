@@ -9,6 +9,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Response;
+import org.aitbc.coordinator.application.ReceiptService;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.application.ShareService;
 import org.aitbc.coordinator.domain.Job;
@@ -29,6 +30,9 @@ public class ShareResource {
     @EJB
     ResultService results;
 
+    @EJB
+    ReceiptService receipts;
+
     @Inject
     ResultStore store;
 
@@ -47,6 +51,7 @@ public class ShareResource {
             @HeaderParam("If-None-Match") String ifNoneMatch,
             @HeaderParam("Range") String range) {
         Job job = shares.open(token);
-        return ZipPackage.respond(job, results.files(job.getId()), store, ifNoneMatch, range);
+        return ZipPackage.respond(
+                job, results.files(job.getId()), receipts.document(job.getId()), store, ifNoneMatch, range);
     }
 }

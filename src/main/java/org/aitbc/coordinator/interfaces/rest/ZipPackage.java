@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.aitbc.coordinator.application.ReceiptService;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.ResultFile;
@@ -24,21 +25,26 @@ final class ZipPackage {
     private final List<ResultFile> files;
     private final byte[] checksums;
     private final long time;
+    /** receipt.json, after output.sha256; null for a job that ended before receipts were signed. */
+    private final byte[] receipt;
 
-    ZipPackage(String jobId, List<ResultFile> files, String checksumsText, long time) {
+    ZipPackage(String jobId, List<ResultFile> files, String checksumsText, long time, byte[] receipt) {
         this.jobId = jobId;
         this.files = files;
         this.checksums = checksumsText.getBytes(StandardCharsets.UTF_8);
         this.time = time;
+        this.receipt = receipt;
     }
 
     /** The package of an ended job as a download: its ETag is the job's result digest, ranges as {@link RangedBody}. */
-    static Response respond(Job job, List<ResultFile> files, ResultStore store, String ifNoneMatch, String range) {
+    static Response respond(
+            Job job, List<ResultFile> files, byte[] receipt, ResultStore store, String ifNoneMatch, String range) {
         ZipPackage pkg = new ZipPackage(
                 job.getId(),
                 files,
                 ResultService.manifest(files),
-                job.getEndedAt().toEpochMilli());
+                job.getEndedAt().toEpochMilli(),
+                receipt);
         return RangedBody.respond(
                 out -> pkg.write(store, out),
                 pkg.length(),
@@ -65,6 +71,10 @@ final class ZipPackage {
         }
         int n = name(ResultService.CHECKSUMS).getBytes(StandardCharsets.UTF_8).length;
         total += 30 + n + checksums.length + 46 + n;
+        if (receipt != null) {
+            n = name(ReceiptService.RECEIPT_JSON).getBytes(StandardCharsets.UTF_8).length;
+            total += 30 + n + receipt.length + 46 + n;
+        }
         return total;
     }
 
@@ -87,6 +97,13 @@ final class ZipPackage {
         zip.putNextEntry(entry(ResultService.CHECKSUMS, checksums.length, crc.getValue()));
         zip.write(checksums);
         zip.closeEntry();
+        if (receipt != null) {
+            crc.reset();
+            crc.update(receipt);
+            zip.putNextEntry(entry(ReceiptService.RECEIPT_JSON, receipt.length, crc.getValue()));
+            zip.write(receipt);
+            zip.closeEntry();
+        }
         zip.finish();
         zip.flush();
     }

@@ -101,7 +101,9 @@ public class ResultsIT {
                         job + "/logs/stdout.log",
                         job + "/logs/stderr.log",
                         job + "/artifacts/model.bin",
-                        job + "/output.sha256"),
+                        job + "/output.sha256",
+                        // The signed receipt (issue 19), beside the checksums; ReceiptsIT checks it.
+                        job + "/receipt.json"),
                 files.keySet());
         assertArrayEquals(MODEL, files.get(job + "/artifacts/model.bin"));
         assertArrayEquals(STDOUT, files.get(job + "/logs/stdout.log"));

@@ -256,7 +256,8 @@ public class HostileInputIT {
         return switch (op.route()) {
             case "POST /v1/admin/accounts" ->
                 body("{\"role\":\"client\",\"plan\":\"pro\",\"name\":\"hostile\"}", "role s", "plan s", "name s");
-            case "POST /v1/jobs", "POST /v1/jobs/estimate" ->
+            // A quote and an estimate take a submission's body and are validated the same way.
+            case "POST /v1/jobs", "POST /v1/jobs/estimate", "POST /v1/jobs/quote" ->
                 body(
                         "{\"model\":\"gpt2\",\"input\":\"hi\",\"priority\":\"normal\",\"timeout_seconds\":600,"
                                 + "\"ttl_seconds\":3600,\"requirements\":{\"region\":\"hostile-none\",\"gpu_count\":1}}",
@@ -529,7 +530,8 @@ public class HostileInputIT {
         if (t.startsWith("/v1/miners")) {
             return "miner";
         }
-        if (t.startsWith("/v1/shares")) {
+        // Share links carry their own token; the receipt keys are public so that anyone can check a receipt.
+        if (t.startsWith("/v1/shares") || t.equals("/v1/keys")) {
             return "public";
         }
         return "client";
