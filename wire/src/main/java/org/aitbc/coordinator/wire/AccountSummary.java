@@ -1,6 +1,5 @@
 package org.aitbc.coordinator.wire;
 
-import jakarta.json.bind.annotation.JsonbNillable;
 import java.math.BigDecimal;
 
 /**
