@@ -7,12 +7,7 @@ import java.math.BigDecimal;
  * {@code PUT /v1/admin/accounts/{id}/budget}: who it is and its month's money. {@code budget}
  * is absent for accounts that are not clients.
  */
-public record AccountSummary(
-        String accountId,
-        String name,
-        String role,
-        String plan,
-        @JsonbNillable(false) Budget budget) {
+public record AccountSummary(String accountId, String name, String role, String plan, Budget budget) {
 
     /**
      * A UTC month ({@code 2026-12}) of a client: its monthly budget (null: none) and whether it is
