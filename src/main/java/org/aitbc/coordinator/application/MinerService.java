@@ -286,8 +286,8 @@ public class MinerService {
                 retries.notBefore(job.getAttempt(), now),
                 now);
         if (!job.getState().isFinal()) {
+            // Not counted as aitbc_jobs_requeued_total: that counter (and its alert) means lost leases.
             jobs.saveEvents(job);
-            metrics.requeued();
             LOG.info(() -> "job " + jobId + " requeued for attempt " + job.getAttempt() + " after miner "
                     + LogText.of(minerId) + " failed it: " + LogText.of(code));
             return job;
