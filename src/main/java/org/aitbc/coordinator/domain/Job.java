@@ -1040,9 +1040,4 @@ public class Job {
     public BigDecimal getMaxCost() {
         return billing.maxCost();
     }
-
-    /** The run time a job holding a miner has accrued, billable unless that attempt ends by the miner's fault. */
-    public long getRunSecondsSoFar(Instant now) {
-        return runSeconds(now.toEpochMilli());
-    }
 }

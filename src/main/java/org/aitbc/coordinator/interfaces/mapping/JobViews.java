@@ -4,8 +4,6 @@ import jakarta.json.Json;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
-import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.domain.Job;
@@ -23,7 +21,7 @@ public final class JobViews {
         return of(j, null);
     }
 
-    /** The single job's view: with each attempt a miner held, the running one's billing so far. */
+    /** The single job's view: with each attempt a miner held, the running one last. */
     public static JobView detail(Job j) {
         List<JobView.Attempt> list = new ArrayList<>();
         for (JobAttempt a : j.getAttempts()) {
@@ -40,11 +38,7 @@ public final class JobViews {
                     a.getCost()));
         }
         if (j.getState().isLeased()) {
-            Instant now = Instant.now();
-            BigDecimal soFar = j.costSoFar(now);
-            if (j.getMaxCost() != null && soFar.compareTo(j.getMaxCost()) > 0) {
-                soFar = j.getMaxCost();
-            }
+            // Its billing is settled when it ends; until then the view stays the same between reads.
             list.add(new JobView.Attempt(
                     j.getAttempt(),
                     j.getMinerId(),
@@ -54,8 +48,8 @@ public final class JobViews {
                     j.getState().wire(),
                     null,
                     true,
-                    j.getRunSecondsSoFar(now),
-                    soFar));
+                    null,
+                    null));
         }
         return of(j, list.isEmpty() ? null : list);
     }

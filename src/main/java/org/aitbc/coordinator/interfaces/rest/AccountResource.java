@@ -20,7 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/v1/account")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
-@Allowed({Role.CLIENT, Role.MINER, Role.ADMIN})
+@Allowed({Role.CLIENT, Role.ADMIN})
 @APIResponse(responseCode = "401", description = "UNAUTHENTICATED: no or unknown X-Api-Key")
 @APIResponse(responseCode = "429", description = "RATE_LIMITED, with Retry-After")
 @Tag(name = "account")

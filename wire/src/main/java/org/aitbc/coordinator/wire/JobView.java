@@ -75,8 +75,9 @@ public record JobView(
     /**
      * One attempt: its miner, from claim (and start) to end, how it ended and what of it is billed.
      * An attempt ended by the miner's fault ({@code miner_failed}, {@code lease_lost},
-     * {@code session_ended}) is not billable. The attempt still running has no {@code ended_at};
-     * its outcome is the job's status, its billable seconds and cost are those so far.
+     * {@code session_ended}) is not billable. The attempt still running has no {@code ended_at},
+     * and no billable seconds or cost yet (null: they are known when it ends); its outcome is the
+     * job's status.
      */
     @JsonbPropertyOrder({
         "attempt",
@@ -99,7 +100,7 @@ public record JobView(
             String outcome,
             @JsonbNillable(false) String errorCode,
             boolean billable,
-            long billableSeconds,
+            Long billableSeconds,
             BigDecimal cost) {}
 
     /** Why a job failed: {@code EXPIRED}, {@code TIMEOUT}, {@code MINER_LOST}, or the miner's own code. */
