@@ -60,6 +60,29 @@ public class AccountService {
         return account;
     }
 
+    @Inject
+    Budgets budgets;
+
+    /** A client account after its budget was set, with its month. */
+    public record BudgetSet(Account account, Budgets.Month month) {}
+
+    /** Sets a client account's own monthly budget (null: back to its plan's default). */
+    public BudgetSet setBudget(String id, java.math.BigDecimal monthly) {
+        Account account = em.find(Account.class, id);
+        if (account == null) {
+            throw new CoordinatorException(Kind.NOT_FOUND, "ACCOUNT_NOT_FOUND", "no account " + id);
+        }
+        if (account.getRole() != Role.CLIENT) {
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "INVALID_STATE",
+                    "account " + id + " is not a client account; only clients have budgets");
+        }
+        account.setMonthlyBudget(monthly);
+        LOG.info(() -> "monthly budget of account " + id + " set to " + (monthly == null ? "its plan's" : monthly));
+        return new BudgetSet(account, budgets.month(account.getId(), account.getPlan(), Instant.now()));
+    }
+
     public Optional<Account> find(String id) {
         return Optional.ofNullable(em.find(Account.class, id));
     }

@@ -32,6 +32,8 @@ public class CoordinatorException extends RuntimeException {
         OUT_OF_RANGE,
         /** Well formed, but breaks a rule: validation, an Idempotency-Key reused with another body. */
         INVALID,
+        /** It would spend more than the account's budget allows. */
+        PAYMENT_REQUIRED,
         /** Too many requests for this credential for now. */
         RATE_LIMITED,
         /** The service could not handle it, and says no more. */

@@ -45,6 +45,9 @@ public class JobClaimer {
     @Inject
     MinerSession session;
 
+    @Inject
+    Retries retries;
+
     /** The job now assigned to the miner, or null when another miner got it first. */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public Job claim(String jobId, String minerId) {
@@ -64,6 +67,10 @@ public class JobClaimer {
             return null;
         }
         Instant now = JobService.now();
+        if (!retries.mayClaim(job, minerId, now)) {
+            // Still in its back-off, or this miner failed it and another miner can run it.
+            return null;
+        }
         job.assign(minerId, session, now, now.plus(config.lease()));
         try {
             jobs.saveEvents(job);

@@ -44,6 +44,19 @@ public class JobCommands {
         }
     }
 
+    /** Retries a failed or canceled job as a new one; an Idempotency-Key race ends as for {@link #submit}. */
+    public JobService.Submitted retry(Caller caller, String jobId, String idempotencyKey, String requestHash) {
+        try {
+            return jobs.retry(caller, jobId, idempotencyKey, requestHash);
+        } catch (EJBException | PersistenceException e) {
+            Job first = idempotencyKey == null ? null : jobs.findIdempotent(caller, idempotencyKey);
+            if (first == null || !requestHash.equals(first.getRequestHash())) {
+                throw e;
+            }
+            return new JobService.Submitted(first, false);
+        }
+    }
+
     public JobService.Canceled cancel(Caller caller, String jobId) {
         return jobs.cancel(caller, jobId);
     }

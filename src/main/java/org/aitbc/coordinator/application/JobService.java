@@ -57,6 +57,9 @@ public class JobService {
     @Inject
     InputFileRepository inputFiles;
 
+    @Inject
+    Budgets budgets;
+
     /** The job and whether this call created it (false: an idempotent retry). */
     public record Submitted(Job job, boolean created) {}
 
@@ -73,7 +76,8 @@ public class JobService {
                 return new Submitted(existing, false);
             }
         }
-        Job job = newJob(caller, spec);
+        Job job = newJob(caller, spec, "");
+        budgets.admit(caller, job.getEstimatedCost(), now());
         if (idempotencyKey != null) {
             job.setIdempotency(idempotencyKey, requestHash);
         }
@@ -91,11 +95,14 @@ public class JobService {
     /** All or nothing: a batch either creates every job or none. */
     public List<Job> submitBatch(Caller caller, List<Job.Spec> specs) {
         List<Job> created = new ArrayList<>(specs.size());
-        for (Job.Spec spec : specs) {
-            Job job = newJob(caller, spec);
-            jobs.add(job);
+        BigDecimal estimates = BigDecimal.ZERO;
+        for (int i = 0; i < specs.size(); i++) {
+            Job job = newJob(caller, specs.get(i), "[" + i + "].");
+            estimates = estimates.add(job.getEstimatedCost());
             created.add(job);
         }
+        budgets.admit(caller, estimates, now());
+        created.forEach(jobs::add);
         metrics.submitted(created.size());
         LOG.info(() -> created.size() + " jobs submitted in a batch by " + caller.accountId());
         return created;
@@ -108,34 +115,88 @@ public class JobService {
 
     /** The quote a submission of this spec would get now; nothing is stored. */
     public JobEstimate estimate(Caller caller, Job.Spec spec) {
-        BigDecimal rate = spec.gpuType() == null
-                ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
-                : config.gpuRates().get(spec.gpuType());
-        Job quote = Job.submit(
-                "job_estimate",
-                caller.accountId(),
-                caller.plan(),
-                spec,
-                rate,
-                config.multiplier(spec.priority()),
-                now());
+        Job quote = draft(caller, spec);
         return new JobEstimate(quote.getEstimatedCost(), spec.estimatedSeconds());
     }
 
-    private Job newJob(Caller caller, Job.Spec spec) {
+    /**
+     * A client's retry of its failed or canceled job: a new job with the same spec, priced now,
+     * linked both ways. Idempotency-Key works as for submissions; a job already retried is 409
+     * (retry the newer one).
+     */
+    public Submitted retry(Caller caller, String jobId, String idempotencyKey, String requestHash) {
+        if (idempotencyKey != null) {
+            Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
+            if (existing != null) {
+                if (!existing.getRequestHash().equals(requestHash)) {
+                    throw new CoordinatorException(
+                            Kind.INVALID,
+                            "IDEMPOTENCY_MISMATCH",
+                            "Idempotency-Key " + idempotencyKey + " was used before with a different request");
+                }
+                return new Submitted(existing, false);
+            }
+        }
+        get(caller, jobId);
+        Job original = jobs.lock(jobId);
+        JobState s = original.getState();
+        if (s != JobState.FAILED && s != JobState.CANCELED) {
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "INVALID_STATE",
+                    "job " + jobId + " is " + s.wire() + "; only a failed or canceled job can be retried");
+        }
+        if (original.getRetriedBy() != null) {
+            throw new CoordinatorException(
+                    Kind.CONFLICT,
+                    "INVALID_STATE",
+                    "job " + jobId + " was already retried as " + original.getRetriedBy() + "; retry that job instead");
+        }
+        Job next = newJob(caller, original.spec(), "");
+        budgets.admit(caller, next.getEstimatedCost(), now());
+        original.retriedAs(next, now());
+        if (idempotencyKey != null) {
+            next.setIdempotency(idempotencyKey, requestHash);
+        }
+        jobs.add(next);
+        metrics.submitted(1);
+        LOG.info(() -> "job " + jobId + " retried as " + next.getId() + " by " + caller.accountId());
+        return new Submitted(next, true);
+    }
+
+    /** The caller's month: its budget, spend and commitments ({@code GET /v1/account}). */
+    public Budgets.Month month(Caller caller) {
+        return budgets.month(caller.accountId(), caller.plan(), now());
+    }
+
+    /** A new job priced now; a {@code max_cost} below its estimate is 422 naming {@code max_cost}. */
+    private Job newJob(Caller caller, Job.Spec spec, String fieldPrefix) {
         if (spec.inputFileId() != null) {
             useInput(caller, spec.inputFileId());
         }
-        return draft(caller, spec);
+        return draft(caller, spec, fieldPrefix);
     }
 
     /** The job a submission of {@code spec} would create, priced as it would be, and not saved (a quote). */
     public Job draft(Caller caller, Job.Spec spec) {
+        return draft(caller, spec, "");
+    }
+
+    /** As {@link #draft(Caller, Job.Spec)}; a {@code max_cost} below the estimate is 422 naming it. */
+    private Job draft(Caller caller, Job.Spec spec, String fieldPrefix) {
         BigDecimal rate = spec.gpuType() == null
                 ? rateOfName(spec.matching() == null ? null : spec.matching().gpuName())
                 : config.gpuRates().get(spec.gpuType());
-        return Job.submit(
+        Job job = Job.submit(
                 Ids.jobId(), caller.accountId(), caller.plan(), spec, rate, config.multiplier(spec.priority()), now());
+        if (job.getMaxCost() != null && job.getEstimatedCost().compareTo(job.getMaxCost()) > 0) {
+            throw CoordinatorException.validation(List.of(new CoordinatorException.FieldProblem(
+                    fieldPrefix + "max_cost",
+                    "is " + job.getMaxCost().stripTrailingZeros().toPlainString() + ", below the estimated_cost of "
+                            + job.getEstimatedCost().stripTrailingZeros().toPlainString()
+                            + "; raise it, or lower timeout_seconds")));
+        }
+        return job;
     }
 
     /**
@@ -168,6 +229,13 @@ public class JobService {
         if (job == null || !(caller.isAdmin() || job.getClientId().equals(caller.accountId()))) {
             throw CoordinatorException.jobNotFound(jobId);
         }
+        return job;
+    }
+
+    /** The caller's job with its ended attempts loaded, for the single job's view. */
+    public Job detail(Caller caller, String jobId) {
+        Job job = get(caller, jobId);
+        job.getAttempts();
         return job;
     }
 

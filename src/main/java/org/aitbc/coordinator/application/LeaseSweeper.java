@@ -47,6 +47,12 @@ public class LeaseSweeper {
     @jakarta.ejb.EJB
     ResultService results;
 
+    @Inject
+    Retries retries;
+
+    @Inject
+    org.aitbc.coordinator.infrastructure.persistence.Spending spending;
+
     /** At start-up: leases that ran out while the coordinator was down get a fresh lease period. */
     public int graceAfterDowntime() {
         int n = leases.extendAllLeases(JobService.now().plus(config.lease()).toEpochMilli());
@@ -78,6 +84,18 @@ public class LeaseSweeper {
                 }
             }
         } while (due.size() >= config.sweepBatchSize() && ++rounds < 50);
+        // Running jobs with a max_cost: stopped once their cost so far reaches it.
+        for (String id : spending.cappedRunning(config.sweepBatchSize())) {
+            try {
+                if (self.sweepOne(id)) {
+                    changed++;
+                }
+            } catch (EJBException e) {
+                if (!TransientFailures.isConflict(e)) {
+                    throw e;
+                }
+            }
+        }
         return changed;
     }
 
@@ -95,7 +113,11 @@ public class LeaseSweeper {
         } else if (job.isPastTimeout(now)) {
             job.timeOut(now);
         } else if (job.isLeaseExpired(now)) {
-            job.leaseExpired(config.maxAttempts(), now);
+            // The back-off counts from the miner's last sign of life, its last renewal.
+            Instant lastRenewal = job.getLeaseExpiresAt().minus(config.lease());
+            job.leaseExpired(config.maxAttempts(), retries.notBefore(job.getAttempt(), lastRenewal), now);
+        } else if (job.isOverMaxCost(now)) {
+            job.enforceMaxCost(now);
         } else {
             return false;
         }

@@ -59,6 +59,17 @@ public class MinerCommands {
         return miners.fail(caller, minerId, jobId, attempt, code, message);
     }
 
+    public Job fail(
+            Caller caller,
+            String minerId,
+            String jobId,
+            Integer attempt,
+            String code,
+            String message,
+            Boolean retryable) {
+        return miners.fail(caller, minerId, jobId, attempt, code, message, retryable);
+    }
+
     /** Puts a staged upload in place; see {@link ResultUploads}. */
     public ResultStore.Written storeFile(
             Caller caller, String minerId, String jobId, Integer attempt, String path, ResultStore.Written staged) {

@@ -77,6 +77,12 @@ public class MinerService {
     @Inject
     org.aitbc.coordinator.infrastructure.persistence.InputFileRepository inputFiles;
 
+    @Inject
+    Retries retries;
+
+    @Inject
+    org.aitbc.coordinator.infrastructure.persistence.Spending spending;
+
     /** What a miner says it has, normalised for matching. */
     public record Profile(
             String capabilitiesJson,
@@ -161,6 +167,13 @@ public class MinerService {
         Instant now = JobService.now();
         Miner miner = own(caller, minerId);
         miner.heartbeat(status, inflight, telemetryJson, now);
+        // A job whose max_cost is reached is stopped here, and so is in the answer below.
+        for (String id : spending.cappedRunningOf(miner.getId())) {
+            Job job = jobs.lock(id);
+            if (job != null && job.enforceMaxCost(now)) {
+                jobs.saveEvents(job);
+            }
+        }
         leases.renewLeases(miner.getId(), now.plus(config.lease()).toEpochMilli());
         return leases.cancelingJobsOf(miner.getId());
     }
@@ -247,8 +260,38 @@ public class MinerService {
     }
 
     public Job fail(Caller caller, String minerId, String jobId, Integer attempt, String code, String message) {
+        return fail(caller, minerId, jobId, attempt, code, message, null);
+    }
+
+    /**
+     * The miner gave up. {@code retryable} (null: not said) or a listed error code makes it the
+     * miner's fault: the job goes back to the queue for another attempt after the back-off
+     * ({@link Retries}), unbilled, while attempts remain.
+     */
+    public Job fail(
+            Caller caller,
+            String minerId,
+            String jobId,
+            Integer attempt,
+            String code,
+            String message,
+            Boolean retryable) {
         Job job = leased(caller, minerId, jobId, attempt);
-        job.fail(code, message, JobService.now());
+        Instant now = JobService.now();
+        job.fail(
+                code,
+                message,
+                retries.minerAtFault(code, retryable),
+                config.maxAttempts(),
+                retries.notBefore(job.getAttempt(), now),
+                now);
+        if (!job.getState().isFinal()) {
+            // Not counted as aitbc_jobs_requeued_total: that counter (and its alert) means lost leases.
+            jobs.saveEvents(job);
+            LOG.info(() -> "job " + jobId + " requeued for attempt " + job.getAttempt() + " after miner "
+                    + LogText.of(minerId) + " failed it: " + LogText.of(code));
+            return job;
+        }
         results.seal(job);
         jobs.saveEvents(job);
         metrics.ended(job);

@@ -40,6 +40,10 @@ public class Account {
     @Column(name = "REVOKED_MS")
     private Long revokedMs;
 
+    /** The account's own monthly budget (AITBC per UTC month); null: its plan's default, if any. */
+    @Column(name = "MONTHLY_BUDGET", precision = 19, scale = 6)
+    private java.math.BigDecimal monthlyBudget;
+
     protected Account() {}
 
     public Account(String id, String name, Role role, Plan plan, String keyHash, Instant now) {
@@ -55,6 +59,15 @@ public class Account {
         if (revokedMs == null) {
             revokedMs = now.toEpochMilli();
         }
+    }
+
+    /** Sets (or, with null, removes) the account's own monthly budget. */
+    public void setMonthlyBudget(java.math.BigDecimal amount) {
+        monthlyBudget = amount == null ? null : amount.setScale(Pricing.SCALE, java.math.RoundingMode.HALF_UP);
+    }
+
+    public java.math.BigDecimal getMonthlyBudget() {
+        return monthlyBudget;
     }
 
     public boolean isRevoked() {

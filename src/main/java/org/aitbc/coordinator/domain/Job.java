@@ -1,13 +1,18 @@
 package org.aitbc.coordinator.domain;
 
+import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
+import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Index;
+import jakarta.persistence.JoinColumn;
 import jakarta.persistence.Lob;
+import jakarta.persistence.OrderBy;
 import jakarta.persistence.Table;
 import jakarta.persistence.Transient;
 import jakarta.persistence.UniqueConstraint;
@@ -31,6 +36,14 @@ import java.util.List;
  * <p>Times are stored as epoch milliseconds (portable, index-friendly on Derby and
  * PostgreSQL). {@link #version} guards every update: a claim or a cancel that lost a race
  * fails its conditional update instead of overwriting the winner.
+ *
+ * <p>Retries: an attempt that ends by the miner's fault (a retryable failure, a lost lease, a
+ * new session of the miner) puts the job back in the queue for the next attempt, claimable from
+ * {@link #notBeforeMs} (the back-off), until {@code max_attempts}; each ended attempt is kept in
+ * {@link #attempts} ({@code JOB_ATTEMPT}) with what it costs, and the miner's faults cost nothing.
+ * A client's retry of a failed or canceled job is a new job, linked both ways
+ * ({@link #retryOf}, {@link #retriedBy}). A running job whose cost so far reaches its
+ * {@code max_cost} goes to canceling with {@value #ERR_BUDGET_EXCEEDED}.
  */
 @Entity
 @Table(
@@ -50,7 +63,9 @@ import java.util.List;
             @Index(name = "IX_JOB_INPUT_FILE", columnList = "INPUT_FILE_ID"),
             // The retention purge reads results still stored whose expiry passed: availability first,
             // so that the range holds only stored results, not every result ever purged.
-            @Index(name = "IX_JOB_RESULT_DUE", columnList = "RESULT_AVAILABLE, RESULT_EXPIRES_MS")
+            @Index(name = "IX_JOB_RESULT_DUE", columnList = "RESULT_AVAILABLE, RESULT_EXPIRES_MS"),
+            // The sweep's check of running jobs with a max_cost: few rows, read by state first.
+            @Index(name = "IX_JOB_CAPPED", columnList = "STATE, MAX_COST")
         },
         uniqueConstraints =
                 @UniqueConstraint(
@@ -61,6 +76,7 @@ public class Job {
     public static final String ERR_TIMEOUT = "TIMEOUT";
     public static final String ERR_MINER_LOST = "MINER_LOST";
     public static final String ERR_MINER_FAILED = "MINER_FAILED";
+    public static final String ERR_BUDGET_EXCEEDED = "BUDGET_EXCEEDED";
 
     @Id
     @Column(name = "ID", length = 40)
@@ -192,6 +208,24 @@ public class Job {
     @Column(name = "REQUEST_HASH", length = 64)
     private String requestHash;
 
+    /** While pending after a miner's fault: the earliest time the next attempt may be claimed. */
+    @Column(name = "NOT_BEFORE_MS")
+    private Long notBeforeMs;
+
+    /** The job this one retries (a client's {@code POST /v1/jobs/{id}/retry}), if any. */
+    @Column(name = "RETRY_OF", length = 40)
+    private String retryOf;
+
+    /** The job that retries this one, once the client asked. */
+    @Column(name = "RETRIED_BY", length = 40)
+    private String retriedBy;
+
+    /** The attempts that ended, oldest first; read only when shown or when a retry needs them. */
+    @ElementCollection(fetch = FetchType.LAZY)
+    @CollectionTable(name = "JOB_ATTEMPT", joinColumns = @JoinColumn(name = "JOB_ID"))
+    @OrderBy("number")
+    private List<JobAttempt> attempts = new ArrayList<>();
+
     @Version
     @Column(name = "VERSION", nullable = false)
     private long version;
@@ -216,7 +250,62 @@ public class Job {
             long estimatedSeconds,
             Matching matching,
             String jobType,
-            String inputFileId) {
+            String inputFileId,
+            BigDecimal maxCost) {
+
+        /** A spec without a {@code max_cost}. */
+        public Spec(
+                String model,
+                String payloadJson,
+                String constraintsJson,
+                String gpuType,
+                int gpuCount,
+                int minVramGb,
+                String region,
+                Priority priority,
+                int timeoutSeconds,
+                int ttlSeconds,
+                long estimatedSeconds,
+                Matching matching,
+                String jobType,
+                String inputFileId) {
+            this(
+                    model,
+                    payloadJson,
+                    constraintsJson,
+                    gpuType,
+                    gpuCount,
+                    minVramGb,
+                    region,
+                    priority,
+                    timeoutSeconds,
+                    ttlSeconds,
+                    estimatedSeconds,
+                    matching,
+                    jobType,
+                    inputFileId,
+                    null);
+        }
+
+        /** The same spec with a {@code max_cost} (null for none). */
+        public Spec withMaxCost(BigDecimal max) {
+            return new Spec(
+                    model,
+                    payloadJson,
+                    constraintsJson,
+                    gpuType,
+                    gpuCount,
+                    minVramGb,
+                    region,
+                    priority,
+                    timeoutSeconds,
+                    ttlSeconds,
+                    estimatedSeconds,
+                    matching,
+                    jobType,
+                    inputFileId,
+                    max);
+        }
 
         /** A spec without the older form's matching constraints, job type or input file. */
         public Spec(
@@ -244,6 +333,7 @@ public class Job {
                     ttlSeconds,
                     estimatedSeconds,
                     Matching.NONE,
+                    null,
                     null,
                     null);
         }
@@ -291,9 +381,45 @@ public class Job {
         job.createdMs = now.toEpochMilli();
         job.deadlineMs = job.createdMs + spec.ttlSeconds() * 1000L;
         job.billing = Billing.quote(ratePerHour, multiplier, spec.gpuCount(), spec.estimatedSeconds());
+        job.billing.capAt(spec.maxCost());
         job.storedResult = StoredResult.none();
         job.record(JobEvent.STATUS, "job submitted", now);
         return job;
+    }
+
+    /**
+     * The client retries this job as {@code next} (a new job submitted with {@link #spec()}):
+     * both are linked. Only a failed or canceled job that no job retries yet may be retried
+     * ({@link IllegalTransitionException} otherwise).
+     */
+    public void retriedAs(Job next, Instant now) {
+        if ((state != JobState.FAILED && state != JobState.CANCELED) || retriedBy != null) {
+            throw new IllegalTransitionException(state, JobState.PENDING);
+        }
+        retriedBy = next.id;
+        next.retryOf = id;
+        next.newEvents.clear();
+        next.record(JobEvent.STATUS, "job submitted as a retry of " + id, now);
+    }
+
+    /** What the client asked for, as it was submitted. */
+    public Spec spec() {
+        return new Spec(
+                model,
+                payloadJson,
+                constraintsJson,
+                gpuType,
+                gpuCount,
+                minVramGb,
+                region,
+                getPriority(),
+                timeoutSeconds,
+                ttlSeconds,
+                billing.estimatedSeconds(),
+                new Matching(gpuName, minCuda, maxPrice),
+                jobType,
+                inputFileId,
+                billing.maxCost());
     }
 
     // ---- transitions -------------------------------------------------------------------
@@ -350,7 +476,42 @@ public class Job {
             estimatedCompletionMs = startedMs + elapsed * 100 / percent;
         }
         record(JobEvent.PROGRESS, message, now);
+        enforceMaxCost(now);
         return state == JobState.CANCELING;
+    }
+
+    /** What the job's run has cost so far at its terms, before any cap (zero until it starts). */
+    public BigDecimal costSoFar(Instant now) {
+        return billing.runCost(gpuCount, runSeconds(now.toEpochMilli()));
+    }
+
+    private long runSeconds(long untilMs) {
+        return startedMs == null ? 0 : Math.max(0, (untilMs - startedMs) / 1000);
+    }
+
+    /** True while the job runs and its cost so far has reached its {@code max_cost}. */
+    public boolean isOverMaxCost(Instant now) {
+        return state == JobState.RUNNING && billing.reachesCap(gpuCount, runSeconds(now.toEpochMilli()));
+    }
+
+    /**
+     * Stops a running job whose cost so far reached its {@code max_cost}: it goes to canceling
+     * with {@value #ERR_BUDGET_EXCEEDED}, and its miner is told as for a client's cancel. Checked
+     * at every progress report, heartbeat and sweep.
+     *
+     * @return true when this call stopped the job
+     */
+    public boolean enforceMaxCost(Instant now) {
+        if (!isOverMaxCost(now)) {
+            return false;
+        }
+        moveTo(JobState.CANCELING);
+        cancelRequestedMs = now.toEpochMilli();
+        errorCode = ERR_BUDGET_EXCEEDED;
+        errorMessage = "the cost so far (" + costSoFar(now).toPlainString() + ") reached max_cost "
+                + billing.maxCost().toPlainString() + "; the job is being stopped and is billed at most max_cost";
+        record(JobEvent.STATUS, errorMessage, now);
+        return true;
     }
 
     public void renewLease(Instant leaseUntil) {
@@ -367,7 +528,7 @@ public class Job {
         resultJson = result;
         metricsJson = metrics;
         if (state == JobState.CANCELING) {
-            end(JobState.CANCELED, now, "canceled; partial result kept");
+            end(JobState.CANCELED, now, "canceled; partial result kept", true, JobState.CANCELED.wire());
             return;
         }
         if (state == JobState.ASSIGNED) {
@@ -375,18 +536,49 @@ public class Job {
             start(now);
         }
         progress = 100;
-        end(JobState.COMPLETED, now, "completed");
+        end(JobState.COMPLETED, now, "completed", true, JobState.COMPLETED.wire());
     }
 
     /** The miner gave up on the job; for a canceling job this is its acknowledgement. */
     public void fail(String code, String message, Instant now) {
+        fail(code, message, false, 0, null, now);
+    }
+
+    /**
+     * The miner gave up on the job. A failure by the miner's fault ({@code minerAtFault}: the
+     * miner said it is retryable, or its code is one the operator lists) puts the job back in the
+     * queue for the next attempt, claimable from {@code notBefore}, while attempts remain; the
+     * attempt is not billed, nor is a last attempt that ends the job this way. Any other failure
+     * ends the job failed, billed for the time it ran. For a canceling job this is the miner's
+     * acknowledgement of the cancel.
+     */
+    public void fail(
+            String code, String message, boolean minerAtFault, int maxAttempts, Instant notBefore, Instant now) {
         if (state == JobState.CANCELING) {
-            end(JobState.CANCELED, now, "canceled");
+            end(JobState.CANCELED, now, "canceled", true, JobState.CANCELED.wire());
             return;
         }
-        errorCode = code == null || code.isBlank() ? ERR_MINER_FAILED : code;
+        String c = code == null || code.isBlank() ? ERR_MINER_FAILED : code;
+        if (minerAtFault && lease.attempt() < maxAttempts) {
+            String miner = lease.minerId();
+            int ended = lease.attempt();
+            endAttempt(JobAttempt.MINER_FAILED, c, now);
+            requeue(
+                    now,
+                    notBefore,
+                    "attempt " + ended + " ended: miner " + miner + " failed (" + c
+                            + (message == null || message.isBlank() ? "" : ": " + message)
+                            + "), a miner-side fault that is not billed");
+            return;
+        }
+        errorCode = c;
         errorMessage = message;
-        end(JobState.FAILED, now, message == null ? "failed" : message);
+        String why = message == null ? "failed" : message;
+        if (minerAtFault) {
+            end(JobState.FAILED, now, why + " (miner-side fault; not billed)", false, JobAttempt.MINER_FAILED);
+        } else {
+            end(JobState.FAILED, now, why, true, JobState.FAILED.wire());
+        }
     }
 
     /** What a cancel request did. */
@@ -413,7 +605,7 @@ public class Job {
             throw new IllegalTransitionException(state, JobState.CANCELED);
         }
         cancelRequestedMs = now.toEpochMilli();
-        end(JobState.CANCELED, now, "canceled");
+        end(JobState.CANCELED, now, "canceled", true, JobState.CANCELED.wire());
         return CancelOutcome.CANCELED;
     }
 
@@ -422,9 +614,16 @@ public class Job {
      * with {@code MINER_LOST} once {@code maxAttempts} are used; a canceling job is canceled.
      */
     public void leaseExpired(int maxAttempts, Instant now) {
+        leaseExpired(maxAttempts, null, now);
+    }
+
+    /** As {@link #leaseExpired(int, Instant)}, the next attempt claimable from {@code notBefore}. */
+    public void leaseExpired(int maxAttempts, Instant notBefore, Instant now) {
         String miner = lease.minerId();
         lose(
                 maxAttempts,
+                notBefore,
+                JobAttempt.LEASE_LOST,
                 now,
                 "canceled; miner did not acknowledge before its lease ran out",
                 "miner " + miner + " stopped renewing its lease",
@@ -439,60 +638,132 @@ public class Job {
         String miner = lease.minerId();
         lose(
                 maxAttempts,
+                null,
+                JobAttempt.SESSION_ENDED,
                 now,
                 "canceled; miner " + miner + " registered again before acknowledging",
                 "miner " + miner + " registered again (a new session) while holding the job",
                 "miner " + miner + " registered again (a new session)");
     }
 
-    private void lose(int maxAttempts, Instant now, String canceledMessage, String lostWhy, String requeueWhy) {
+    private void lose(
+            int maxAttempts,
+            Instant notBefore,
+            String outcome,
+            Instant now,
+            String canceledMessage,
+            String lostWhy,
+            String requeueWhy) {
         if (state == JobState.CANCELING) {
-            end(JobState.CANCELED, now, canceledMessage);
+            // The client asked to stop it: billed for the time used, as any cancel.
+            end(JobState.CANCELED, now, canceledMessage, true, JobState.CANCELED.wire());
             return;
         }
         if (lease.attempt() >= maxAttempts) {
             errorCode = ERR_MINER_LOST;
             errorMessage = lostWhy + "; " + lease.attempt() + " attempt(s) used";
-            end(JobState.FAILED, now, errorMessage);
+            end(JobState.FAILED, now, errorMessage, false, outcome);
             return;
         }
+        int ended = lease.attempt();
+        endAttempt(outcome, ERR_MINER_LOST, now);
+        requeue(now, notBefore, "attempt " + ended + " ended: " + requeueWhy);
+    }
+
+    /** Records the attempt now ending by the miner's fault: billed nothing. */
+    private void endAttempt(String outcome, String code, Instant now) {
+        attempts.add(new JobAttempt(
+                lease.attempt(),
+                lease.minerId(),
+                lease.assignedMs(),
+                startedMs,
+                now.toEpochMilli(),
+                outcome,
+                code,
+                false,
+                0,
+                BigDecimal.ZERO.setScale(Pricing.SCALE)));
+    }
+
+    /** Back to the queue for the next attempt, claimable from {@code notBefore} (null: at once). */
+    private void requeue(Instant now, Instant notBefore, String why) {
         moveTo(JobState.PENDING);
         lease.requeue();
         startedMs = null;
         progress = 0;
         progressMessage = null;
         estimatedCompletionMs = null;
-        // A requeued job gets a fresh claim window.
-        deadlineMs = now.toEpochMilli() + ttlSeconds * 1000L;
-        record(JobEvent.STATUS, requeueWhy + "; requeued for attempt " + lease.attempt(), now);
+        long from = notBefore == null ? now.toEpochMilli() : Math.max(now.toEpochMilli(), notBefore.toEpochMilli());
+        notBeforeMs = from > now.toEpochMilli() ? from : null;
+        // A requeued job gets a fresh claim window, from when it may be claimed.
+        deadlineMs = from + ttlSeconds * 1000L;
+        record(
+                JobEvent.STATUS,
+                why + "; requeued for attempt " + lease.attempt()
+                        + (notBeforeMs == null ? "" : ", claimable from " + Instant.ofEpochMilli(notBeforeMs)),
+                now);
     }
 
     /** Nobody claimed the job within its {@code ttl_seconds}. */
     public void expireUnclaimed(Instant now) {
         errorCode = ERR_EXPIRED;
         errorMessage = "no miner claimed the job within " + ttlSeconds + " s";
-        end(JobState.FAILED, now, errorMessage);
+        end(JobState.FAILED, now, errorMessage, true, JobState.FAILED.wire());
     }
 
     /** The job ran past its {@code timeout_seconds}. */
     public void timeOut(Instant now) {
         if (state == JobState.CANCELING) {
-            end(JobState.CANCELED, now, "canceled");
+            end(JobState.CANCELED, now, "canceled", true, JobState.CANCELED.wire());
             return;
         }
         errorCode = ERR_TIMEOUT;
         errorMessage = "the job ran longer than its timeout of " + timeoutSeconds + " s";
-        end(JobState.FAILED, now, errorMessage);
+        end(JobState.FAILED, now, errorMessage, true, "timed_out");
     }
 
-    private void end(JobState finalState, Instant now, String message) {
+    /**
+     * The job ends. {@code billable} false means the last attempt ended by its miner's fault and
+     * costs the client nothing; the attempt a miner held is recorded with {@code outcome}.
+     */
+    private void end(JobState finalState, Instant now, String message, boolean billable, String outcome) {
         moveTo(finalState);
         endedMs = now.toEpochMilli();
         lease.stop();
         deadlineMs = null;
-        long ranSeconds = startedMs == null ? 0 : Math.max(0, (endedMs - startedMs) / 1000);
-        billing.chargeRun(gpuCount, ranSeconds);
+        notBeforeMs = null;
+        long billableSeconds = billable ? runSeconds(endedMs) : 0;
+        billing.chargeRun(gpuCount, billableSeconds);
+        if (lease.minerId() != null) {
+            attempts.add(new JobAttempt(
+                    lease.attempt(),
+                    lease.minerId(),
+                    lease.assignedMs(),
+                    startedMs,
+                    endedMs,
+                    outcome,
+                    finalState == JobState.COMPLETED ? null : errorCode,
+                    billable,
+                    billableSeconds,
+                    billing.cost()));
+        }
         record(JobEvent.STATUS, message, now);
+    }
+
+    /** True when the job may be claimed now: pending, and past any back-off. */
+    public boolean isClaimable(Instant now) {
+        return state == JobState.PENDING && (notBeforeMs == null || notBeforeMs <= now.toEpochMilli());
+    }
+
+    /** The miners whose attempts at this job ended by their fault (read from {@code JOB_ATTEMPT}). */
+    public java.util.Set<String> faultedMiners() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (JobAttempt a : attempts) {
+            if (!a.isBillable() && a.getMinerId() != null) {
+                out.add(a.getMinerId());
+            }
+        }
+        return out;
     }
 
     // ---- deadlines the sweeper checks ----------------------------------------------------
@@ -746,5 +1017,27 @@ public class Job {
 
     public long getVersion() {
         return version;
+    }
+
+    /** The ended attempts, oldest first (loads them). */
+    public List<JobAttempt> getAttempts() {
+        return List.copyOf(attempts);
+    }
+
+    /** The earliest time the next attempt may be claimed, while the job waits out a back-off. */
+    public Instant getNotBefore() {
+        return at(notBeforeMs);
+    }
+
+    public String getRetryOf() {
+        return retryOf;
+    }
+
+    public String getRetriedBy() {
+        return retriedBy;
+    }
+
+    public BigDecimal getMaxCost() {
+        return billing.maxCost();
     }
 }

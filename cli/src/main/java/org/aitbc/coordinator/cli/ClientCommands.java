@@ -22,6 +22,7 @@ import picocli.CommandLine.ParentCommand;
             HistoryCommands.Export.class,
             HistoryCommands.Stats.class,
             CancelCommand.class,
+            RetryCommand.class,
             ResultCommands.Download.class,
             ResultCommands.Share.class,
             ResultCommands.Verify.class,

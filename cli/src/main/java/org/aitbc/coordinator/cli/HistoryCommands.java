@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.aitbc.coordinator.wire.AccountSummary;
 import org.aitbc.coordinator.wire.DailyJobStats;
 import org.aitbc.coordinator.wire.JobList;
 import org.aitbc.coordinator.wire.JobStats;
@@ -140,6 +141,27 @@ final class HistoryCommands {
                             : String.format("%.1f s", s.averageCompletionSeconds())));
             out().println("Total spent:             " + Format.money(s.totalSpent()));
             out().println("By status:               " + s.byStatus());
+            printMonth();
+        }
+
+        /** The month's budget and spending of the caller's account, from {@code GET /v1/account}. */
+        private void printMonth() {
+            AccountSummary a;
+            try {
+                a = http().send("GET", "/v1/account", null, AccountSummary.class);
+            } catch (CliException e) {
+                // A coordinator without the account route (or an admin key): stats stand alone.
+                return;
+            }
+            if (a == null || a.budget() == null) {
+                return;
+            }
+            AccountSummary.Budget b = a.budget();
+            out().println("Monthly budget (" + b.month() + "): "
+                    + (b.monthly() == null ? "none" : Format.money(b.monthly()) + " (" + b.source() + ")"));
+            out().println("Spent this month:        " + Format.money(b.spent()));
+            out().println("Committed this month:    " + Format.money(b.committed()));
+            out().println("Left this month:         " + (b.remaining() == null ? "-" : Format.money(b.remaining())));
         }
 
         private void printDaily() {

@@ -85,7 +85,13 @@ final class Http {
 
     /** Sends a request whose answer is JSON; returns the body text, or throws the error as a CliException. */
     String send(String method, String path, String jsonBody) {
+        return send(method, path, jsonBody, java.util.Map.of());
+    }
+
+    /** As {@link #send(String, String, String)}, with headers of this request only (an Idempotency-Key). */
+    String send(String method, String path, String jsonBody, java.util.Map<String, String> headers) {
         HttpRequest.Builder b = request(path);
+        headers.forEach(b::header);
         if (jsonBody != null) {
             b.header("Content-Type", "application/json");
         }

@@ -215,6 +215,22 @@ public class CoordinatorConfig {
     @ConfigProperty(name = "aitbc.public.url")
     Optional<String> publicUrl;
 
+    @Inject
+    @ConfigProperty(name = "aitbc.retry.error.codes")
+    Optional<String> retryErrorCodes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.retry.backoff.seconds")
+    double retryBackoffSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.retry.backoff.max.seconds")
+    double retryBackoffMaxSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.budget.monthly.plans")
+    Optional<String> monthlyBudgetPlans;
+
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
     private RetentionPolicy retention;
@@ -408,6 +424,40 @@ public class CoordinatorConfig {
      */
     public Optional<String> publicUrl() {
         return publicUrl.map(String::trim).filter(u -> !u.isEmpty()).map(u -> u.replaceAll("/+$", ""));
+    }
+
+    /** Failure codes a miner may send that count as its own fault: the job is retried, not billed. */
+    public java.util.Set<String> retryErrorCodes() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String c : retryErrorCodes.orElse("").split(",")) {
+            if (!c.isBlank()) {
+                out.add(c.trim().toUpperCase(Locale.ROOT));
+            }
+        }
+        return out;
+    }
+
+    /** The wait before the attempt after the first miner's fault; doubled after each further one. */
+    public Duration retryBackoff() {
+        return Duration.ofMillis(Math.max(0, Math.round(retryBackoffSeconds * 1000)));
+    }
+
+    /** The longest back-off. */
+    public Duration retryBackoffMax() {
+        return Duration.ofMillis(Math.max(0, Math.round(retryBackoffMaxSeconds * 1000)));
+    }
+
+    /** The monthly budget of an account of {@code plan} that has none of its own; empty for none. */
+    public Optional<BigDecimal> monthlyBudget(Plan plan) {
+        if (plan == null) {
+            return Optional.empty();
+        }
+        String v = pairs(monthlyBudgetPlans.orElse("")).entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase(plan.name()))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(new BigDecimal(v));
     }
 
     public int[] rateLimits(Role role, Plan plan) {

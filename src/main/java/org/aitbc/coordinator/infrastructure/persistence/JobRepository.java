@@ -139,11 +139,14 @@ public class JobRepository {
                 offer.price() == null
                         ? " AND j.maxPrice IS NULL"
                         : " AND (j.maxPrice IS NULL OR j.maxPrice >= :price)");
+        // A job waiting out a retry's back-off is not a candidate yet.
+        q.append(" AND (j.notBeforeMs IS NULL OR j.notBeforeMs <= :now)");
         q.append(" ORDER BY j.state, j.priorityRank DESC, j.createdMs ASC");
         TypedQuery<String> query = em.createQuery(q.toString(), String.class)
                 .setParameter("pending", JobState.PENDING)
                 .setParameter("gpus", Math.max(1, miner.getGpuCount()))
                 .setParameter("vram", miner.getMaxVramGb())
+                .setParameter("now", System.currentTimeMillis())
                 .setMaxResults(max);
         if (!types.isEmpty()) {
             query.setParameter("types", types);
@@ -213,6 +216,8 @@ public class JobRepository {
             sql.append(" AND (MAX_PRICE IS NULL OR MAX_PRICE >= ?)");
             args.add(offer.price());
         }
+        sql.append(" AND (NOT_BEFORE_MS IS NULL OR NOT_BEFORE_MS <= ?)");
+        args.add(System.currentTimeMillis());
         sql.append(" ORDER BY STATE, PRIORITY_RANK DESC, CREATED_MS ASC").append(dialect.derbyUncommittedFirst(max));
         List<String> ids = new ArrayList<>();
         for (Object row : nativeQuery(sql.toString(), args).getResultList()) {

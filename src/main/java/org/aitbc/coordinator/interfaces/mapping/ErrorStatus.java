@@ -21,6 +21,7 @@ public final class ErrorStatus {
             case TOO_LARGE -> 413;
             case OUT_OF_RANGE -> 416;
             case INVALID -> 422;
+            case PAYMENT_REQUIRED -> 402;
             case RATE_LIMITED -> 429;
             case INTERNAL -> 500;
             case UNAVAILABLE -> 503;

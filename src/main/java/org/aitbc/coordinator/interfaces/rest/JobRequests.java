@@ -157,7 +157,7 @@ public class JobRequests {
             Integer minCuda,
             BigDecimal maxPrice) {}
 
-    private record Common(Priority priority, int timeoutSeconds, int ttlSeconds) {}
+    private record Common(Priority priority, int timeoutSeconds, int ttlSeconds, BigDecimal maxCost) {}
 
     private Requirements requirements(JsonObject o, String p, String gpuKey, JsonBody check) {
         String gpu = check.string(o, gpuKey, p + gpuKey, 1, gpuKey.equals("gpu") ? 200 : 64);
@@ -236,7 +236,36 @@ public class JobRequests {
         return new Common(
                 priority,
                 timeout == null ? config.defaultTimeoutSeconds() : timeout,
-                ttl == null ? config.defaultTtlSeconds() : ttl);
+                ttl == null ? config.defaultTtlSeconds() : ttl,
+                maxCost(body, p, check));
+    }
+
+    /**
+     * {@code max_cost}: the most the client will pay for the job, a number or a decimal string
+     * ({@code 0.50} or {@code "0.50"}) above 0; null when not given. Whether it covers the
+     * estimate is checked when the job is priced.
+     */
+    private static BigDecimal maxCost(JsonObject body, String p, JsonBody check) {
+        JsonValue v = body.get("max_cost");
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        BigDecimal amount = null;
+        if (v instanceof JsonNumber n) {
+            amount = n.bigDecimalValue();
+        } else if (v instanceof JsonString s && s.getString().trim().matches("[0-9]{1,10}(\\.[0-9]{1,6})?")) {
+            amount = new BigDecimal(s.getString().trim());
+        }
+        if (amount == null
+                || amount.signum() <= 0
+                || amount.compareTo(BigDecimal.valueOf(1_000_000_000L)) > 0
+                || amount.scale() > 6) {
+            check.problem(
+                    p + "max_cost",
+                    "must be an amount above 0 and at most 1000000000 with at most 6 decimals, such as 0.50");
+            return null;
+        }
+        return amount;
     }
 
     private Job.Spec spec(
@@ -263,19 +292,20 @@ public class JobRequests {
         Long typical = model == null ? null : config.modelSeconds().get(model);
         long estimated = typical != null ? Math.min(typical, c.timeoutSeconds()) : c.timeoutSeconds();
         return new Job.Spec(
-                model,
-                payload.toString(),
-                constraints.build().toString(),
-                r.gpuType(),
-                r.gpuCount(),
-                r.minVramGb(),
-                r.region(),
-                c.priority(),
-                c.timeoutSeconds(),
-                c.ttlSeconds(),
-                estimated,
-                new Job.Matching(r.gpuName(), r.minCuda(), r.maxPrice()),
-                jobType,
-                inputFile);
+                        model,
+                        payload.toString(),
+                        constraints.build().toString(),
+                        r.gpuType(),
+                        r.gpuCount(),
+                        r.minVramGb(),
+                        r.region(),
+                        c.priority(),
+                        c.timeoutSeconds(),
+                        c.ttlSeconds(),
+                        estimated,
+                        new Job.Matching(r.gpuName(), r.minCuda(), r.maxPrice()),
+                        jobType,
+                        inputFile)
+                .withMaxCost(c.maxCost());
     }
 }

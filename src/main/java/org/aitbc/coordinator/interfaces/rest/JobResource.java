@@ -319,7 +319,44 @@ public class JobResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND (also for another client's job)")
     @APIResponse(responseCode = "200", description = "OK")
     public JobView get(@PathParam("id") String id) {
-        return JobViews.of(service.get(caller.get(), id));
+        return JobViews.detail(service.detail(caller.get(), id));
+    }
+
+    @POST
+    @Path("{id}/retry")
+    @Allowed(Role.CLIENT)
+    @Operation(
+            summary = "Retry a failed or canceled job",
+            description = "Submits a new job with the same spec (priced now), linked both ways: retry_of on the new "
+                    + "job, retried_by on the old. No body, or {}. An Idempotency-Key header makes a repeated call "
+                    + "return the first retry (200). A job already retried is 409: retry the newer one.")
+    @APIResponse(responseCode = "201", description = "The new job")
+    @APIResponse(responseCode = "200", description = "A repeat with the same Idempotency-Key: the first retry")
+    @APIResponse(responseCode = "402", description = "BUDGET_EXCEEDED: the month's budget has no room for it")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "409", description = "INVALID_STATE: the job is not failed or canceled")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED (a body field) or IDEMPOTENCY_MISMATCH")
+    public Response retry(
+            @PathParam("id") String id, @HeaderParam("Idempotency-Key") String idempotencyKey, InputStream body) {
+        JsonValue parsed = JsonBody.parse(JsonBody.text(body, config.requestMaxBytes()), true);
+        if (parsed.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body must be a JSON object");
+        }
+        JsonBody check = new JsonBody();
+        for (String k : parsed.asJsonObject().keySet()) {
+            check.problem(k, "is not accepted: a retry repeats the job's own spec");
+        }
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.trim();
+        if (key != null && key.length() > 200) {
+            check.problem("Idempotency-Key", "must be at most 200 characters");
+        } else if (key != null && idempotencyKey.chars().anyMatch(Character::isISOControl)) {
+            check.problem("Idempotency-Key", "must not contain control characters");
+        }
+        check.check();
+        JobService.Submitted done = commands.retry(caller.get(), id, key, Ids.sha256Hex("retry " + id));
+        return Response.status(done.created() ? 201 : 200)
+                .entity(JobViews.of(done.job()))
+                .build();
     }
 
     @Inject

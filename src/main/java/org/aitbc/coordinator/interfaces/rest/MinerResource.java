@@ -4,6 +4,7 @@ import jakarta.ejb.EJB;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -389,11 +390,12 @@ public class MinerResource {
                 error = check.string(r, "error", "result.error", 0, 2000);
             }
         }
+        Boolean retryable = result == null ? null : retryable(result, "result.retryable", check);
         check.check();
         Writer w = writer();
         if ("failed".equalsIgnoreCase(outcome)) {
             // The marketplace's miners report failure through /result: the same as /fail.
-            return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, error));
+            return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, error, retryable));
         }
         return done(commands.complete(
                 w.caller(),
@@ -408,7 +410,10 @@ public class MinerResource {
     @Path("{job_id}/fail")
     @Operation(
             summary = "Report that the job failed (or acknowledge a cancel)",
-            description = "{error_code, error_message}")
+            description = "{error_code, error_message, retryable}; retryable true (or an error code the "
+                    + "operator lists, by default GPU_ERROR, OUT_OF_MEMORY, MINER_SHUTDOWN) makes it the miner's fault: "
+                    + "the job is requeued for another attempt after a back-off, on another miner when one matches, "
+                    + "and the attempt is not billed. retryable false overrides the list.")
     @APIResponse(responseCode = "200", description = "{status: ok, job_id, job_status}")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "LEASE_LOST")
@@ -417,8 +422,22 @@ public class MinerResource {
         JsonBody check = new JsonBody();
         String code = check.string(o, "error_code", "error_code", 1, 64);
         String message = check.text(o, "error_message", "error_message", 0, 2000);
+        Boolean retryable = retryable(o, "retryable", check);
         check.check();
         Writer w = writer();
-        return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, message));
+        return done(commands.fail(w.caller(), w.minerId(), jobId, w.attempt(), code, message, retryable));
+    }
+
+    /** A failure's {@code retryable}: true, false, or null when not given. */
+    private static Boolean retryable(JsonObject o, String path, JsonBody check) {
+        JsonValue v = o.get("retryable");
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (v.getValueType() == JsonValue.ValueType.TRUE || v.getValueType() == JsonValue.ValueType.FALSE) {
+            return v.getValueType() == JsonValue.ValueType.TRUE;
+        }
+        check.problem(path, "must be true or false");
+        return null;
     }
 }

@@ -22,6 +22,7 @@ class ErrorStatusTest {
         expected.put(Kind.TOO_LARGE, 413);
         expected.put(Kind.OUT_OF_RANGE, 416);
         expected.put(Kind.INVALID, 422);
+        expected.put(Kind.PAYMENT_REQUIRED, 402);
         expected.put(Kind.RATE_LIMITED, 429);
         expected.put(Kind.INTERNAL, 500);
         expected.put(Kind.UNAVAILABLE, 503);

@@ -113,7 +113,9 @@ public class PrometheusIT {
             Api.post(
                             "/v1/miners/" + failed + "/fail?miner_id=" + minerId,
                             minerKey,
-                            "{\"error_code\":\"OUT_OF_MEMORY\",\"error_message\":\"the model did not fit\"}")
+                            "{\"error_code\":\"OUT_OF_MEMORY\",\"error_message\":\"the model did not fit\","
+                                    // OUT_OF_MEMORY is retried by default; this failure is to end the job.
+                                    + "\"retryable\":false}")
                     .expect(200);
             Api.get("/v1/jobs/" + done, client).expect(200);
             Api.get("/v1/jobs/job_does_not_exist", client).expect(404);
