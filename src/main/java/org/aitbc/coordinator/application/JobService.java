@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.application;
 
+import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
 import jakarta.inject.Inject;
 import java.math.BigDecimal;
@@ -39,6 +40,9 @@ public class JobService {
     @Inject
     JobRepository jobs;
 
+    @EJB
+    WebhookService webhooks;
+
     @Inject
     JobEventStore events;
 
@@ -58,6 +62,12 @@ public class JobService {
     public record Submitted(Job job, boolean created) {}
 
     public Submitted submit(Caller caller, Job.Spec spec, String idempotencyKey, String requestHash) {
+        return submit(caller, spec, idempotencyKey, requestHash, null);
+    }
+
+    /** As above; a {@code callbackUrl} (already checked) becomes a one-job webhook, before the first event. */
+    public Submitted submit(
+            Caller caller, Job.Spec spec, String idempotencyKey, String requestHash, String callbackUrl) {
         if (idempotencyKey != null) {
             Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
             if (existing != null) {
@@ -74,6 +84,9 @@ public class JobService {
         if (idempotencyKey != null) {
             job.setIdempotency(idempotencyKey, requestHash);
         }
+        if (callbackUrl != null) {
+            webhooks.forJob(caller.accountId(), job.getId(), callbackUrl);
+        }
         jobs.add(job);
         metrics.submitted(1);
         LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model "
@@ -83,9 +96,17 @@ public class JobService {
 
     /** All or nothing: a batch either creates every job or none. */
     public List<Job> submitBatch(Caller caller, List<Job.Spec> specs) {
+        return submitBatch(caller, specs, java.util.Collections.nCopies(specs.size(), null));
+    }
+
+    /** As above, with each job's checked {@code callback_url} (or null) in {@code callbacks}. */
+    public List<Job> submitBatch(Caller caller, List<Job.Spec> specs, List<String> callbacks) {
         List<Job> created = new ArrayList<>(specs.size());
-        for (Job.Spec spec : specs) {
-            Job job = newJob(caller, spec);
+        for (int i = 0; i < specs.size(); i++) {
+            Job job = newJob(caller, specs.get(i));
+            if (callbacks.get(i) != null) {
+                webhooks.forJob(caller.accountId(), job.getId(), callbacks.get(i));
+            }
             jobs.add(job);
             created.add(job);
         }

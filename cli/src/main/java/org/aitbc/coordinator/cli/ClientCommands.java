@@ -25,7 +25,8 @@ import picocli.CommandLine.ParentCommand;
             ResultCommands.Download.class,
             ResultCommands.Share.class,
             ResultCommands.Verify.class,
-            ResultCommands.Delete.class
+            ResultCommands.Delete.class,
+            WebhookCommands.class
         })
 class ClientCommands {
     @ParentCommand

@@ -1,0 +1,48 @@
+package org.aitbc.coordinator.interfaces.mapping;
+
+import java.util.List;
+import java.util.Map;
+import org.aitbc.coordinator.domain.Webhook;
+import org.aitbc.coordinator.domain.WebhookAttempt;
+import org.aitbc.coordinator.domain.WebhookDelivery;
+import org.aitbc.coordinator.wire.DeliveryView;
+import org.aitbc.coordinator.wire.WebhookView;
+
+/** Webhooks and their deliveries → wire records. A secret is mapped only where it is given. */
+public final class WebhookViews {
+    private WebhookViews() {}
+
+    public static WebhookView of(Webhook w, String secret) {
+        return new WebhookView(
+                w.getId(), w.getUrl(), List.copyOf(w.getEvents()), w.getJobId(), w.getCreatedAt(), secret);
+    }
+
+    public static WebhookView of(Webhook w) {
+        return of(w, null);
+    }
+
+    public static DeliveryView of(WebhookDelivery d, List<WebhookAttempt> attempts) {
+        return new DeliveryView(
+                d.getId(),
+                d.getWebhookId(),
+                d.getJobId(),
+                d.getEventId(),
+                d.getEventName(),
+                d.getState(),
+                d.getAttempts(),
+                d.getCreatedAt(),
+                WebhookDelivery.PENDING.equals(d.getState()) ? d.getNextAt() : null,
+                d.getDeliveredAt(),
+                d.getRedeliveryOf(),
+                attempts.stream()
+                        .map(a -> new DeliveryView.Attempt(
+                                a.getAttempt(), a.getAt(), a.getStatusCode(), a.getError(), a.getDurationMs()))
+                        .toList());
+    }
+
+    public static List<DeliveryView> of(List<WebhookDelivery> ds, Map<Long, List<WebhookAttempt>> attempts) {
+        return ds.stream()
+                .map(d -> of(d, attempts.getOrDefault(d.getId(), List.of())))
+                .toList();
+    }
+}
