@@ -59,7 +59,11 @@ public class JobService {
     InputFileRepository inputFiles;
 
     /** The job and whether this call created it (false: an idempotent retry). */
-    public record Submitted(Job job, boolean created) {}
+    public record Submitted(Job job, boolean created, WebhookService.Created callback) {
+        public Submitted(Job job, boolean created) {
+            this(job, created, null);
+        }
+    }
 
     public Submitted submit(Caller caller, Job.Spec spec, String idempotencyKey, String requestHash) {
         return submit(caller, spec, idempotencyKey, requestHash, null);
@@ -84,29 +88,20 @@ public class JobService {
         if (idempotencyKey != null) {
             job.setIdempotency(idempotencyKey, requestHash);
         }
-        if (callbackUrl != null) {
-            webhooks.forJob(caller.accountId(), job.getId(), callbackUrl);
-        }
+        WebhookService.Created callback =
+                callbackUrl == null ? null : webhooks.forJob(caller.accountId(), job.getId(), callbackUrl);
         jobs.add(job);
         metrics.submitted(1);
         LOG.info(() -> "job " + job.getId() + " submitted by " + caller.accountId() + " (model "
                 + LogText.of(job.getModel()) + ", priority " + job.getPriority().wire() + ")");
-        return new Submitted(job, true);
+        return new Submitted(job, true, callback);
     }
 
     /** All or nothing: a batch either creates every job or none. */
     public List<Job> submitBatch(Caller caller, List<Job.Spec> specs) {
-        return submitBatch(caller, specs, java.util.Collections.nCopies(specs.size(), null));
-    }
-
-    /** As above, with each job's checked {@code callback_url} (or null) in {@code callbacks}. */
-    public List<Job> submitBatch(Caller caller, List<Job.Spec> specs, List<String> callbacks) {
         List<Job> created = new ArrayList<>(specs.size());
-        for (int i = 0; i < specs.size(); i++) {
-            Job job = newJob(caller, specs.get(i));
-            if (callbacks.get(i) != null) {
-                webhooks.forJob(caller.accountId(), job.getId(), callbacks.get(i));
-            }
+        for (Job.Spec spec : specs) {
+            Job job = newJob(caller, spec);
             jobs.add(job);
             created.add(job);
         }

@@ -212,9 +212,17 @@ public class WebhookService {
             if (won != 1 || w == null || e == null) {
                 continue;
             }
+            String secret;
+            try {
+                secret = secrets.open(w.getSealedSecret());
+            } catch (IllegalStateException wrongKey) {
+                // Servers of one database with different keys: say so in the delivery, send nothing.
+                LOG.warning(() -> "webhook " + w.getId() + ": " + wrongKey.getMessage());
+                attempted(d.getId(), null, "not sent: " + wrongKey.getMessage(), 0);
+                continue;
+            }
             busy.merge(w.getId(), 1, Integer::sum);
-            claimed.add(new Due(
-                    d.getId(), w.getId(), w.getUrl(), secrets.open(w.getSealedSecret()), e.getId(), body(e, d, w)));
+            claimed.add(new Due(d.getId(), w.getId(), w.getUrl(), secret, e.getId(), body(e, d, w)));
         }
         return claimed;
     }

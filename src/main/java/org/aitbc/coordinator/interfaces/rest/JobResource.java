@@ -34,6 +34,7 @@ import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
+import org.aitbc.coordinator.interfaces.mapping.WebhookViews;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.EventList;
 import org.aitbc.coordinator.wire.JobList;
@@ -108,6 +109,16 @@ public class JobResource {
         check.check();
         JobService.Submitted submitted =
                 commands.submit(caller.get(), spec, key, Ids.sha256Hex(parsed.toString()), callback);
+        if (submitted.callback() != null) {
+            // The callback's signing secret is shown in this one answer, as a webhook's is.
+            return Response.status(201)
+                    .entity(WebhookViews.withCallback(
+                            JobViews.of(submitted.job()),
+                            WebhookViews.of(
+                                    submitted.callback().webhook(),
+                                    submitted.callback().secret())))
+                    .build();
+        }
         return Response.status(submitted.created() ? 201 : 200)
                 .entity(JobViews.of(submitted.job()))
                 .build();
@@ -139,7 +150,6 @@ public class JobResource {
         }
         check.check();
         List<Job.Spec> specs = new ArrayList<>();
-        List<String> callbacks = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
             JsonValue v = array.get(i);
             if (v.getValueType() != JsonValue.ValueType.OBJECT) {
@@ -147,10 +157,15 @@ public class JobResource {
                 continue;
             }
             specs.add(requests.parse(v.asJsonObject(), "[" + i + "].", check));
-            callbacks.add(callbackUrl(v.asJsonObject(), "[" + i + "].", check));
+            if (v.asJsonObject().containsKey("callback_url")) {
+                // Its secret would have no place in the batch's answer: one webhook serves a batch.
+                check.problem(
+                        "[" + i + "].callback_url",
+                        "is not accepted in a batch; register one webhook with POST /v1/webhooks instead");
+            }
         }
         check.check();
-        List<JobView> views = service.submitBatch(caller.get(), specs, callbacks).stream()
+        List<JobView> views = service.submitBatch(caller.get(), specs).stream()
                 .map(JobViews::of)
                 .toList();
         return Response.status(201).entity(new BatchAnswer(views)).build();
