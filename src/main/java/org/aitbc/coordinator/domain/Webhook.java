@@ -55,7 +55,9 @@ public class Webhook {
         this.id = id;
         this.clientId = clientId;
         this.url = url;
-        this.events = String.join(",", events);
+        // Kept in the documented order, whatever order they were given in.
+        this.events = String.join(
+                ",", WebhookEvents.ALL.stream().filter(events::contains).toList());
         this.jobId = jobId;
         this.sealedSecret = sealedSecret;
         this.createdMs = now.toEpochMilli();

@@ -11,6 +11,7 @@ import org.aitbc.coordinator.wire.WebhookList;
 import org.aitbc.coordinator.wire.WebhookView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -54,7 +55,8 @@ final class WebhookCommands {
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Register a webhook; prints its secret once.")
     static class Add extends Sub {
-        @Option(names = "--url", required = true, description = "https URL that receives the events")
+        // Positional: --url is the root's option (the coordinator's address), inherited by every command.
+        @Parameters(index = "0", paramLabel = "URL", description = "https URL that receives the events")
         String url;
 
         @Option(
