@@ -32,6 +32,7 @@ import org.aitbc.coordinator.infrastructure.webhooks.WebhookUrls;
 @ApplicationScoped
 public class WebhookSender {
     private static final Logger LOG = Logger.getLogger(WebhookSender.class.getName());
+    private static final int RECORD_TRIES = 4;
 
     @EJB
     WebhookService service;
@@ -117,8 +118,41 @@ public class WebhookSender {
             answer = http.post(
                     d.url(), d.body(), WebhookSignature.header(d.secret(), t, d.body()), d.eventId(), d.webhookId());
         }
-        service.attempted(d.deliveryId(), answer.statusCode(), answer.text(), answer.durationMs());
+        record(d, answer);
         return answer.delivered();
+    }
+
+    /**
+     * Records the answer, trying again when the transaction lost a lock race (embedded Derby
+     * times out lock waits under concurrent sends). If it cannot be recorded at all, the claim is
+     * given back so the delivery is sent again soon (at least once) instead of when the claim
+     * runs out, which would hold up the job's later events.
+     */
+    private void record(WebhookService.Due d, WebhookHttp.Answer answer) {
+        RuntimeException last = null;
+        for (int i = 0; i < RECORD_TRIES; i++) {
+            try {
+                service.attempted(d.deliveryId(), answer.statusCode(), answer.text(), answer.durationMs());
+                return;
+            } catch (RuntimeException e) {
+                last = e;
+                sleep(100L << i);
+            }
+        }
+        try {
+            service.unclaim(d.deliveryId(), server);
+        } catch (RuntimeException e) {
+            last.addSuppressed(e);
+        }
+        throw last;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Stops claiming and gives this server's claims back (called when the application stops). */

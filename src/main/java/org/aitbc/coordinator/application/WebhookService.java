@@ -271,6 +271,15 @@ public class WebhookService {
         }
     }
 
+    /** Gives back one claim of this server (its answer could not be recorded): it is sent again at once. */
+    public void unclaim(long deliveryId, String server) {
+        em.createQuery("UPDATE WebhookDelivery d SET d.claimUntilMs = 0, d.claimedBy = NULL"
+                        + " WHERE d.id = :id AND d.claimedBy = :me")
+                .setParameter("id", deliveryId)
+                .setParameter("me", server)
+                .executeUpdate();
+    }
+
     /** Gives back this server's claims when it stops, so that another start sends them at once. */
     public int release(String server) {
         return em.createQuery("UPDATE WebhookDelivery d SET d.claimUntilMs = 0, d.claimedBy = NULL"
