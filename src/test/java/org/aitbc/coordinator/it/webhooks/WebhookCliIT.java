@@ -78,6 +78,14 @@ public class WebhookCliIT {
             String job = s.runJob();
             r.await(g -> Receiver.delivered(g, job).size() == 1, Duration.ofSeconds(30));
             r.assertAllSigned();
+            // The receiver's 200 may come a moment before the server records it.
+            for (long until = System.currentTimeMillis() + 10_000;
+                    System.currentTimeMillis() < until
+                            && !Api.get("/v1/webhooks/" + id + "/deliveries", s.client)
+                                    .body()
+                                    .contains("\"delivered\""); ) {
+                Api.sleep(200);
+            }
             Run deliveries = aitbc(s.client, "client", "webhook", "deliveries", "--id", id);
             assertEquals(0, deliveries.code(), deliveries.err());
             assertTrue(deliveries.out().contains(job) && deliveries.out().contains("delivered"), deliveries.out());
