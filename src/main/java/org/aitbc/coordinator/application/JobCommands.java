@@ -27,8 +27,14 @@ public class JobCommands {
      * job is visible, and it stands.
      */
     public JobService.Submitted submit(Caller caller, Job.Spec spec, String idempotencyKey, String requestHash) {
+        return submit(caller, spec, idempotencyKey, requestHash, null);
+    }
+
+    /** As above, with a checked {@code callback_url} (or null) that becomes the job's one-job webhook. */
+    public JobService.Submitted submit(
+            Caller caller, Job.Spec spec, String idempotencyKey, String requestHash, String callbackUrl) {
         try {
-            return jobs.submit(caller, spec, idempotencyKey, requestHash);
+            return jobs.submit(caller, spec, idempotencyKey, requestHash, callbackUrl);
         } catch (EJBException | PersistenceException e) {
             Job first = idempotencyKey == null ? null : jobs.findIdempotent(caller, idempotencyKey);
             if (first == null) {

@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.application;
 
+import jakarta.ejb.EJB;
 import jakarta.ejb.Stateless;
 import jakarta.inject.Inject;
 import java.math.BigDecimal;
@@ -42,6 +43,9 @@ public class JobService {
     @Inject
     JobRepository jobs;
 
+    @EJB
+    WebhookService webhooks;
+
     @Inject
     JobEventStore events;
 
@@ -61,9 +65,19 @@ public class JobService {
     Budgets budgets;
 
     /** The job and whether this call created it (false: an idempotent retry). */
-    public record Submitted(Job job, boolean created) {}
+    public record Submitted(Job job, boolean created, WebhookService.Created callback) {
+        public Submitted(Job job, boolean created) {
+            this(job, created, null);
+        }
+    }
 
     public Submitted submit(Caller caller, Job.Spec spec, String idempotencyKey, String requestHash) {
+        return submit(caller, spec, idempotencyKey, requestHash, null);
+    }
+
+    /** As above; a {@code callbackUrl} (already checked) becomes a one-job webhook, before the first event. */
+    public Submitted submit(
+            Caller caller, Job.Spec spec, String idempotencyKey, String requestHash, String callbackUrl) {
         if (idempotencyKey != null) {
             Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
             if (existing != null) {
@@ -81,6 +95,8 @@ public class JobService {
         if (idempotencyKey != null) {
             job.setIdempotency(idempotencyKey, requestHash);
         }
+        WebhookService.Created callback =
+                callbackUrl == null ? null : webhooks.forJob(caller.accountId(), job.getId(), callbackUrl);
         jobs.add(job);
         metrics.submitted(1);
         // The job id exists only now: the request's log fields could not carry it.
@@ -89,7 +105,7 @@ public class JobService {
                     + LogText.of(job.getModel()) + ", priority "
                     + job.getPriority().wire() + ")");
         }
-        return new Submitted(job, true);
+        return new Submitted(job, true, callback);
     }
 
     /** All or nothing: a batch either creates every job or none. */

@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
             ResultCommands.Share.class,
             ResultCommands.Verify.class,
             ResultCommands.Keys.class,
-            ResultCommands.Delete.class
+            ResultCommands.Delete.class,
+            WebhookCommands.class
         })
 class ClientCommands {
     @ParentCommand

@@ -230,6 +230,46 @@ public class CoordinatorConfig {
     @Inject
     @ConfigProperty(name = "aitbc.budget.monthly.plans")
     Optional<String> monthlyBudgetPlans;
+    // Webhooks (docs/WEBHOOKS.md).
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.allowed.hosts")
+    Optional<String> webhooksAllowedHosts;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.max.attempts")
+    int webhooksMaxAttempts;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.retry.base.seconds")
+    double webhooksRetryBaseSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.retry.max.delay.seconds")
+    double webhooksRetryMaxDelaySeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.connect.timeout.seconds")
+    int webhooksConnectTimeoutSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.read.timeout.seconds")
+    int webhooksReadTimeoutSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.poll.interval.ms")
+    int webhooksPollIntervalMs;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.concurrency.per.webhook")
+    int webhooksConcurrencyPerWebhook;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.concurrency.total")
+    int webhooksConcurrencyTotal;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.secret.key")
+    Optional<String> webhooksSecretKey;
 
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
@@ -490,5 +530,58 @@ public class CoordinatorConfig {
     /** The configured key's public half (X.509 DER, base64), required with {@link #receiptsSigningKey}. */
     public Optional<String> receiptsPublicKey() {
         return receiptsPublicKey.map(String::trim).filter(k -> !k.isEmpty());
+    }
+
+    /** Hosts webhooks may reach over plain http and at private addresses (lower case, exact names or IPs). */
+    public java.util.Set<String> webhooksAllowedHosts() {
+        return webhooksAllowedHosts
+                .map(t -> java.util.Arrays.stream(t.split(","))
+                        .map(h -> h.trim().toLowerCase(Locale.ROOT))
+                        .filter(h -> !h.isEmpty())
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet()))
+                .orElse(java.util.Set.of());
+    }
+
+    /** Attempts of one delivery before it is marked failed. */
+    public int webhooksMaxAttempts() {
+        return Math.max(1, webhooksMaxAttempts);
+    }
+
+    /** The first retry's wait; each further one doubles it (fractions of a second allowed, for tests). */
+    public Duration webhooksRetryBase() {
+        return Duration.ofMillis(Math.max(100L, Math.round(webhooksRetryBaseSeconds * 1000d)));
+    }
+
+    /** The longest single wait between two attempts. */
+    public Duration webhooksRetryMaxDelay() {
+        return Duration.ofMillis(Math.max(100L, Math.round(webhooksRetryMaxDelaySeconds * 1000d)));
+    }
+
+    public Duration webhooksConnectTimeout() {
+        return Duration.ofSeconds(Math.max(1, webhooksConnectTimeoutSeconds));
+    }
+
+    /** How long a receiver has to answer once connected (the whole request). */
+    public Duration webhooksReadTimeout() {
+        return Duration.ofSeconds(Math.max(1, webhooksReadTimeoutSeconds));
+    }
+
+    public int webhooksPollIntervalMs() {
+        return Math.max(50, webhooksPollIntervalMs);
+    }
+
+    /** Deliveries to one webhook in flight at once, on one server. */
+    public int webhooksConcurrencyPerWebhook() {
+        return Math.max(1, webhooksConcurrencyPerWebhook);
+    }
+
+    /** Deliveries in flight at once on one server, all webhooks together. */
+    public int webhooksConcurrencyTotal() {
+        return Math.max(1, webhooksConcurrencyTotal);
+    }
+
+    /** The key signing secrets are sealed with (base64 of 32 bytes); empty: a key file of this server. */
+    public Optional<String> webhooksSecretKey() {
+        return webhooksSecretKey.map(String::trim).filter(k -> !k.isEmpty());
     }
 }

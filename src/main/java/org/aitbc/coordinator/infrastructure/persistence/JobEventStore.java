@@ -23,6 +23,9 @@ public class JobEventStore {
     @Inject
     Event<JobsChanged> changed;
 
+    @Inject
+    WebhookOutbox webhooks;
+
     /** Inserts the events the job recorded since the last call and returns them (none: nothing fired). */
     public List<JobEvent> append(Job job) {
         List<JobEvent> events = job.drainEvents();
@@ -42,6 +45,8 @@ public class JobEventStore {
                 em.flush();
             }
         }
+        // In this transaction, so that no event commits without the webhook deliveries it owes.
+        webhooks.record(events);
         return events;
     }
 

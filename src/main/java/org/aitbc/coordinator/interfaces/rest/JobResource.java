@@ -5,6 +5,7 @@ import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.DELETE;
@@ -25,6 +26,7 @@ import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.JobCommands;
 import org.aitbc.coordinator.application.JobService;
+import org.aitbc.coordinator.application.WebhookService;
 import org.aitbc.coordinator.domain.Days;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobQuery;
@@ -32,6 +34,7 @@ import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
+import org.aitbc.coordinator.interfaces.mapping.WebhookViews;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.DailyJobStats;
 import org.aitbc.coordinator.wire.EventList;
@@ -61,6 +64,9 @@ public class JobResource {
 
     @Inject
     JobCommands commands;
+
+    @EJB
+    WebhookService webhooks;
 
     @Inject
     JobRequests requests;
@@ -103,6 +109,7 @@ public class JobResource {
         }
         JsonBody check = new JsonBody();
         Job.Spec spec = requests.parse(parsed.asJsonObject(), "", check);
+        String callback = callbackUrl(parsed.asJsonObject(), "", check);
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.trim();
         if (key != null && key.length() > 200) {
             check.problem("Idempotency-Key", "must be at most 200 characters");
@@ -110,7 +117,18 @@ public class JobResource {
             check.problem("Idempotency-Key", "must not contain control characters");
         }
         check.check();
-        JobService.Submitted submitted = commands.submit(caller.get(), spec, key, Ids.sha256Hex(parsed.toString()));
+        JobService.Submitted submitted =
+                commands.submit(caller.get(), spec, key, Ids.sha256Hex(parsed.toString()), callback);
+        if (submitted.callback() != null) {
+            // The callback's signing secret is shown in this one answer, as a webhook's is.
+            return Response.status(201)
+                    .entity(WebhookViews.withCallback(
+                            JobViews.of(submitted.job()),
+                            WebhookViews.of(
+                                    submitted.callback().webhook(),
+                                    submitted.callback().secret())))
+                    .build();
+        }
         return Response.status(submitted.created() ? 201 : 200)
                 .entity(JobViews.of(submitted.job()))
                 .build();
@@ -173,6 +191,12 @@ public class JobResource {
                 continue;
             }
             specs.add(requests.parse(v.asJsonObject(), "[" + i + "].", check));
+            if (v.asJsonObject().containsKey("callback_url")) {
+                // Its secret would have no place in the batch's answer: one webhook serves a batch.
+                check.problem(
+                        "[" + i + "].callback_url",
+                        "is not accepted in a batch; register one webhook with POST /v1/webhooks instead");
+            }
         }
         check.check();
         List<JobView> views = service.submitBatch(caller.get(), specs).stream()
@@ -212,6 +236,22 @@ public class JobResource {
         return skip == null
                 ? new JobList(views, page.total(), page.hasMore(), next, null, null, null)
                 : new JobList(views, page.total(), page.hasMore(), next, views, max, skip);
+    }
+
+    /**
+     * A submission's {@code callback_url}: a one-job webhook told of the job's end, under the
+     * rules of {@code POST /v1/webhooks} (422 naming the field otherwise; nothing is created).
+     */
+    private String callbackUrl(JsonObject body, String prefix, JsonBody check) {
+        String url = check.string(body, "callback_url", prefix + "callback_url", 1, 2048);
+        if (url != null) {
+            try {
+                webhooks.checkUrl(prefix + "callback_url", url);
+            } catch (CoordinatorException e) {
+                e.fields().forEach(f -> check.problem(f.field(), f.message()));
+            }
+        }
+        return url;
     }
 
     @GET
