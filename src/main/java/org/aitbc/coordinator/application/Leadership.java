@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.application;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
 import jakarta.ejb.EJB;
@@ -12,6 +13,8 @@ import java.util.OptionalInt;
 import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.persistence.DatabaseCircuit;
 import org.aitbc.coordinator.infrastructure.persistence.DatabaseFailures;
@@ -51,7 +54,7 @@ public class Leadership {
     @Inject
     CoordinatorConfig config;
 
-    private final String me = identity();
+    private String me;
 
     /** The epoch this server holds (0: none) and until when, on this server's monotonic clock. */
     private record Term(long epoch, long validUntilNanos) {}
@@ -62,7 +65,15 @@ public class Leadership {
     private volatile long lastHousekeepingMs;
     private volatile long lastTickMs;
 
-    /** This server's name in the lease: host and Liberty server name (which run once per host). */
+    @PostConstruct
+    void init() {
+        me = identity();
+    }
+
+    /**
+     * This server's name in the lease: host, Liberty server name (a pair that runs once) and the
+     * application's name (a test deploys a second copy of the application into one server).
+     */
     static String identity() {
         String host;
         try {
@@ -70,7 +81,13 @@ public class Leadership {
         } catch (Exception e) {
             host = "localhost";
         }
-        return host + "/" + System.getProperty("wlp.server.name", "server");
+        String app;
+        try {
+            app = InitialContext.doLookup("java:app/AppName");
+        } catch (NamingException e) {
+            app = "aitbc";
+        }
+        return host + "/" + System.getProperty("wlp.server.name", "server") + "/" + app;
     }
 
     /** Renews the lease if this server holds it, else takes it over when it has expired. */
