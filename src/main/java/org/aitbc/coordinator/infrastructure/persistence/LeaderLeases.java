@@ -18,6 +18,12 @@ import java.util.function.IntSupplier;
  * {@link #fenced} runs one piece of a leader's work only while its epoch is current, holding the
  * lease row's lock until that work has committed, so a take-over (which needs the same lock)
  * can never slip in between the check and the write.
+ *
+ * <p>On PostgreSQL both transactions bound how long the lease row's lock can be held and waited
+ * for: a leader frozen inside one of them (SIGSTOP, a hung JVM) would otherwise hold the lock
+ * for as long as its connection lives, and no server could take over. Its session is ended
+ * after {@value #IDLE_IN_TX} idle inside the transaction, and a server waits at most
+ * {@value #LOCK_WAIT} for the lock (then tries again at its next renewal).
  */
 @Stateless
 public class LeaderLeases {
@@ -26,6 +32,20 @@ public class LeaderLeases {
 
     @Resource
     SessionContext context;
+
+    @jakarta.inject.Inject
+    SqlDialect dialect;
+
+    static final String IDLE_IN_TX = "10s";
+    static final String LOCK_WAIT = "5s";
+
+    private void boundLocks() {
+        if (!dialect.isDerby()) {
+            em.createNativeQuery("SET LOCAL idle_in_transaction_session_timeout = '" + IDLE_IN_TX + "'")
+                    .executeUpdate();
+            em.createNativeQuery("SET LOCAL lock_timeout = '" + LOCK_WAIT + "'").executeUpdate();
+        }
+    }
 
     /**
      * What a renew-or-take-over found: the epoch this server holds now (0: it follows), the
@@ -44,6 +64,7 @@ public class LeaderLeases {
      */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public Outcome acquire(String name, String me, long myEpoch, long leaseMs, long vacancyMs) {
+        boundLocks();
         LeaderLease lease = locked(name);
         long now = System.currentTimeMillis();
         switch (lease.decide(me, myEpoch, now)) {
@@ -82,6 +103,7 @@ public class LeaderLeases {
      */
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public int fenced(String name, String me, long epoch, String action, String subject, IntSupplier work) {
+        boundLocks();
         int matched = em.createQuery("UPDATE LeaderLease l SET l.fencedWrites = l.fencedWrites + 1"
                         + " WHERE l.name = :n AND l.holder = :h AND l.epoch = :e")
                 .setParameter("n", name)
