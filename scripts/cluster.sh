@@ -8,6 +8,12 @@
 #   scripts/cluster.sh db-stop     stops PostgreSQL (the servers keep running)
 #   scripts/cluster.sh db-start    starts it again on the same data folder
 #   scripts/cluster.sh kill NAME   SIGKILLs one server (e.g. coordinator-a)
+#   scripts/cluster.sh pause NAME  SIGSTOPs one server (it hangs, holding its connections)
+#   scripts/cluster.sh resume NAME SIGCONTs it
+#   scripts/cluster.sh start NAME  starts a server that was stopped or killed, waits until ready
+#   scripts/cluster.sh restart NAME  stops one server cleanly (requests in flight finish, it gives
+#                                  up the leadership), starts it again and waits until it is ready:
+#                                  one step of a rolling restart
 #
 # Settings (environment; defaults in brackets):
 #   CLUSTER_DIR [target/cluster]       state: cluster.env, nginx config, logs
@@ -127,7 +133,7 @@ create_server() {
     echo
     echo "# Added by scripts/cluster.sh: every server shares the database and the result storage."
     echo "AITBC_RESULTS_DIR=$CLUSTER_DIR/results"
-    echo "# The sweeper timer may pause for up to ~160 s while it fails over: not a liveness failure."
+    echo "# The leadership moves within lease + renewal (about 12 s); liveness allows a few minutes."
     echo "AITBC_HEALTH_SWEEPER_STALE_SECONDS=300"
   } >> "$dir/server.env"
   cat > "$dir/bootstrap.properties" <<EOF
@@ -312,6 +318,32 @@ case "${1:-}" in
   status) load_state; cat "$STATE" ;;
   db-stop) load_state; pg_stop; log "PostgreSQL stopped" ;;
   db-start) load_state; pg_start; log "PostgreSQL started" ;;
+  pause|resume)
+    load_state
+    [ -n "${2:-}" ] || die "usage: $0 $1 SERVER_NAME"
+    pid=$(server_pid "$2")
+    [ -n "$pid" ] || die "no pid for $2"
+    if [ "$1" = pause ]; then kill -STOP "$pid"; else kill -CONT "$pid"; fi
+    log "$2 (pid $pid) ${1}d"
+    ;;
+  start|restart)
+    load_state
+    [ -n "${2:-}" ] || die "usage: $0 $1 SERVER_NAME"
+    port=""
+    i=0
+    for p in $CLUSTER_PORTS; do
+      [ "$(server_names | sed -n "$((i + 1))p")" = "$2" ] && port=$p
+      i=$((i + 1))
+    done
+    [ -n "$port" ] || die "no server $2 in this cluster"
+    if [ "$1" = restart ]; then
+      "$WLP/bin/server" stop "$2" >&2 || true
+      pid=$(server_pid "$2")
+      [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    fi
+    "$WLP/bin/server" start "$2" >&2
+    wait_ready "$2" "$port"
+    ;;
   kill)
     load_state
     [ -n "${2:-}" ] || die "usage: $0 kill SERVER_NAME"
@@ -320,5 +352,5 @@ case "${1:-}" in
     kill -KILL "$pid"
     log "$2 (pid $pid) killed with SIGKILL"
     ;;
-  *) sed -n '2,22p' "$0"; exit 2 ;;
+  *) sed -n '2,28p' "$0"; exit 2 ;;
 esac

@@ -23,7 +23,9 @@ import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
  * Enforces deadlines: leases not renewed in time (requeue, or {@code MINER_LOST} after the last
  * attempt), run timeouts ({@code TIMEOUT}) and claim windows ({@code EXPIRED}). Each job is
  * handled in its own short transaction under a row lock, and the deadline is checked again
- * under that lock, so two sweeps at once, or a sweep racing a miner's write, do no harm.
+ * under that lock, so two sweeps at once, or a sweep racing a miner's write, do no harm. Only
+ * the {@link Leadership leader} sweeps, and each job's transaction is fenced by its epoch: a
+ * server that lost the leadership while paused changes nothing when it resumes.
  */
 @Stateless
 public class LeaseSweeper {
@@ -53,6 +55,9 @@ public class LeaseSweeper {
     @Inject
     org.aitbc.coordinator.infrastructure.persistence.Spending spending;
 
+    @jakarta.ejb.EJB
+    Leadership leadership;
+
     /** At start-up: leases that ran out while the coordinator was down get a fresh lease period. */
     public int graceAfterDowntime() {
         int n = leases.extendAllLeases(JobService.now().plus(config.lease()).toEpochMilli());
@@ -62,9 +67,12 @@ public class LeaseSweeper {
         return n;
     }
 
-    /** One sweep; returns how many jobs it changed. */
+    /** One sweep, if this server leads; returns how many jobs it changed (0 when it does not lead). */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public int sweep() {
+        if (!leadership.leads()) {
+            return 0;
+        }
         LeaseSweeper self = context.getBusinessObject(LeaseSweeper.class);
         int changed = 0;
         List<String> due;
@@ -73,9 +81,11 @@ public class LeaseSweeper {
             due = leases.overdue(JobService.now().toEpochMilli(), config.sweepBatchSize());
             for (String id : due) {
                 try {
-                    if (self.sweepOne(id)) {
-                        changed++;
+                    var done = leadership.fenced("sweep", id, () -> self.sweepOne(id) ? 1 : 0);
+                    if (done.isEmpty()) {
+                        return changed; // not (or no longer) the leader: nothing more is written
                     }
+                    changed += done.getAsInt();
                 } catch (EJBException e) {
                     if (!TransientFailures.isConflict(e)) {
                         throw e;

@@ -52,6 +52,18 @@ public class CoordinatorConfig {
     int sweepBatchSize;
 
     @Inject
+    @ConfigProperty(name = "aitbc.leader.lease.seconds")
+    int leaderLeaseSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.leader.renew.seconds")
+    int leaderRenewSeconds;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.rate.limit.scope")
+    String rateLimitScope;
+
+    @Inject
     @ConfigProperty(name = "aitbc.poll.max.wait.seconds")
     int pollMaxWaitSeconds;
 
@@ -339,6 +351,22 @@ public class CoordinatorConfig {
 
     public int sweepIntervalSeconds() {
         return sweepIntervalSeconds;
+    }
+
+    /** How long a leadership lease lasts unless renewed; a dead leader is replaced after this plus one renewal period. */
+    public Duration leaderLease() {
+        return Duration.ofSeconds(Math.max(2, leaderLeaseSeconds));
+    }
+
+    /** How often every server renews (the leader) or tries to take (the others) the leadership lease. */
+    public Duration leaderRenew() {
+        long renew = Math.max(1, Math.min(leaderRenewSeconds, leaderLease().toSeconds() / 2));
+        return Duration.ofSeconds(renew);
+    }
+
+    /** Where rate limits are counted: {@code server}, {@code cluster} (the database) or {@code auto}. */
+    public String rateLimitScope() {
+        return rateLimitScope == null ? "auto" : rateLimitScope.trim().toLowerCase(Locale.ROOT);
     }
 
     public int sweepBatchSize() {

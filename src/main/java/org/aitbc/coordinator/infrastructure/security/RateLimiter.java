@@ -1,15 +1,21 @@
 package org.aitbc.coordinator.infrastructure.security;
 
+import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
+import org.aitbc.coordinator.infrastructure.persistence.RateWindows;
+import org.aitbc.coordinator.infrastructure.persistence.SqlDialect;
 
 /**
  * Requests per key per minute and per hour, in fixed windows kept in this server's memory
  * (keyed by the key's hash, never the key), and counted events such as failed authentications
- * per client address ({@link #count}, {@link #waitFor}). With several servers each counts its
- * own share.
+ * per client address ({@link #count}, {@link #waitFor}). With several servers on one database
+ * ({@code aitbc.rate.limit.scope} cluster, or auto on PostgreSQL), request limits are counted for
+ * the whole cluster instead ({@link SharedRateLimit}); failures stay counted per server.
  */
 @ApplicationScoped
 public class RateLimiter {
@@ -18,6 +24,20 @@ public class RateLimiter {
 
     private final Map<String, Windows> byKey = new ConcurrentHashMap<>();
     private volatile long lastCleanup = System.currentTimeMillis();
+
+    @Inject
+    CoordinatorConfig config;
+
+    @Inject
+    SqlDialect dialect;
+
+    @EJB
+    RateWindows windows;
+
+    /** The cluster-wide counting, when chosen; null: this server counts alone. */
+    private volatile SharedRateLimit shared;
+
+    private volatile boolean scopeChosen;
 
     private static final class Windows {
         long minuteStart;
@@ -53,6 +73,10 @@ public class RateLimiter {
      */
     public long acquire(String keyHash, int perMinute, int perHour) {
         long now = System.currentTimeMillis();
+        SharedRateLimit cluster = shared();
+        if (cluster != null) {
+            return cluster.acquire(keyHash, perMinute, perHour, now);
+        }
         cleanup(now);
         Windows w = byKey.computeIfAbsent(keyHash, k -> new Windows());
         synchronized (w) {
@@ -96,6 +120,22 @@ public class RateLimiter {
             w.roll(now);
             w.add();
         }
+    }
+
+    /** Chooses the scope once, on first use (the database kind is known by then). */
+    private SharedRateLimit shared() {
+        if (!scopeChosen && config != null) {
+            String scope = config.rateLimitScope();
+            boolean cluster = scope.equals("cluster") || (scope.equals("auto") && dialect.isShared());
+            if (cluster) {
+                shared = new SharedRateLimit((key, now, want, perMinute, perHour) -> {
+                    RateWindows.Grant g = windows.reserve(key, now, want, perMinute, perHour);
+                    return new SharedRateLimit.Reservation(g.granted(), g.hourFull());
+                });
+            }
+            scopeChosen = true;
+        }
+        return shared;
     }
 
     private void cleanup(long now) {

@@ -11,8 +11,11 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import javax.sql.DataSource;
+import org.aitbc.coordinator.application.Leadership;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
+import org.aitbc.coordinator.infrastructure.persistence.DatabaseCircuit;
+import org.aitbc.coordinator.infrastructure.persistence.DatabaseFailures;
 import org.aitbc.coordinator.interfaces.timers.SweepTimer;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -21,10 +24,11 @@ import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
 
 /**
- * What {@code /health} reports. Ready: the database answers a query. Live: the lease sweeper's
- * timer exists and is not overdue (its next run, as stored in the database, is not far in the
- * past), so a stalled sweeper is noticed whichever server owns the timer. Started: the
- * application is deployed.
+ * What {@code /health} reports. Ready: the database answers a query (which also closes or opens
+ * the server's {@link DatabaseCircuit}). Live: this server's sweeper timer exists, its leadership
+ * renewals keep running (each successful one finds a leader with a valid lease, this server or
+ * another), and, when this server leads, its sweeps are not stalled. Started: the application
+ * is deployed.
  */
 @ApplicationScoped
 public class HealthChecks {
@@ -36,6 +40,9 @@ public class HealthChecks {
 
     @Inject
     SweepStatus sweepStatus;
+
+    @EJB
+    Leadership leadership;
 
     @Inject
     CoordinatorConfig config;
@@ -51,11 +58,15 @@ public class HealthChecks {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                 }
+                DatabaseCircuit.INSTANCE.succeeded();
                 return HealthCheckResponse.named("database")
                         .up()
                         .withData("latency_ms", (System.nanoTime() - start) / 1_000_000)
                         .build();
             } catch (Exception e) {
+                if (DatabaseFailures.isUnavailable(e)) {
+                    DatabaseCircuit.INSTANCE.failed();
+                }
                 return HealthCheckResponse.named("database")
                         .down()
                         .withData("reason", "the database does not answer")
@@ -72,35 +83,38 @@ public class HealthChecks {
             try {
                 next = nextSweep();
             } catch (RuntimeException e) {
-                // Timer storage unreachable: that is the database's problem, which readiness reports.
                 return HealthCheckResponse.named("lease-sweeper")
                         .up()
                         .withData("timer", "unknown")
                         .build();
             }
             Instant last = sweepStatus.lastRun();
-            Duration stale = Duration.ofSeconds(config.sweeperStaleSeconds());
-            boolean overdue = next != null && next.plus(stale).isBefore(Instant.now());
+            long staleMs = Duration.ofSeconds(config.sweeperStaleSeconds()).toMillis();
+            long now = System.currentTimeMillis();
+            long tick = leadership.lastTickMs();
+            // The renewal clock stopped, or this server leads and its sweeps stopped.
+            boolean renewalsStalled = tick > 0 && tick + staleMs < now;
+            boolean sweepsStalled = leadership.leads() && last != null && last.toEpochMilli() + staleMs < now;
+            String holder = leadership.lastHolder();
             return HealthCheckResponse.named("lease-sweeper")
-                    .status(next != null && !overdue)
+                    .status(next != null && !renewalsStalled && !sweepsStalled)
                     .withData("next_run", String.valueOf(next))
                     .withData("last_run_here", String.valueOf(last))
                     .withData("runs_here", sweepStatus.runs())
+                    .withData("leader", holder == null ? "unknown" : holder)
+                    .withData("leads", leadership.leads())
+                    .withData("epoch", leadership.epoch())
                     .build();
         };
     }
 
-    /** The sweeper timer's next run and when it was read. */
+    /** This server's sweeper timer's next run and when it was read. */
     private record NextSweep(Instant next, long readAtMs) {}
 
     private final java.util.concurrent.atomic.AtomicReference<NextSweep> lastSweep =
             new java.util.concurrent.atomic.AtomicReference<>();
 
-    /**
-     * The timer's next run, read at most once a second: reading it loads every persistent timer from
-     * the database and deserializes its info, which made GET /health/live cost as much as a job read
-     * (docs/BENCHMARKS.md). A stall is measured in minutes; a second's delay changes nothing.
-     */
+    /** The timer's next run, read at most once a second (GET /health/live stays cheap). */
     private Instant nextSweep() {
         NextSweep cached = lastSweep.get();
         long now = System.currentTimeMillis();

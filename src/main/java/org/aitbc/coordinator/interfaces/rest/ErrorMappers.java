@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException;
+import org.aitbc.coordinator.infrastructure.persistence.DatabaseCircuit;
 import org.aitbc.coordinator.infrastructure.persistence.DatabaseFailures;
 import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
 import org.aitbc.coordinator.infrastructure.security.LogText;
@@ -84,6 +85,8 @@ final class ErrorMappers {
     }
 
     static Response databaseUnavailable(Throwable e) {
+        // Later requests are answered at once until the database is back (DatabaseGate).
+        DatabaseCircuit.INSTANCE.failed();
         long now = System.currentTimeMillis();
         long last = OUTAGE_LOGGED_MS.get();
         if (now - last > 10_000 && OUTAGE_LOGGED_MS.compareAndSet(last, now)) {

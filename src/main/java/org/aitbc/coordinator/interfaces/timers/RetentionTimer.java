@@ -16,10 +16,10 @@ import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.Leadership;
 import org.aitbc.coordinator.application.PacedBatches;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
-import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
 
 /**
  * Deletes results past their plan's retention, and uploaded input files nobody needs any more
@@ -27,8 +27,10 @@ import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
  * ({@code aitbc.retention.sweep.interval.seconds}). Each batch of
  * {@code aitbc.retention.batch.size} results is its own short transaction, so API traffic is
  * never blocked for long, and the batches are paced to {@code aitbc.retention.per.second}
- * ({@link PacedBatches}); a catch-up run after downtime or two servers purging at once delete
- * each result once, because every job is locked and re-checked.
+ * ({@link PacedBatches}). It is this server's own non-persistent timer, and purges only while
+ * this server holds the {@link Leadership leadership} lease, each batch fenced by its epoch;
+ * were two servers to purge at once anyway, each result is deleted once, because every job is
+ * locked and re-checked.
  */
 @Singleton
 @Startup
@@ -50,42 +52,39 @@ public class RetentionTimer {
     CoordinatorConfig config;
 
     @EJB
-    ClusterLocks locks;
+    Leadership leadership;
 
-    /** Finds or creates the timer under a cluster lock, so that servers starting together create one. */
+    /** Creates this server's timer, and cancels the persistent one of earlier versions. */
     @PostConstruct
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     void schedule() {
-        locks.hold(NAME);
+        SweepTimer.cancelPersistentTimers(timerService, NAME);
         long interval = config.retentionSweepIntervalSeconds() * 1000L;
-        boolean found = false;
-        for (Timer t : timerService.getTimers()) {
-            if (t.getInfo() instanceof SweepTimer.Info info && NAME.equals(info.name())) {
-                if (info.intervalMs() == interval && !found) {
-                    found = true;
-                } else {
-                    t.cancel();
-                }
-            }
-        }
-        if (!found) {
-            timerService.createIntervalTimer(
-                    interval, interval, new TimerConfig(new SweepTimer.Info(NAME, interval), true));
-            LOG.info(() -> "retention purge scheduled every " + interval + " ms");
-        }
+        timerService.createIntervalTimer(
+                interval, interval, new TimerConfig(new SweepTimer.Info(NAME, interval), false));
+        LOG.info(() -> "retention purge runs every " + interval + " ms while this server leads");
     }
 
     @Timeout
     @Lock(LockType.WRITE)
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     void run(Timer timer) {
+        if (!leadership.leads()) {
+            return;
+        }
         long total = 0;
+        int size = config.retentionBatchSize();
         try {
             // Paced (aitbc.retention.per.second) and ending before the next run is due, which then
             // continues: a purge of many results is spread out instead of a burst readers feel.
-            PacedBatches pace = new PacedBatches(
-                    config.retentionBatchSize(), config.retentionPerSecond(), System::currentTimeMillis, Thread::sleep);
-            total = pace.run(results::purgeExpiredBatch, Math.max(1000, timer.getTimeRemaining() - 1000));
+            // A batch this server may no longer write (leadership lost) counts as none: the run ends.
+            PacedBatches pace =
+                    new PacedBatches(size, config.retentionPerSecond(), System::currentTimeMillis, Thread::sleep);
+            total = pace.run(
+                    batch -> leadership
+                            .fenced("purge-results", null, () -> results.purgeExpiredBatch(batch))
+                            .orElse(0),
+                    Math.max(1000, timer.getTimeRemaining() - 1000));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "retention purge failed; the next run continues: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -94,7 +93,8 @@ public class RetentionTimer {
         }
         try {
             for (int i = 0; i < MAX_BATCHES_PER_RUN; i++) {
-                if (inputFiles.purgeExpiredBatch(config.retentionBatchSize()) < config.retentionBatchSize()) {
+                var n = leadership.fenced("purge-inputs", null, () -> inputFiles.purgeExpiredBatch(size));
+                if (n.isEmpty() || n.getAsInt() < size) {
                     break;
                 }
             }

@@ -18,20 +18,18 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.aitbc.coordinator.application.Leadership;
 import org.aitbc.coordinator.application.LeaseSweeper;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
-import org.aitbc.coordinator.infrastructure.persistence.ClusterLocks;
 
 /**
- * Runs the {@link LeaseSweeper} on a persistent EJB interval timer. The timer lives in the
- * database, so it survives restarts and exists once however many servers share the database:
- * at start-up each server looks for it under a {@link ClusterLocks cluster lock}, so servers
- * starting together take turns and only the first creates it. On PostgreSQL, Liberty's failover
- * ({@code missedTaskThreshold}, liberty/db/postgresql.xml) lets another server take the timer
- * over when the one running it dies. A run missed while every server was down is made up once
- * ({@code missedPersistentTimerAction} in server.xml). When the configured interval changes, the
- * timer is replaced at start-up.
+ * Runs the {@link LeaseSweeper} every {@code aitbc.sweep.interval.seconds} on this server's own
+ * non-persistent timer; the sweep does something only on the server that holds the
+ * {@link Leadership leadership} lease, so with several servers one sweeps at a time and another
+ * takes over within the lease plus one renewal period when it stops. Persistent timers of
+ * earlier versions (one timer in the database, failing over in minutes) are cancelled at
+ * start-up.
  */
 @Singleton
 @Startup
@@ -45,72 +43,49 @@ public class SweepTimer {
     @EJB
     LeaseSweeper sweeper;
 
+    @EJB
+    Leadership leadership;
+
     @Inject
     CoordinatorConfig config;
 
     @Inject
     SweepStatus status;
 
-    /** What the timer carries: its name and interval, to recognise it after a restart. */
+    /** What the timers of earlier versions carried: their name and interval, to recognise them. */
     public record Info(String name, long intervalMs) implements Serializable {}
 
-    @EJB
-    ClusterLocks locks;
-
-    /**
-     * Finds or creates the timer, in one transaction that holds the cluster lock: a server that
-     * starts while another is doing this waits, then finds the timer the other created.
-     */
     @PostConstruct
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     void schedule() {
-        long waitStart = System.nanoTime();
-        locks.hold(NAME);
-        long waitedMs = (System.nanoTime() - waitStart) / 1_000_000;
-        LOG.info(() -> "timer set-up lock taken after " + waitedMs + " ms");
+        cancelPersistentTimers(timerService, NAME);
         long interval = config.sweepIntervalSeconds() * 1000L;
-        Instant lastKnownNext = null;
-        boolean found = false;
-        for (Timer t : timerService.getTimers()) {
-            if (t.getInfo() instanceof Info info && NAME.equals(info.name())) {
-                Instant next = t.getNextTimeout().toInstant();
-                lastKnownNext = lastKnownNext == null || next.isAfter(lastKnownNext) ? next : lastKnownNext;
-                if (info.intervalMs() == interval && !found) {
-                    found = true;
-                } else {
-                    t.cancel();
-                }
-            }
-        }
-        if (sweeperStalled(lastKnownNext, interval)) {
-            sweeper.graceAfterDowntime();
-        } else {
-            LOG.info("the lease sweeper is running on another server: leases keep their deadlines");
-        }
-        if (!found) {
-            timerService.createIntervalTimer(interval, interval, new TimerConfig(new Info(NAME, interval), true));
-            LOG.info(() -> "lease sweeper scheduled every " + interval + " ms");
-        }
+        timerService.createIntervalTimer(interval, interval, new TimerConfig(new Info(NAME, interval), false));
+        LOG.info(() -> "lease sweeper runs every " + interval + " ms while this server leads");
     }
 
-    /**
-     * Whether nobody has been sweeping: no timer yet, or its next run is overdue by more than an
-     * interval (and a few seconds of slack). That is the case after the coordinator as a whole
-     * was down, when miners could not renew their leases and deserve a fresh lease period; a
-     * server joining a running cluster finds the timer on time and leaves deadlines alone.
-     */
-    public static boolean sweeperStalled(Instant next, long intervalMs) {
-        if (next == null) {
-            return true;
+    /** Cancels the persistent timers named {@code name} that earlier versions created. */
+    static void cancelPersistentTimers(TimerService timers, String name) {
+        try {
+            for (Timer t : timers.getTimers()) {
+                if (t.isPersistent() && t.getInfo() instanceof Info info && name.equals(info.name())) {
+                    t.cancel();
+                    LOG.info(() -> "persistent timer " + name + " of an earlier version cancelled");
+                }
+            }
+        } catch (RuntimeException e) {
+            // Another server cancelled it at the same moment, or the timer store is unreachable.
+            LOG.log(Level.FINE, "could not look for persistent timers", e);
         }
-        long slackMs = Math.max(3000L, intervalMs);
-        return next.plusMillis(slackMs).isBefore(Instant.now());
     }
 
     @Timeout
     @Lock(LockType.WRITE)
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     void run(Timer timer) {
+        if (!leadership.leads()) {
+            return;
+        }
         try {
             int changed = sweeper.sweep();
             status.swept(Instant.now(), changed);
@@ -120,11 +95,11 @@ public class SweepTimer {
         }
     }
 
-    /** When the timer fires next, as stored in the database; null when it does not exist. */
+    /** When this server's sweeper timer fires next; null when it does not exist. */
     @Lock(LockType.READ)
     public Instant nextRun() {
         for (Timer t : timerService.getTimers()) {
-            if (t.getInfo() instanceof Info info && NAME.equals(info.name())) {
+            if (!t.isPersistent() && t.getInfo() instanceof Info info && NAME.equals(info.name())) {
                 return t.getNextTimeout().toInstant();
             }
         }

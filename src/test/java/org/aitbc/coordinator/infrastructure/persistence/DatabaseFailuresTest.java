@@ -10,8 +10,6 @@ import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
-import java.time.Instant;
-import org.aitbc.coordinator.interfaces.timers.SweepTimer;
 import org.junit.jupiter.api.Test;
 
 /** Which failures count as "the database is unreachable" (503) rather than a lost race or a fault. */
@@ -48,15 +46,5 @@ class DatabaseFailuresTest {
     void anOutageIsNeverRetriedAsAConflict() {
         assertFalse(TransientFailures.isConflict(wrapped(new SQLTransientConnectionException("pool timeout"))));
         assertTrue(TransientFailures.isConflict(wrapped(new SQLException("deadlock detected", "40P01"))));
-    }
-
-    @Test
-    void aSweeperIsStalledWhenItsTimerIsMissingOrOverdueBeyondAnInterval() {
-        assertTrue(SweepTimer.sweeperStalled(null, 1000));
-        assertFalse(SweepTimer.sweeperStalled(Instant.now().plusSeconds(1), 1000), "on time");
-        assertFalse(SweepTimer.sweeperStalled(Instant.now().minusMillis(1500), 1000), "late within the slack");
-        assertTrue(SweepTimer.sweeperStalled(Instant.now().minusSeconds(20), 1000), "nobody ran it for 20 s");
-        assertFalse(SweepTimer.sweeperStalled(Instant.now().minusSeconds(4), 5000), "a 5 s interval allows 5 s");
-        assertTrue(SweepTimer.sweeperStalled(Instant.now().minusSeconds(8), 5000));
     }
 }

@@ -30,6 +30,7 @@ import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.ConflictRetry;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.JobService;
+import org.aitbc.coordinator.application.Leadership;
 import org.aitbc.coordinator.application.LeaseSweeper;
 import org.aitbc.coordinator.application.MinerService;
 import org.aitbc.coordinator.application.RetryOnConflict;
@@ -75,7 +76,7 @@ public class ServicesInContainerIT {
                         "org.aitbc.coordinator.wire")
                 .addAsResource("META-INF/persistence.xml")
                 .addAsResource("META-INF/microprofile-config.properties")
-                .addClass(ServicesInContainerIT.class);
+                .addClasses(ServicesInContainerIT.class, Leading.class);
     }
 
     @EJB
@@ -92,6 +93,9 @@ public class ServicesInContainerIT {
 
     @EJB
     SweepTimer timer;
+
+    @EJB
+    Leadership leadership;
 
     @Inject
     SweepStatus sweepStatus;
@@ -148,6 +152,8 @@ public class ServicesInContainerIT {
 
     @Test
     void twoSweepsAtOnceEndAnExpiredJobOnce() throws Exception {
+        // Only the leader sweeps: this copy of the application must be it.
+        Leading.here(leadership);
         Caller client = caller(Role.CLIENT);
         List<Job> expiring = new ArrayList<>();
         String region = "ic-" + UUID.randomUUID();
@@ -176,9 +182,10 @@ public class ServicesInContainerIT {
     }
 
     @Test
-    void theSweeperTimerIsPersistentAndRuns() throws Exception {
+    void theSweeperTimerExistsAndRunsWhileThisServerLeads() throws Exception {
+        Leading.here(leadership);
         Instant next = timer.nextRun();
-        assertNotNull(next, "the interval timer exists in the timer store");
+        assertNotNull(next, "the interval timer exists in the timer service");
         Instant seen = sweepStatus.lastRun();
         long until = System.currentTimeMillis() + 15_000;
         while (System.currentTimeMillis() < until
