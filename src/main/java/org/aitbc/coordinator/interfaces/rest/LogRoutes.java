@@ -195,8 +195,12 @@ final class LogRoutes {
             while (true) {
                 JobLogs.Chunk c = logs.read(jobId, stream, at, CHUNK);
                 if (c.bytes().length > 0) {
-                    out.write(c.bytes());
-                    out.flush();
+                    try {
+                        out.write(c.bytes());
+                        out.flush();
+                    } catch (IOException gone) {
+                        return; // the follower left; it resumes from the offset it got to
+                    }
                     at = c.next();
                     continue;
                 }

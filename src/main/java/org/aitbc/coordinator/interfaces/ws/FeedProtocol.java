@@ -23,6 +23,10 @@ import org.aitbc.coordinator.interfaces.mapping.ErrorStatus;
  * and control messages told apart by {@code type}: {@code authenticated}, {@code subscribed},
  * {@code caught_up}, {@code unsubscribed}, {@code pong}, {@code resync} and {@code error}, whose
  * {@code error} member has the API's one error shape ({@code status, code, message, fields?}).
+ * A subscription to one job with {@code "logs": true} (and {@code "log_offsets": {"stdout": N,
+ * "stderr": M}} to resume) also gets that job's live logs: {@code log} messages ({@code job_id,
+ * stream, offset, next_offset, data}) and one {@code log_end} per stream after the job ended
+ * ({@link LogTails}).
  */
 final class FeedProtocol {
     static final String HOW_TO_AUTHENTICATE = "authenticate with the X-Api-Key header on the handshake, the api_key "
