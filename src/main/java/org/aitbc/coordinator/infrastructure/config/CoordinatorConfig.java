@@ -176,6 +176,10 @@ public class CoordinatorConfig {
     int logsMaxAppendBytes;
 
     @Inject
+    @ConfigProperty(name = "aitbc.logs.max.followers")
+    int logsMaxFollowers;
+
+    @Inject
     @ConfigProperty(name = "aitbc.retention.sweep.interval.seconds")
     int retentionSweepIntervalSeconds;
 
@@ -344,6 +348,11 @@ public class CoordinatorConfig {
     /** The most bytes one log append may carry (413 past it). */
     public int logsMaxAppendBytes() {
         return logsMaxAppendBytes;
+    }
+
+    /** The most GET .../logs?follow=true answers one server streams at once (each holds a request thread). */
+    public int logsMaxFollowers() {
+        return logsMaxFollowers;
     }
 
     public int retentionSweepIntervalSeconds() {

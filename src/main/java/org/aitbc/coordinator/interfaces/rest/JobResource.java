@@ -301,12 +301,13 @@ public class JobResource {
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "410", description = "LOGS_GONE: deleted with the results")
     @APIResponse(responseCode = "416", description = "OFFSET_PAST_END")
+    @APIResponse(responseCode = "503", description = "TOO_MANY_FOLLOWERS: aitbc.logs.max.followers, with Retry-After")
     public jakarta.ws.rs.core.Response logs(
             @PathParam("id") String id,
             @QueryParam("stream") String stream,
             @QueryParam("offset") String offset,
             @QueryParam("follow") String follow) {
-        return LogRoutes.read(logs, caller.get(), id, stream, offset, follow);
+        return LogRoutes.read(logs, caller.get(), id, stream, offset, follow, config.logsMaxFollowers());
     }
 
     @GET

@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.aitbc.coordinator.application.Caller;
 import org.aitbc.coordinator.application.CoordinatorException;
@@ -31,6 +32,12 @@ final class LogRoutes {
     static final String START_OFFSET_HEADER = "X-Log-Start-Offset";
     static final String COMPLETE_HEADER = "X-Log-Complete";
     private static final int CHUNK = 64 * 1024;
+    /** A follow answer without a new byte for this long ends (the client follows again): a follower that left is noticed only when a write fails. */
+    static final long FOLLOW_IDLE_MS = 30_000;
+    /** Followers answering on this server now; each holds a request thread ({@link #read}). */
+    private static final java.util.concurrent.atomic.AtomicInteger FOLLOWING =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private static final String STREAMS = "stdout or stderr";
 
     private LogRoutes() {}
@@ -149,7 +156,13 @@ final class LogRoutes {
      * says the job ended, so no byte will follow.
      */
     static Response read(
-            JobLogs logs, Caller caller, String jobId, String streamParam, String offsetParam, String followParam) {
+            JobLogs logs,
+            Caller caller,
+            String jobId,
+            String streamParam,
+            String offsetParam,
+            String followParam,
+            int maxFollowers) {
         LogStream stream = streamParam == null ? LogStream.STDOUT : stream("stream", streamParam);
         long offset =
                 offsetParam == null || offsetParam.isBlank() ? 0 : ListFilters.longParam("offset", offsetParam, 0);
@@ -189,9 +202,33 @@ final class LogRoutes {
                     .header(COMPLETE_HEADER, ended)
                     .build();
         }
+        // Each follower holds a request thread while it waits: beyond the limit the API would starve.
+        if (FOLLOWING.incrementAndGet() > maxFollowers) {
+            FOLLOWING.decrementAndGet();
+            throw new CoordinatorException(
+                    Kind.UNAVAILABLE,
+                    "TOO_MANY_FOLLOWERS",
+                    "this server already streams " + maxFollowers + " logs; follow over the WebSocket feed "
+                            + "(\"logs\": true) or try again later",
+                    null,
+                    5L);
+        }
         StreamingOutput body = out -> {
+            try {
+                follow(logs, caller, jobId, stream, start, ended, out);
+            } finally {
+                FOLLOWING.decrementAndGet();
+            }
+        };
+        return r.entity(body).header(COMPLETE_HEADER, ended).build();
+    }
+
+    private static void follow(
+            JobLogs logs, Caller caller, String jobId, LogStream stream, long start, boolean ended, OutputStream out) {
+        {
             long at = start;
             boolean sawEnd = ended;
+            long lastByte = System.currentTimeMillis();
             while (true) {
                 JobLogs.Chunk c = logs.read(jobId, stream, at, CHUNK);
                 if (c.bytes().length > 0) {
@@ -202,9 +239,10 @@ final class LogRoutes {
                         return; // the follower left; it resumes from the offset it got to
                     }
                     at = c.next();
+                    lastByte = System.currentTimeMillis();
                     continue;
                 }
-                if (sawEnd) {
+                if (sawEnd || System.currentTimeMillis() - lastByte > FOLLOW_IDLE_MS) {
                     return;
                 }
                 // Looked at after reading to the end: once it says ended, one more read takes the last bytes.
@@ -218,8 +256,7 @@ final class LogRoutes {
                     }
                 }
             }
-        };
-        return r.entity(body).build();
+        }
     }
 
     private static boolean flag(String name, String value) {
