@@ -164,7 +164,13 @@ final class Logs {
         try (Api api = ctx.api()) {
             for (String j : jobs) {
                 String[] jm = j.split(" ");
-                api.complete(minerKey, jm[1], jm[0]);
+                // Not part of the figure: a lease that ran out on a short-lease test server is fine here.
+                api.call(
+                        "POST",
+                        "/v1/miners/" + jm[0] + "/result",
+                        minerKey,
+                        jm[1],
+                        "{\"result\":{\"output\":\"done\"}}");
             }
         }
         return new double[] {bytes.get() / MB / seconds, count.get() / seconds};
@@ -209,7 +215,10 @@ final class Logs {
                 return arrivals;
             }));
         }
-        connected.await(60, TimeUnit.SECONDS);
+        for (int waited = 0; waited < 60 && !connected.await(2, TimeUnit.SECONDS); waited += 2) {
+            heartbeat(minerKey, jm[1]); // the lease holds while the followers connect
+        }
+        heartbeat(minerKey, jm[1]);
         Thread.sleep(500);
         long offset = 0;
         String pad = "x".repeat(80);
@@ -217,7 +226,7 @@ final class Logs {
             byte[] data = (i + " " + pad + "\n").getBytes(StandardCharsets.US_ASCII);
             append(minerKey, jm[1], job, offset, data);
             returned.put(i, System.nanoTime());
-            if (i % 100 == 99) {
+            if (i % 25 == 24) {
                 heartbeat(minerKey, jm[1]);
             }
             offset += data.length;
