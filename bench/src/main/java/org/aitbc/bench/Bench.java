@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * or reported as not measured. The figures also go to target/bench/results.json.
  */
 public final class Bench {
-    static final List<String> SCENARIOS = List.of("lifecycle", "ws", "reads", "submit", "transfer", "history", "purge");
+    static final List<String> SCENARIOS =
+            List.of("lifecycle", "ws", "reads", "submit", "transfer", "logs", "history", "purge");
 
     private Bench() {}
 
@@ -59,7 +60,7 @@ public final class Bench {
               --admin-key KEY  that server's AITBC_ADMIN_KEY (creates the harness's own accounts)
               --out FILE       the report (default docs/BENCHMARKS.md; target/bench/BENCHMARKS-<mode>.md for
                                smoke runs and --url runs)
-              --only LIST      only these scenarios: lifecycle,ws,reads,submit,transfer,history,purge
+              --only LIST      only these scenarios: lifecycle,ws,reads,submit,transfer,logs,history,purge
               --runs N         runs per figure (default 3, smoke 1)
               --history-jobs N, --purge-jobs N   other sizes for the history and the purge
               --jfr            record the bench server with Java Flight Recorder (target/bench/server.jfr)
@@ -182,6 +183,10 @@ public final class Bench {
             if (only.contains("transfer")) {
                 Ctx.log("== large result");
                 new Transfer(ctx).run();
+            }
+            if (only.contains("logs")) {
+                Ctx.log("== live logs");
+                new Logs(ctx).run();
             }
             History history = new History(ctx);
             if (only.contains("history")) {

@@ -81,6 +81,9 @@ public class ResultService {
     @EJB
     ReceiptService receipts;
 
+    @Inject
+    LogPackage logPackage;
+
     @Resource(lookup = "java:comp/TransactionSynchronizationRegistry")
     TransactionSynchronizationRegistry transactions;
 
@@ -116,6 +119,11 @@ public class ResultService {
                         RESULT_TXT,
                         store.put(job.getId(), RESULT_TXT, text.getBytes(StandardCharsets.UTF_8)));
             }
+            // The live logs become logs/stdout.log and logs/stderr.log; a file the miner uploaded wins.
+            logPackage.packageInto(
+                    job.getId(),
+                    path -> em.find(ResultFile.class, new ResultFile.Key(job.getId(), path)) != null,
+                    (path, written) -> record(job.getId(), path, written));
             record(job.getId(), OUTPUT_JSON, store.put(job.getId(), OUTPUT_JSON, outputJson(job)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the result package of " + job.getId(), e);

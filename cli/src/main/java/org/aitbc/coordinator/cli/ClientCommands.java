@@ -18,6 +18,7 @@ import picocli.CommandLine.ParentCommand;
             FollowCommands.Status.class,
             HistoryCommands.Get.class,
             FollowCommands.Watch.class,
+            LogsCommand.class,
             HistoryCommands.ListJobs.class,
             HistoryCommands.Export.class,
             HistoryCommands.Stats.class,

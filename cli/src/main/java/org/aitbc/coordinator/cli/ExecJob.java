@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * arguments or the environment, whose size the system limits; for a job whose input is an uploaded
  * file, that file's bytes are the standard input instead, downloaded to {@code input.bin}), {@code stdout.log},
  * {@code stderr.log} and {@code artifacts/}. The command runs there under {@code sh -c}, with
- * progress reported every second; then its logs and the regular files of {@code artifacts/} are
+ * progress reported every second and its logs streamed as it writes them ({@link LogStreamer}); then its logs and the regular files of {@code artifacts/} are
  * uploaded (a symbolic link is skipped, never followed), and the job is completed with its stdout
  * or failed with the reason: a command that cannot start, that exits non-zero, or any error of this
  * miner is reported to {@code /fail}, so that the job never waits for its lease to run out. Whatever
@@ -55,6 +55,7 @@ final class ExecJob {
     void run(JsonValue payload) {
         Path work = null;
         Process process = null;
+        LogStreamer logs = null;
         try {
             work = Files.createTempDirectory("aitbc-job-");
             Path artifacts = Files.createDirectories(work.resolve("artifacts"));
@@ -86,7 +87,10 @@ final class ExecJob {
                 failed("EXEC_FAILED", "the command could not be started: " + e.getMessage(), "not started");
                 return;
             }
+            logs = new LogStreamer(http, id, stdout, stderr, err);
+            logs.start();
             boolean canceled = awaitEnd(process);
+            logs.finish();
             uploadFile("logs/stdout.log", stdout);
             uploadFile("logs/stderr.log", stderr);
             uploadArtifacts(artifacts);
@@ -104,6 +108,9 @@ final class ExecJob {
             Thread.currentThread().interrupt();
             throw failedQuietly("interrupted");
         } finally {
+            if (logs != null) {
+                logs.stop();
+            }
             terminate(process);
             delete(work);
         }

@@ -127,6 +127,14 @@ final class Http {
         return r.statusCode();
     }
 
+    /** POSTs bytes of a given type with extra headers; answers whatever came back (errors are not thrown). */
+    HttpResponse<String> postBytes(String path, String contentType, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder b = request(path).header("Content-Type", contentType);
+        headers.forEach(b::header);
+        return exchange(
+                b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /**
      * POSTs a file, streamed from disk (a symbolic link refused, as for {@link #upload}), telling
      * {@code progress} the bytes sent so far; returns the answer's JSON text.

@@ -184,6 +184,18 @@ public class CoordinatorConfig {
     long resultsMaxFileBytes;
 
     @Inject
+    @ConfigProperty(name = "aitbc.logs.max.bytes")
+    long logsMaxBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.logs.max.append.bytes")
+    int logsMaxAppendBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.logs.max.followers")
+    int logsMaxFollowers;
+
+    @Inject
     @ConfigProperty(name = "aitbc.retention.sweep.interval.seconds")
     int retentionSweepIntervalSeconds;
 
@@ -427,6 +439,21 @@ public class CoordinatorConfig {
 
     public long resultsMaxFileBytes() {
         return resultsMaxFileBytes;
+    }
+
+    /** The most bytes of one live log stream a job keeps; past it the oldest go and the tail stays. */
+    public long logsMaxBytes() {
+        return logsMaxBytes;
+    }
+
+    /** The most bytes one log append may carry (413 past it). */
+    public int logsMaxAppendBytes() {
+        return logsMaxAppendBytes;
+    }
+
+    /** The most GET .../logs?follow=true answers one server streams at once (each holds a request thread). */
+    public int logsMaxFollowers() {
+        return logsMaxFollowers;
     }
 
     public int retentionSweepIntervalSeconds() {

@@ -184,7 +184,7 @@ public class FileResultStore implements ResultStore {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.filter(Files::isRegularFile)
                     .map(p -> dir.relativize(p).toString().replace('\\', '/'))
-                    .filter(p -> !p.startsWith(STAGING + "/"))
+                    .filter(p -> !p.startsWith(STAGING + "/") && !p.startsWith(ResultPaths.LIVE_LOGS + "/"))
                     .sorted()
                     .forEach(out::add);
         }

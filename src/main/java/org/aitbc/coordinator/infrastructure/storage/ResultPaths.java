@@ -13,6 +13,8 @@ public final class ResultPaths {
     public static final int MAX_DEPTH = 8;
     /** The job folder's staging area ({@link FileResultStore}): never a result path. */
     public static final String STAGING = ".staging";
+    /** The job folder's live logs ({@link JobLogStore}): never a result path. */
+    public static final String LIVE_LOGS = ".logs";
 
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
@@ -35,6 +37,9 @@ public final class ResultPaths {
         String[] segments = path.split("/", -1);
         if (segments[0].equals(STAGING)) {
             return "must not begin with " + STAGING + ", the folder where uploads are staged";
+        }
+        if (segments[0].equals(LIVE_LOGS)) {
+            return "must not begin with " + LIVE_LOGS + ", the folder where live logs are kept";
         }
         if (segments.length > MAX_DEPTH) {
             return "is deeper than " + MAX_DEPTH + " levels";

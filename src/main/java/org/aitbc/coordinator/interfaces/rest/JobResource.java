@@ -422,6 +422,31 @@ public class JobResource {
                 .toList());
     }
 
+    @Inject
+    org.aitbc.coordinator.application.JobLogs logs;
+
+    @GET
+    @Path("{id}/logs")
+    @Produces(MediaType.WILDCARD)
+    @Operation(
+            summary = "The job's live logs from an offset; with follow=true, new bytes as they are appended",
+            description = "?stream=stdout|stderr (stdout), offset=N (0): plain text from byte N (from the first kept "
+                    + "byte when N is lower), X-Log-Start-Offset where it begins, X-Log-Next-Offset where to resume, "
+                    + "X-Log-Complete whether the job ended. follow=true streams (chunked) until the job ends.")
+    @APIResponse(responseCode = "200", description = "text/plain")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER: stream, offset, follow")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "410", description = "LOGS_GONE: deleted with the results")
+    @APIResponse(responseCode = "416", description = "OFFSET_PAST_END")
+    @APIResponse(responseCode = "503", description = "TOO_MANY_FOLLOWERS: aitbc.logs.max.followers, with Retry-After")
+    public jakarta.ws.rs.core.Response logs(
+            @PathParam("id") String id,
+            @QueryParam("stream") String stream,
+            @QueryParam("offset") String offset,
+            @QueryParam("follow") String follow) {
+        return LogRoutes.read(logs, caller.get(), id, stream, offset, follow, config.logsMaxFollowers());
+    }
+
     @GET
     @Path("{id}/result")
     @Operation(summary = "The JSON result and metrics the miner delivered")

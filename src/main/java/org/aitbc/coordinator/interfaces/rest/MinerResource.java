@@ -315,6 +315,50 @@ public class MinerResource {
         return new MinerAnswers.Stored(path, stored.sizeBytes(), stored.sha256());
     }
 
+    @Inject
+    org.aitbc.coordinator.application.LogAppends logAppends;
+
+    @POST
+    @Path("{job_id}/logs")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(
+            summary = "Append to the job's live logs",
+            description =
+                    "{stream: stdout|stderr, data} as JSON, or the bytes as the body (text/plain, ...) with "
+                            + "?stream=. X-Log-Offset (optional) is where the bytes go: the stream's end appends, an offset "
+                            + "below it whose bytes are stored already is acknowledged without writing them again, anything "
+                            + "else is 409 LOG_OFFSET_CONFLICT naming the end. Past aitbc.logs.max.bytes a stream keeps its tail.")
+    @APIResponse(
+            responseCode = "200",
+            description = "{offset, next_offset, end, written, duplicate, truncated, kept_from, message}")
+    @APIResponse(responseCode = "400", description = "INVALID_PARAMETER: stream, X-Log-Offset")
+    @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
+    @APIResponse(responseCode = "409", description = "LEASE_LOST; LOG_OFFSET_CONFLICT")
+    @APIResponse(responseCode = "413", description = "PAYLOAD_TOO_LARGE: over aitbc.logs.max.append.bytes")
+    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED: stream, data")
+    public org.aitbc.coordinator.wire.LogAnswers.Appended appendLog(
+            @PathParam("job_id") String jobId,
+            @QueryParam("stream") String stream,
+            @HeaderParam(LogRoutes.OFFSET_HEADER) String offset,
+            InputStream body) {
+        LogRoutes.Append a = LogRoutes.append(mediaType(), stream, offset, body, config.logsMaxAppendBytes());
+        Writer w = writer();
+        return LogRoutes.answer(
+                jobId,
+                a.stream(),
+                logAppends.append(w.caller(), w.minerId(), jobId, w.attempt(), a.stream(), a.offset(), a.data()),
+                config.logsMaxBytes());
+    }
+
+    private MediaType mediaType() {
+        String type = http.getContentType();
+        try {
+            return type == null || type.isBlank() ? null : MediaType.valueOf(type);
+        } catch (IllegalArgumentException e) {
+            throw CoordinatorException.badParameter("Content-Type", "is not a media type");
+        }
+    }
+
     @POST
     @Path("{job_id}/start")
     @Operation(summary = "Report that work on the job started")

@@ -59,6 +59,9 @@ public class FeedHub implements JobFeed.Live {
     @Inject
     JobFeed feed;
 
+    @Inject
+    LogTails logTails;
+
     @Resource(lookup = "java:comp/DefaultManagedScheduledExecutorService")
     ManagedScheduledExecutorService executor;
 
@@ -240,6 +243,9 @@ public class FeedHub implements JobFeed.Live {
                 FeedSession.Subscription s = fs.subscribe(sub.jobId(), sub.afterEventId(), settings.maxSubscriptions());
                 if (s.replaying) {
                     replay(fs, s);
+                }
+                if (sub.logs() != null) {
+                    logTails.start(fs, s, caller, sub.logs());
                 }
             } else if (request instanceof FeedProtocol.Unsubscribe unsub) {
                 fs.unsubscribe(unsub.jobId());

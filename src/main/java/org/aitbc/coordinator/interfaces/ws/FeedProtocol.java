@@ -14,6 +14,7 @@ import java.util.List;
 import org.aitbc.coordinator.application.CoordinatorException;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.domain.LogStream;
 import org.aitbc.coordinator.interfaces.mapping.ErrorStatus;
 
 /**
@@ -22,6 +23,10 @@ import org.aitbc.coordinator.interfaces.mapping.ErrorStatus;
  * and control messages told apart by {@code type}: {@code authenticated}, {@code subscribed},
  * {@code caught_up}, {@code unsubscribed}, {@code pong}, {@code resync} and {@code error}, whose
  * {@code error} member has the API's one error shape ({@code status, code, message, fields?}).
+ * A subscription to one job with {@code "logs": true} (and {@code "log_offsets": {"stdout": N,
+ * "stderr": M}} to resume) also gets that job's live logs: {@code log} messages ({@code job_id,
+ * stream, offset, next_offset, data}) and one {@code log_end} per stream after the job ended
+ * ({@link LogTails}).
  */
 final class FeedProtocol {
     static final String HOW_TO_AUTHENTICATE = "authenticate with the X-Api-Key header on the handshake, the api_key "
@@ -41,8 +46,18 @@ final class FeedProtocol {
 
     record Auth(String apiKey) implements Request {}
 
-    /** {@code jobId} null: all of the caller's jobs. {@code afterEventId} null: the default start. */
-    record Subscribe(String jobId, Long afterEventId) implements Request {}
+    /**
+     * {@code jobId} null: all of the caller's jobs. {@code afterEventId} null: the default start.
+     * {@code logs} null: no live logs; else the job's log messages from these offsets.
+     */
+    record Subscribe(String jobId, Long afterEventId, Logs logs) implements Request {
+        Subscribe(String jobId, Long afterEventId) {
+            this(jobId, afterEventId, null);
+        }
+    }
+
+    /** {@code "logs": true}: the offsets the job's streams start from ({@code "log_offsets"}, 0 when not named). */
+    record Logs(long stdout, long stderr) {}
 
     record Unsubscribe(String jobId) implements Request {}
 
@@ -71,7 +86,7 @@ final class FeedProtocol {
         List<FieldProblem> problems = new ArrayList<>();
         Request request = switch (s.getString()) {
             case "auth" -> new Auth(apiKey(o, problems));
-            case "subscribe" -> new Subscribe(jobId(o, problems), afterEventId(o, problems));
+            case "subscribe" -> subscribe(o, problems);
             case "unsubscribe" -> new Unsubscribe(jobId(o, problems));
             case "ping" -> new Ping();
             default ->
@@ -175,6 +190,52 @@ final class FeedProtocol {
         return null;
     }
 
+    private static Subscribe subscribe(JsonObject o, List<FieldProblem> problems) {
+        String jobId = jobId(o, problems);
+        Long after = afterEventId(o, problems);
+        JsonValue logs = o.get("logs");
+        boolean wantLogs = false;
+        if (logs == JsonValue.TRUE) {
+            wantLogs = true;
+            if (jobId == null && o.get("job_id") == null) {
+                problems.add(new FieldProblem("logs", "needs a job_id: live logs are followed one job at a time"));
+            }
+        } else if (logs != null && logs != JsonValue.FALSE && logs.getValueType() != JsonValue.ValueType.NULL) {
+            problems.add(new FieldProblem("logs", "must be true or false"));
+        }
+        long[] offsets = {0, 0};
+        JsonValue given = o.get("log_offsets");
+        if (given != null && given.getValueType() != JsonValue.ValueType.NULL) {
+            if (given.getValueType() != JsonValue.ValueType.OBJECT) {
+                problems.add(
+                        new FieldProblem("log_offsets", "must be an object such as {\"stdout\": 0, \"stderr\": 0}"));
+            } else {
+                for (var e : given.asJsonObject().entrySet()) {
+                    LogStream stream = LogStream.of(e.getKey());
+                    Long offset = e.getValue() instanceof JsonNumber n && n.isIntegral() ? exact(n) : null;
+                    if (stream == null) {
+                        problems.add(new FieldProblem(
+                                "log_offsets." + clip(e.getKey()), "is not a stream: use stdout or stderr"));
+                    } else if (offset == null || offset < 0) {
+                        problems.add(
+                                new FieldProblem("log_offsets." + stream.wire(), "must be a whole number, 0 or more"));
+                    } else {
+                        offsets[stream.ordinal()] = offset;
+                    }
+                }
+            }
+        }
+        return new Subscribe(jobId, after, wantLogs ? new Logs(offsets[0], offsets[1]) : null);
+    }
+
+    private static Long exact(JsonNumber n) {
+        try {
+            return n.longValueExact();
+        } catch (ArithmeticException tooLarge) {
+            return null;
+        }
+    }
+
     private static Long afterEventId(JsonObject o, List<FieldProblem> problems) {
         JsonValue v = o.get("after_event_id");
         if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
@@ -252,6 +313,30 @@ final class FeedProtocol {
 
     static String unsubscribed(String jobId) {
         return withJob(Json.createObjectBuilder().add("type", "unsubscribed"), jobId)
+                .build()
+                .toString();
+    }
+
+    /** Bytes {@code [offset, next)} of a job's log, as text (the next message of the stream starts at {@code next}). */
+    static String log(String jobId, LogStream stream, long offset, long next, String data) {
+        return Json.createObjectBuilder()
+                .add("type", "log")
+                .add("job_id", jobId)
+                .add("stream", stream.wire())
+                .add("offset", offset)
+                .add("next_offset", next)
+                .add("data", data)
+                .build()
+                .toString();
+    }
+
+    /** The job ended and every byte of the stream, up to {@code offset}, was sent. */
+    static String logEnd(String jobId, LogStream stream, long offset) {
+        return Json.createObjectBuilder()
+                .add("type", "log_end")
+                .add("job_id", jobId)
+                .add("stream", stream.wire())
+                .add("offset", offset)
                 .build()
                 .toString();
     }

@@ -226,6 +226,27 @@ final class FeedSession {
         return true;
     }
 
+    /** What became of a log message offered to the queue. */
+    enum Queued {
+        QUEUED,
+        /** The queue is half full: offer it again later. */
+        FULL,
+        /** The subscription is gone, or the connection is closing: stop. */
+        GONE
+    }
+
+    /** Queues a message of the subscription's live logs ({@link LogTails}), if it still follows them and there is room. */
+    synchronized Queued queueLog(Subscription s, String text) {
+        if (closing || subscriptions.get(s.key()) != s) {
+            return Queued.GONE;
+        }
+        if (outbox.size() >= queueMax / 2) {
+            return Queued.FULL;
+        }
+        outbox.add(Out.control(text));
+        return Queued.QUEUED;
+    }
+
     /** Where the next replay page starts, or null when the replay ended or must wait for the queue to drain. */
     synchronized Long replayFrom(Subscription s) {
         if (closing || subscriptions.get(s.key()) != s || !s.replaying) {

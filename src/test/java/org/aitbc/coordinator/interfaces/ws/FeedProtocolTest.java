@@ -147,4 +147,49 @@ class FeedProtocolTest {
         assertEquals("job_a", o.getJsonArray("subscriptions").getJsonObject(0).getString("job_id"));
         assertTrue(o.getJsonArray("subscriptions").getJsonObject(1).isNull("job_id"));
     }
+
+    @Test
+    void aSubscriptionMayAskForTheJobsLogsFromOffsets() {
+        assertEquals(
+                new FeedProtocol.Subscribe("job_x", null, new FeedProtocol.Logs(0, 0)),
+                FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":\"job_x\",\"logs\":true}"));
+        assertEquals(
+                new FeedProtocol.Subscribe("job_x", 5L, new FeedProtocol.Logs(120, 7)),
+                FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":\"job_x\",\"after_event_id\":5,"
+                        + "\"logs\":true,\"log_offsets\":{\"stdout\":120,\"stderr\":7}}"));
+        assertEquals(
+                new FeedProtocol.Subscribe("job_x", null, null),
+                FeedProtocol.parse("{\"action\":\"subscribe\",\"job_id\":\"job_x\",\"logs\":false}"));
+    }
+
+    @Test
+    void badLogRequestsNameTheField() {
+        for (String[] bad : new String[][] {
+            {"{\"action\":\"subscribe\",\"logs\":true}", "logs"},
+            {"{\"action\":\"subscribe\",\"job_id\":\"j\",\"logs\":\"yes\"}", "logs"},
+            {
+                "{\"action\":\"subscribe\",\"job_id\":\"j\",\"logs\":true,\"log_offsets\":{\"stdin\":0}}",
+                "log_offsets.stdin"
+            },
+            {
+                "{\"action\":\"subscribe\",\"job_id\":\"j\",\"logs\":true,\"log_offsets\":{\"stdout\":-1}}",
+                "log_offsets.stdout"
+            },
+            {"{\"action\":\"subscribe\",\"job_id\":\"j\",\"logs\":true,\"log_offsets\":[1]}", "log_offsets"}
+        }) {
+            CoordinatorException e = assertThrows(CoordinatorException.class, () -> FeedProtocol.parse(bad[0]), bad[0]);
+            assertEquals(Kind.INVALID, e.kind(), bad[0]);
+            assertEquals(bad[1], e.fields().get(0).field(), bad[0]);
+        }
+    }
+
+    @Test
+    void logMessagesEndOnWholeCharacters() {
+        byte[] euro = "a\u20ac".getBytes(java.nio.charset.StandardCharsets.UTF_8); // a + 3 bytes
+        assertEquals(4, LogTails.complete(euro, false));
+        assertEquals(1, LogTails.complete(java.util.Arrays.copyOf(euro, 3), false), "the cut euro sign waits");
+        assertEquals(3, LogTails.complete(java.util.Arrays.copyOf(euro, 3), true), "unless nothing more comes");
+        assertEquals(0, LogTails.complete(java.util.Arrays.copyOfRange(euro, 1, 3), false));
+        assertEquals(2, LogTails.complete("ab".getBytes(java.nio.charset.StandardCharsets.UTF_8), false));
+    }
 }
