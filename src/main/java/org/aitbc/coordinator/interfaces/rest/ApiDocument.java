@@ -39,7 +39,15 @@ public class ApiDocument implements OASFilter {
             Map.entry("minerHeartbeat", "HeartbeatRequest"),
             Map.entry("minerProgress", "ProgressReport"),
             Map.entry("minerResult", "ResultReport"),
-            Map.entry("minerFail", "FailureReport"));
+            Map.entry("minerFail", "FailureReport"),
+            Map.entry("jobEstimate", "AnySubmission"),
+            Map.entry("quoteQuote", "AnySubmission"),
+            Map.entry("adminBudget", "BudgetRequest"),
+            Map.entry("webhookCreate", "WebhookCreation"),
+            Map.entry("jobRetry", "RetryRequest"));
+
+    /** Bodies that may be left out. */
+    static final java.util.Set<String> OPTIONAL_BODIES = java.util.Set.of("minerPoll", "minerHeartbeat", "jobRetry");
 
     /** Answers that are bytes, not JSON, by operation id: their media types. */
     static final Map<String, java.util.List<String>> BYTES = Map.of(
@@ -47,7 +55,8 @@ public class ApiDocument implements OASFilter {
             "shareDownload", java.util.List.of("application/zip"),
             "minerInput", java.util.List.of("application/octet-stream"),
             "resultChecksum", java.util.List.of("text/plain"),
-            "jobExport", java.util.List.of("text/csv", "application/json"));
+            "jobExport", java.util.List.of("text/csv", "application/json"),
+            "jobLogs", java.util.List.of("text/plain"));
 
     /** Operations that take no key (the resources marked {@link Public}). */
     static final java.util.Set<String> PUBLIC = java.util.Set.of("shareDownload");
@@ -86,7 +95,7 @@ public class ApiDocument implements OASFilter {
                 String body = BODIES.get(id);
                 if (body != null && op.getRequestBody() == null) {
                     op.setRequestBody(OASFactory.createRequestBody()
-                            .required(!"minerPoll".equals(id) && !"minerHeartbeat".equals(id))
+                            .required(!OPTIONAL_BODIES.contains(id))
                             .content(json(body)));
                 }
                 if (op.getResponses() != null && op.getResponses().getAPIResponses() != null) {

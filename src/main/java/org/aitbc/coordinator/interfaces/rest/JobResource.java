@@ -370,8 +370,14 @@ public class JobResource {
             description = "Submits a new job with the same spec (priced now), linked both ways: retry_of on the new "
                     + "job, retried_by on the old. No body, or {}. An Idempotency-Key header makes a repeated call "
                     + "return the first retry (200). A job already retried is 409: retry the newer one.")
-    @APIResponse(responseCode = "201", description = "The new job")
-    @APIResponse(responseCode = "200", description = "A repeat with the same Idempotency-Key: the first retry")
+    @APIResponse(
+            responseCode = "201",
+            description = "The new job",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class)))
+    @APIResponse(
+            responseCode = "200",
+            description = "A repeat with the same Idempotency-Key: the first retry",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "402", description = "BUDGET_EXCEEDED: the month's budget has no room for it")
     @APIResponse(responseCode = "404", description = "JOB_NOT_FOUND")
     @APIResponse(responseCode = "409", description = "INVALID_STATE: the job is not failed or canceled")

@@ -32,6 +32,8 @@ import org.aitbc.coordinator.wire.DeliveryView;
 import org.aitbc.coordinator.wire.WebhookList;
 import org.aitbc.coordinator.wire.WebhookView;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -60,7 +62,10 @@ public class WebhookResource {
             summary = "Register a webhook",
             description = "{\"url\", \"events\": [job.completed, job.failed, job.canceled, job.status, job.progress], "
                     + "\"job_id\"?}. The answer holds the signing secret; it is never shown again.")
-    @APIResponse(responseCode = "201", description = "The webhook with its secret")
+    @APIResponse(
+            responseCode = "201",
+            description = "The webhook with its secret",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = WebhookView.class)))
     @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
     @APIResponse(
             responseCode = "422",
@@ -164,7 +169,10 @@ public class WebhookResource {
     @Operation(
             summary = "Send a delivery's event again",
             description = "A new delivery of the same event, sent at once with a fresh attempt budget.")
-    @APIResponse(responseCode = "202", description = "The new delivery")
+    @APIResponse(
+            responseCode = "202",
+            description = "The new delivery",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = DeliveryView.class)))
     @APIResponse(responseCode = "404", description = "WEBHOOK_NOT_FOUND or DELIVERY_NOT_FOUND")
     public Response redeliver(@PathParam("id") String id, @PathParam("delivery_id") String deliveryId) {
         long n;

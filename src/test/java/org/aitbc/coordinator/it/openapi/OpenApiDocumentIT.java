@@ -56,9 +56,8 @@ class OpenApiDocumentIT {
         Path committed = Path.of("docs", "openapi.json");
         JsonObject doc = normalised(
                 Json.createReader(new StringReader(Files.readString(committed))).readObject());
-        assertEquals(
-                doc,
-                served,
+        assertTrue(
+                doc.equals(served),
                 "docs/openapi.json differs from what the server serves (target/openapi-served.json): "
                         + "run scripts/openapi-snapshot.sh against a server built from this tree");
     }
@@ -95,7 +94,7 @@ class OpenApiDocumentIT {
                 }
                 if ((op.getKey().equals("post") || op.getKey().equals("put"))
                         && !o.containsKey("requestBody")
-                        && !Set.of("minerStart", "jobCancelByPost", "resultVerify")
+                        && !Set.of("minerStart", "jobCancelByPost", "resultVerify", "webhookRedeliver")
                                 .contains(id)) {
                     problems.add(where + ": no request body");
                 }
