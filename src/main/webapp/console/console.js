@@ -618,7 +618,7 @@
     let timer = null;
     async function quote() {
       try {
-        const q = await api('POST', '/v1/jobs/estimate', body());
+        const q = await api('POST', '/v1/jobs/quote', body());
         estimate.textContent = 'Estimated cost: ' + money(q.estimated_cost) + ' for about ' + seconds(q.estimated_time_seconds);
         showFields(null);
       } catch (e) { estimate.textContent = 'Estimated cost: –'; if (e instanceof ApiError) showFields(e); }

@@ -32,7 +32,6 @@ import org.aitbc.coordinator.infrastructure.persistence.JobRepository;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 import org.aitbc.coordinator.infrastructure.security.LogText;
 import org.aitbc.coordinator.wire.DailyJobStats;
-import org.aitbc.coordinator.wire.JobEstimate;
 import org.aitbc.coordinator.wire.JobStats;
 
 /** The client's use cases: submit, read, list, follow and cancel jobs. One transaction each. */
@@ -78,17 +77,9 @@ public class JobService {
     /** As above; a {@code callbackUrl} (already checked) becomes a one-job webhook, before the first event. */
     public Submitted submit(
             Caller caller, Job.Spec spec, String idempotencyKey, String requestHash, String callbackUrl) {
-        if (idempotencyKey != null) {
-            Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
-            if (existing != null) {
-                if (!existing.getRequestHash().equals(requestHash)) {
-                    throw new CoordinatorException(
-                            Kind.INVALID,
-                            "IDEMPOTENCY_MISMATCH",
-                            "Idempotency-Key " + idempotencyKey + " was used before with a different request body");
-                }
-                return new Submitted(existing, false);
-            }
+        Job earlier = earlier(caller, idempotencyKey, requestHash);
+        if (earlier != null) {
+            return new Submitted(earlier, false);
         }
         Job job = newJob(caller, spec, "");
         budgets.admit(caller, job.getEstimatedCost(), now());
@@ -129,10 +120,22 @@ public class JobService {
         return jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
     }
 
-    /** The quote a submission of this spec would get now; nothing is stored. */
-    public JobEstimate estimate(Caller caller, Job.Spec spec) {
-        Job quote = draft(caller, spec);
-        return new JobEstimate(quote.getEstimatedCost(), spec.estimatedSeconds());
+    /**
+     * The job an earlier request with this Idempotency-Key created, or null; the same key with a
+     * different request is 422 IDEMPOTENCY_MISMATCH.
+     */
+    private Job earlier(Caller caller, String idempotencyKey, String requestHash) {
+        if (idempotencyKey == null) {
+            return null;
+        }
+        Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
+        if (existing != null && !existing.getRequestHash().equals(requestHash)) {
+            throw new CoordinatorException(
+                    Kind.INVALID,
+                    "IDEMPOTENCY_MISMATCH",
+                    "Idempotency-Key " + idempotencyKey + " was used before with a different request body");
+        }
+        return existing;
     }
 
     /**
@@ -141,17 +144,9 @@ public class JobService {
      * (retry the newer one).
      */
     public Submitted retry(Caller caller, String jobId, String idempotencyKey, String requestHash) {
-        if (idempotencyKey != null) {
-            Job existing = jobs.findByIdempotencyKey(caller.accountId(), idempotencyKey);
-            if (existing != null) {
-                if (!existing.getRequestHash().equals(requestHash)) {
-                    throw new CoordinatorException(
-                            Kind.INVALID,
-                            "IDEMPOTENCY_MISMATCH",
-                            "Idempotency-Key " + idempotencyKey + " was used before with a different request");
-                }
-                return new Submitted(existing, false);
-            }
+        Job earlier = earlier(caller, idempotencyKey, requestHash);
+        if (earlier != null) {
+            return new Submitted(earlier, false);
         }
         get(caller, jobId);
         Job original = jobs.lock(jobId);

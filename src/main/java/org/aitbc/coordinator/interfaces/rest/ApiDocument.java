@@ -40,7 +40,6 @@ public class ApiDocument implements OASFilter {
             Map.entry("minerProgress", "ProgressReport"),
             Map.entry("minerResult", "ResultReport"),
             Map.entry("minerFail", "FailureReport"),
-            Map.entry("jobEstimate", "AnySubmission"),
             Map.entry("quoteQuote", "AnySubmission"),
             Map.entry("adminBudget", "BudgetRequest"),
             Map.entry("webhookCreate", "WebhookCreation"),

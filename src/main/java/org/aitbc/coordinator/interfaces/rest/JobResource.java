@@ -38,7 +38,6 @@ import org.aitbc.coordinator.interfaces.mapping.WebhookViews;
 import org.aitbc.coordinator.wire.BatchAnswer;
 import org.aitbc.coordinator.wire.DailyJobStats;
 import org.aitbc.coordinator.wire.EventList;
-import org.aitbc.coordinator.wire.JobEstimate;
 import org.aitbc.coordinator.wire.JobList;
 import org.aitbc.coordinator.wire.JobResult;
 import org.aitbc.coordinator.wire.JobStats;
@@ -132,27 +131,6 @@ public class JobResource {
         return Response.status(submitted.created() ? 201 : 200)
                 .entity(JobViews.of(submitted.job()))
                 .build();
-    }
-
-    @POST
-    @Path("estimate")
-    @Allowed(Role.CLIENT)
-    @Operation(
-            summary = "Estimate a job before submitting it",
-            description = "The body of POST /v1/jobs; answers the estimated_cost and estimated_time_seconds its"
-                    + " submission would get now. Nothing is stored.")
-    @APIResponse(responseCode = "200", description = "{estimated_cost, estimated_time_seconds}")
-    @APIResponse(responseCode = "400", description = "MALFORMED_JSON")
-    @APIResponse(responseCode = "422", description = "VALIDATION_FAILED or UNSUPPORTED_CONSTRAINT, as for a submission")
-    public JobEstimate estimate(InputStream body) {
-        JsonValue parsed = JsonBody.parse(JsonBody.text(body, config.requestMaxBytes()), false);
-        if (parsed.getValueType() != JsonValue.ValueType.OBJECT) {
-            throw new CoordinatorException(Kind.MALFORMED, "MALFORMED_JSON", "the request body must be a JSON object");
-        }
-        JsonBody check = new JsonBody();
-        Job.Spec spec = requests.parse(parsed.asJsonObject(), "", check);
-        check.check();
-        return service.estimate(caller.get(), spec);
     }
 
     @POST

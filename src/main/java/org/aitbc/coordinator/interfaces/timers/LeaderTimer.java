@@ -3,6 +3,7 @@ package org.aitbc.coordinator.interfaces.timers;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
+import jakarta.ejb.DependsOn;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
@@ -27,6 +28,9 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
  */
 @Singleton
 @Startup
+// Destroyed before Leadership, so that stop() can still give the lease up: otherwise a restart
+// waits for the lease to expire and is not seen as the vacancy that extends miners' leases.
+@DependsOn("Leadership")
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class LeaderTimer {
     private static final Logger LOG = Logger.getLogger(LeaderTimer.class.getName());

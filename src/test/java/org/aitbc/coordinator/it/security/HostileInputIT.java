@@ -256,8 +256,8 @@ public class HostileInputIT {
         return switch (op.route()) {
             case "POST /v1/admin/accounts" ->
                 body("{\"role\":\"client\",\"plan\":\"pro\",\"name\":\"hostile\"}", "role s", "plan s", "name s");
-            // A quote and an estimate take a submission's body and are validated the same way.
-            case "POST /v1/jobs", "POST /v1/jobs/estimate", "POST /v1/jobs/quote" ->
+            // A quote takes a submission's body and is validated the same way.
+            case "POST /v1/jobs", "POST /v1/jobs/quote" ->
                 body(
                         "{\"model\":\"gpt2\",\"input\":\"hi\",\"priority\":\"normal\",\"timeout_seconds\":600,"
                                 + "\"ttl_seconds\":3600,\"requirements\":{\"region\":\"hostile-none\",\"gpu_count\":1}}",

@@ -125,13 +125,13 @@ public class DailyStatsIT {
     }
 
     @Test
-    void estimateAnswersWhatTheSubmissionWillQuoteAndStoresNothing() {
+    void theConsolesQuoteAnswersWhatTheSubmissionWillCostAndStoresNothing() {
         String client = Api.client();
         String body = "{\"model\":\"gpt2\",\"input\":\"hi\",\"requirements\":{\"gpu_type\":\"a100\",\"gpu_count\":2,"
                 + "\"region\":\"" + Api.uniqueRegion() + "\"},"
                 + "\"priority\":\"high\",\"timeout_seconds\":600}";
         JsonObject estimate =
-                Api.post("/v1/jobs/estimate", client, body).expect(200).json();
+                Api.post("/v1/jobs/quote", client, body).expect(200).json();
         assertEquals(0, Api.get("/v1/jobs", client).expect(200).json().getInt("total"), "nothing was stored");
         JsonObject job = Api.post("/v1/jobs", client, body).expect(201).json();
         assertEquals(
@@ -140,7 +140,7 @@ public class DailyStatsIT {
                         .bigDecimalValue()
                         .compareTo(estimate.getJsonNumber("estimated_cost").bigDecimalValue()));
         assertEquals(job.getInt("estimated_time_seconds"), estimate.getInt("estimated_time_seconds"));
-        Api.Res bad = Api.post("/v1/jobs/estimate", client, "{\"model\":\"gpt2\",\"priority\":\"soon\"}")
+        Api.Res bad = Api.post("/v1/jobs/quote", client, "{\"model\":\"gpt2\",\"priority\":\"soon\"}")
                 .expectError(422, "VALIDATION_FAILED");
         assertField(bad, "priority");
     }
