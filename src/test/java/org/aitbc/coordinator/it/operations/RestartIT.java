@@ -81,7 +81,7 @@ public class RestartIT {
     }
 
     /** Stops the test server with Liberty's own script and starts it again, waiting for readiness. */
-    static void restart() throws Exception {
+    public static void restart() throws Exception {
         String wlp = System.getProperty("it.wlp.dir");
         String server = System.getProperty("it.server.name", "coordinator-it");
         run(new File(wlp, "bin/server").getPath(), "stop", server);
