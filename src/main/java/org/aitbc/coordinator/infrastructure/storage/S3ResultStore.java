@@ -429,6 +429,8 @@ public class S3ResultStore implements ResultStore {
     }
 
     private static IOException failure(String what, SdkException e) {
+        // Callers answer without the cause (a 400 or 503 to the miner); operators need it here.
+        LOG.warning("object store: " + what + " failed: " + e);
         return new IOException("object store: " + what + " failed: " + e.getMessage(), e);
     }
 
