@@ -196,7 +196,7 @@ public class ObjectStoreIT {
         Api.Bytes zip = Api.bytes("GET", "/v1/jobs/" + job + "/download", client, null, Map.of());
         assertEquals(200, zip.status());
         Map<String, byte[]> files = unzip(zip.body());
-        String root = "job_" + job + "/";
+        String root = job + "/";
         assertArrayEquals(MODEL, files.get(root + "artifacts/model.bin"));
         String manifest = new String(files.get(root + "output.sha256"), StandardCharsets.UTF_8);
         int lines = 0;
