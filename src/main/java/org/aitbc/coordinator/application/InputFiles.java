@@ -88,16 +88,15 @@ public class InputFiles {
     /** Writes the file's bytes; called while the answer streams. */
     public interface Bytes {
         void writeTo(OutputStream out) throws IOException;
+
+        /** Bytes {@code from} to {@code to} (inclusive) only: a ranged read of the store. */
+        void writeRange(OutputStream out, long from, long to) throws IOException;
     }
 
     /** The job's input file, if this miner holds the job under a live lease (else 409 LEASE_LOST). */
     public Input forMiner(Caller caller, String minerId, String jobId, Integer attempt) {
         InputFile f = miners.inputOf(caller, minerId, jobId, attempt);
         String id = f.getId();
-        return new Input(id, f.getSizeBytes(), f.getSha256(), out -> {
-            try (InputStream in = store.open(id, PATH)) {
-                in.transferTo(out);
-            }
-        });
+        return new Input(id, f.getSizeBytes(), f.getSha256(), new StoredBytes(store, id, PATH));
     }
 }

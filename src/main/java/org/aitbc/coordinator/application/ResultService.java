@@ -260,6 +260,9 @@ public class ResultService {
     /** Writes a file's bytes; called while the answer streams, after the transaction that found the file. */
     public interface Bytes {
         void writeTo(OutputStream out) throws IOException;
+
+        /** Bytes {@code from} to {@code to} (inclusive) only: a ranged read of the store. */
+        void writeRange(OutputStream out, long from, long to) throws IOException;
     }
 
     /**
@@ -277,17 +280,7 @@ public class ResultService {
                 .findFirst()
                 .orElseThrow(() -> new CoordinatorException(
                         Kind.NOT_FOUND, "FILE_NOT_FOUND", "job " + job.getId() + " has no result file " + path));
-        return new StoredFile(path, f.getSizeBytes(), f.getSha256(), out -> {
-            // 64 KiB at a time, as the zip package is written: InputStream.transferTo's 8 KiB writes
-            // made a 1 GiB file download at about half the zip's speed (docs/BENCHMARKS.md).
-            try (InputStream in = store.open(job.getId(), path)) {
-                byte[] buf = new byte[64 * 1024];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                }
-            }
-        });
+        return new StoredFile(path, f.getSizeBytes(), f.getSha256(), new StoredBytes(store, job.getId(), path));
     }
 
     /** One file's verification. */

@@ -639,4 +639,64 @@ public class CoordinatorConfig {
     public Optional<String> webhooksSecretKey() {
         return webhooksSecretKey.map(String::trim).filter(k -> !k.isEmpty());
     }
+
+    // The object store of results and inputs (aitbc.results.store=s3), read together as one value.
+    @Inject
+    @ConfigProperty(name = "aitbc.results.store")
+    String resultsStore;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.endpoint")
+    Optional<String> s3Endpoint;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.region")
+    String s3Region;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.bucket")
+    String s3Bucket;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.prefix")
+    Optional<String> s3Prefix;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.access.key")
+    Optional<String> s3AccessKey;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.secret.key")
+    Optional<String> s3SecretKey;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.path.style")
+    boolean s3PathStyle;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.part.bytes")
+    long s3PartBytes;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.results.s3.create.bucket")
+    boolean s3CreateBucket;
+
+    /** Where result files and inputs live: {@code file} (a directory) or {@code s3} (a bucket). */
+    public String resultsStore() {
+        return resultsStore.trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** The bucket's settings, used when {@link #resultsStore()} is {@code s3}. */
+    public ObjectStoreSettings objectStore() {
+        return new ObjectStoreSettings(
+                s3Endpoint.map(String::trim).filter(e -> !e.isEmpty()),
+                s3Region.trim(),
+                s3Bucket.trim(),
+                s3Prefix.map(String::trim).orElse(""),
+                s3AccessKey.map(String::trim).filter(k -> !k.isEmpty()),
+                s3SecretKey.filter(k -> !k.isEmpty()),
+                s3PathStyle,
+                s3PartBytes,
+                s3CreateBucket);
+    }
 }

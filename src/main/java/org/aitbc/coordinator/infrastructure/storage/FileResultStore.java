@@ -2,6 +2,7 @@ package org.aitbc.coordinator.infrastructure.storage;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,9 +29,11 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
  * Result files in a directory: {@code <root>/<job id>/<path>}, staging files in
  * {@code <root>/<job id>/.staging/}. The root is {@code aitbc.results.dir}, by default
  * {@code data/results} in the server's output folder (beside the Derby database, on the same
- * volume in the container image).
+ * volume in the container image). The store when {@code aitbc.results.store=file}, the default
+ * ({@link ResultStores}).
  */
 @ApplicationScoped
+@Typed(FileResultStore.class)
 public class FileResultStore implements ResultStore {
     private static final String STAGING = ResultPaths.STAGING;
     private static final int BUFFER = 64 * 1024;

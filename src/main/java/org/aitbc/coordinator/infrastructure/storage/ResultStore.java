@@ -28,6 +28,21 @@ public interface ResultStore {
 
     InputStream open(String jobId, String path) throws IOException;
 
+    /**
+     * Bytes {@code from} to {@code to} (inclusive, both within the file) of a committed file. An
+     * object store asks for just that range; a file is opened and positioned.
+     */
+    default InputStream open(String jobId, String path, long from, long to) throws IOException {
+        InputStream in = open(jobId, path);
+        try {
+            in.skipNBytes(from);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+        return new Bounded(in, to - from + 1);
+    }
+
     boolean exists(String jobId, String path);
 
     /** Removes every file of the job; returns the bytes freed. */
@@ -46,6 +61,40 @@ public interface ResultStore {
 
         public PathConflictException(String message) {
             super(message);
+        }
+    }
+
+    /** At most {@code left} bytes of a stream, for {@link #open(String, String, long, long)}. */
+    final class Bounded extends java.io.FilterInputStream {
+        private long left;
+
+        Bounded(InputStream in, long left) {
+            super(in);
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
         }
     }
 

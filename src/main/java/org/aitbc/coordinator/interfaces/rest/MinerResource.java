@@ -264,6 +264,7 @@ public class MinerResource {
         InputFiles.Input in = inputs.forMiner(w.caller(), w.minerId(), jobId, w.attempt());
         return RangedBody.respond(
                 in.bytes()::writeTo,
+                in.bytes()::writeRange,
                 in.sizeBytes(),
                 in.sha256(),
                 MediaType.APPLICATION_OCTET_STREAM,

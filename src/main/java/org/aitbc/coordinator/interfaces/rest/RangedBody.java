@@ -23,10 +23,28 @@ final class RangedBody {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Writes bytes {@code from} to {@code to} (inclusive) of the body, reading no more than those. */
+    interface Range {
+        void write(OutputStream out, long from, long to) throws IOException;
+    }
+
     private RangedBody() {}
 
     static Response respond(
             Body body,
+            long length,
+            String etag,
+            String contentType,
+            String fileName,
+            String ifNoneMatch,
+            String range) {
+        return respond(body, null, length, etag, contentType, fileName, ifNoneMatch, range);
+    }
+
+    /** As above; a range is written by {@code ranged} when given (a stored file), else cut from the whole body. */
+    static Response respond(
+            Body body,
+            Range ranged,
             long length,
             String etag,
             String contentType,
@@ -65,15 +83,20 @@ final class RangedBody {
             }
             long from = start;
             long to = end;
-            StreamingOutput part = out -> {
-                Slice slice = new Slice(out, from, to);
-                try {
-                    body.write(slice);
-                } catch (Slice.Done done) {
-                    // All requested bytes were sent.
-                }
-                out.flush();
-            };
+            StreamingOutput part = ranged != null
+                    ? out -> {
+                        ranged.write(out, from, to);
+                        out.flush();
+                    }
+                    : out -> {
+                        Slice slice = new Slice(out, from, to);
+                        try {
+                            body.write(slice);
+                        } catch (Slice.Done done) {
+                            // All requested bytes were sent.
+                        }
+                        out.flush();
+                    };
             r = Response.status(206)
                     .entity(part)
                     .header("Content-Range", "bytes " + start + "-" + end + "/" + length)

@@ -131,7 +131,14 @@ public class ResultResource {
     private Response oneFile(ResultService.StoredFile f, String ifNoneMatch, String range) {
         String name = f.path().substring(f.path().lastIndexOf('/') + 1);
         return RangedBody.respond(
-                f.bytes()::writeTo, f.sizeBytes(), f.sha256(), contentType(name), name, ifNoneMatch, range);
+                f.bytes()::writeTo,
+                f.bytes()::writeRange,
+                f.sizeBytes(),
+                f.sha256(),
+                contentType(name),
+                name,
+                ifNoneMatch,
+                range);
     }
 
     static String contentType(String name) {
