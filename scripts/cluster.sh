@@ -7,6 +7,9 @@
 #   scripts/cluster.sh status      prints the state file
 #   scripts/cluster.sh db-stop     stops PostgreSQL (the servers keep running)
 #   scripts/cluster.sh db-start    starts it again on the same data folder
+#   scripts/cluster.sh db-dump FILE  pg_dump -Fc of the coordinator's database (servers may run)
+#   scripts/cluster.sh db-restore FILE NAME  restores a dump into a new database NAME (owned by the
+#                                  coordinator's user), the way docs/OPERATIONS.md restores one
 #   scripts/cluster.sh kill NAME   SIGKILLs one server (e.g. coordinator-a)
 #   scripts/cluster.sh pause NAME  SIGSTOPs one server (it hangs, holding its connections)
 #   scripts/cluster.sh resume NAME SIGCONTs it
@@ -318,6 +321,21 @@ case "${1:-}" in
   status) load_state; cat "$STATE" ;;
   db-stop) load_state; pg_stop; log "PostgreSQL stopped" ;;
   db-start) load_state; pg_start; log "PostgreSQL started" ;;
+  db-dump)
+    load_state
+    [ -n "${2:-}" ] || die "usage: $0 db-dump FILE"
+    # pg_dump writes to stdout, so the file belongs to whoever runs this script.
+    as_pg "$(pg_bin)/pg_dump" -h "$PG_DIR" -p "$CLUSTER_PG_PORT" -U postgres -d "$DB_NAME" -Fc >"$2"
+    log "dumped $DB_NAME to $2"
+    ;;
+  db-restore)
+    load_state
+    [ -n "${2:-}" ] && [ -n "${3:-}" ] || die "usage: $0 db-restore FILE NAME"
+    as_pg "$(pg_bin)/createdb" -h "$PG_DIR" -p "$CLUSTER_PG_PORT" -U postgres -O "$DB_USER" "$3"
+    as_pg "$(pg_bin)/pg_restore" -h "$PG_DIR" -p "$CLUSTER_PG_PORT" -U postgres -d "$3" \
+      --no-owner --role="$DB_USER" --exit-on-error <"$2"
+    log "restored $2 into $3"
+    ;;
   pause|resume)
     load_state
     [ -n "${2:-}" ] || die "usage: $0 $1 SERVER_NAME"

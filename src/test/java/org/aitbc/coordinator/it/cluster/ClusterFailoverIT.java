@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.persistence.Index;
@@ -752,6 +753,151 @@ public class ClusterFailoverIT {
             }
         }
         throw new AssertionError("no lease-sweeper check in " + r.body());
+    }
+
+    /**
+     * docs/OPERATIONS.md's PostgreSQL backup, done once for real: pg_dump of the live database
+     * (the servers keep running), pg_restore into a new database, and every job with its state,
+     * every event and every account is in the copy.
+     */
+    @Test
+    @Order(5)
+    void aDumpOfTheLiveDatabaseRestoresEveryJobEventAndAccount() throws Exception {
+        Path dump = CLUSTER_DIR.resolve("aitbc.dump").toAbsolutePath();
+        // Nothing writes jobs now (the earlier tests' clients and miners have stopped); what the
+        // dump must hold is read just before it is taken.
+        String jobsBefore;
+        long eventsBefore;
+        long accountsBefore;
+        try (Connection c = db()) {
+            jobsBefore = snapshotOfJobs(c);
+            eventsBefore = count(c, "SELECT COUNT(*) FROM JOB_EVENT");
+            accountsBefore = count(c, "SELECT COUNT(*) FROM ACCOUNT");
+        }
+        script(Duration.ofMinutes(2), "db-dump", dump.toString());
+        assertTrue(Files.size(dump) > 1000, "a dump was written: " + Files.size(dump) + " bytes");
+        String copy = "aitbc_restored_" + System.currentTimeMillis();
+        script(Duration.ofMinutes(2), "db-restore", dump.toString(), copy);
+        String url = env.getProperty("CLUSTER_JDBC_URL").replaceFirst("/[^/]+$", "/" + copy);
+        try (Connection c = DriverManager.getConnection(
+                url, env.getProperty("CLUSTER_DB_USER"), env.getProperty("CLUSTER_DB_PASSWORD"))) {
+            assertTrue(jobsBefore.length() > 0, "the cluster tests made jobs");
+            assertEquals(jobsBefore, snapshotOfJobs(c), "every job, in the same state");
+            assertEquals(eventsBefore, count(c, "SELECT COUNT(*) FROM JOB_EVENT"));
+            assertEquals(accountsBefore, count(c, "SELECT COUNT(*) FROM ACCOUNT"));
+        }
+        System.out.println("[cluster] pg_dump of the live database (" + Files.size(dump) + " bytes) restored into "
+                + copy + ": " + jobsBefore.lines().count() + " jobs, " + eventsBefore + " events, "
+                + accountsBefore + " accounts, all equal");
+    }
+
+    /**
+     * One Prometheus scrapes both servers; histogram_quantile over {@code sum by (le)} of the
+     * request-latency buckets is one figure for the cluster (per-server quantiles could not be added).
+     */
+    @Test
+    @Order(6)
+    void oneLatencyQuantileAcrossBothServersFromARealPrometheus() throws Exception {
+        java.util.Optional<Path> program = java.util.stream.Stream.of(
+                        "/usr/bin/prometheus", "/usr/local/bin/prometheus")
+                .map(Path::of)
+                .filter(Files::isExecutable)
+                .findFirst();
+        assertTrue(program.isPresent(), "prometheus is installed (scripts/ensure-prometheus.sh)");
+        Path dir = CLUSTER_DIR.resolve("prometheus").toAbsolutePath();
+        Files.createDirectories(dir.resolve("data"));
+        StringBuilder targets = new StringBuilder();
+        for (String u : urls) {
+            targets.append(targets.length() == 0 ? "" : ", ")
+                    .append("'")
+                    .append(URI.create(u).getAuthority())
+                    .append("'");
+        }
+        Files.writeString(
+                dir.resolve("prometheus.yml"),
+                "global:\n  scrape_interval: 1s\n"
+                        + "scrape_configs:\n  - job_name: aitbc\n    metrics_path: /metrics\n"
+                        + "    static_configs:\n      - targets: [" + targets + "]\n");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String prom = "http://127.0.0.1:" + port;
+        Process p = new ProcessBuilder(
+                        program.get().toString(),
+                        "--config.file=" + dir.resolve("prometheus.yml"),
+                        "--storage.tsdb.path=" + dir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
+        try {
+            String both = "count(count by (instance) (aitbc_http_request_duration_seconds_count))";
+            String p99 = "histogram_quantile(0.99, sum by (le) (rate(aitbc_http_request_duration_seconds_bucket[1m])))";
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            double servers = 0;
+            double seconds = Double.NaN;
+            while (System.nanoTime() < end && (servers < 2 || Double.isNaN(seconds))) {
+                for (String u : urls) {
+                    get(u, "/health/ready", null);
+                    get(u, "/v1/jobs", null);
+                }
+                Thread.sleep(500);
+                servers = promValue(prom, both);
+                seconds = promValue(prom, p99);
+            }
+            assertEquals(2.0, servers, "Prometheus scrapes both servers");
+            assertTrue(seconds > 0 && seconds < 60, "one p99 across the servers, in seconds: " + seconds);
+            System.out.println("[cluster] request latency p99 across both servers (histogram_quantile of the summed"
+                    + " buckets): " + Math.round(seconds * 1000) + " ms");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** The first value of an instant query's one-element answer; NaN while it has none. */
+    private static double promValue(String prom, String query) throws Exception {
+        java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(URI.create(prom + "/api/v1/query?query="
+                                        + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8)))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() != 200) {
+            return Double.NaN;
+        }
+        JsonArray result = Json.createReader(new java.io.StringReader(res.body()))
+                .readObject()
+                .getJsonObject("data")
+                .getJsonArray("result");
+        if (result.isEmpty()) {
+            return Double.NaN;
+        }
+        assertEquals(1, result.size(), query + " is one figure: " + result);
+        return Double.parseDouble(result.getJsonObject(0).getJsonArray("value").getString(1));
+    }
+
+    private static String snapshotOfJobs(Connection c) throws SQLException {
+        StringBuilder b = new StringBuilder();
+        try (var st = c.createStatement();
+                var rs = st.executeQuery("SELECT ID, STATE FROM JOB ORDER BY ID")) {
+            while (rs.next()) {
+                b.append(rs.getString(1)).append(' ').append(rs.getString(2)).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (var st = c.createStatement();
+                var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     // ---- plumbing -----------------------------------------------------------------------------

@@ -448,6 +448,43 @@ public class ConsoleIT {
     }
 
     @Test
+    void aPhoneWidthWindowNeedsNoSidewaysScrollingAndEveryControlTakesTheKeyboard() {
+        String client = Api.client();
+        String id = Api.post("/v1/jobs", client, "{\"model\":\"gpt2\",\"input\":\"phone\"}")
+                .expect(201)
+                .str("job_id");
+        org.openqa.selenium.Dimension wide = browser.driver.manage().window().getSize();
+        browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        try {
+            browser.signIn(client);
+            for (String page : List.of("#/jobs", "#/jobs/" + id, "#/stats", "#/submit")) {
+                browser.go(page);
+                browser.await(By.cssSelector("main h1"));
+                if (page.equals("#/jobs")) {
+                    browser.await(
+                            d -> d.findElements(By.cssSelector("#jobs-body tr")).isEmpty() ? null : true);
+                    // Times are the browser's local time, with the UTC instant on hover.
+                    String title = browser.driver
+                            .findElement(By.cssSelector("#jobs-body time"))
+                            .getAttribute("title");
+                    assertTrue(title.startsWith("UTC "), title);
+                }
+                Number overflow = (Number) browser.js(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+                assertTrue(overflow.intValue() <= 1, page + " scrolls sideways by " + overflow + " px at 390 px");
+                Number unreachable = (Number)
+                        browser.js(
+                                "return [...document.querySelectorAll("
+                                        + "'button, a[href], input, select, textarea')].filter(e => !e.disabled && e.tabIndex < 0).length");
+                assertEquals(0, unreachable.intValue(), page + ": every control is reachable with Tab");
+                browser.screenshot("phone-" + page.replaceAll("[^a-z]", ""));
+            }
+        } finally {
+            browser.driver.manage().window().setSize(wide);
+        }
+    }
+
+    @Test
     void submitFormEstimatesAndNamesBadFields() throws Exception {
         String client = Api.client();
         browser.signIn(client);

@@ -54,6 +54,7 @@ public class LeadershipInContainerIT {
                         "org.aitbc.coordinator.wire")
                 .addAsResource("META-INF/persistence.xml")
                 .addAsResource("META-INF/microprofile-config.properties")
+                .addAsLibraries(WarLibraries.all())
                 .addClasses(LeadershipInContainerIT.class, Leading.class);
     }
 

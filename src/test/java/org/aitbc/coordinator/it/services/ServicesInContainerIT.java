@@ -76,6 +76,7 @@ public class ServicesInContainerIT {
                         "org.aitbc.coordinator.wire")
                 .addAsResource("META-INF/persistence.xml")
                 .addAsResource("META-INF/microprofile-config.properties")
+                .addAsLibraries(WarLibraries.all())
                 .addClasses(ServicesInContainerIT.class, Leading.class);
     }
 
