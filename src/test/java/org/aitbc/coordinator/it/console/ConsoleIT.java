@@ -450,7 +450,12 @@ public class ConsoleIT {
     @Test
     void aPhoneWidthWindowNeedsNoSidewaysScrollingAndEveryControlTakesTheKeyboard() {
         String client = Api.client();
-        String id = Api.post("/v1/jobs", client, "{\"model\":\"gpt2\",\"input\":\"phone\"}")
+        // A region no miner serves, so that no other test's miner takes the job.
+        String id = Api.post(
+                        "/v1/jobs",
+                        client,
+                        "{\"model\":\"gpt2\",\"input\":\"phone\",\"requirements\":{\"region\":\"" + Api.uniqueRegion()
+                                + "\"}}")
                 .expect(201)
                 .str("job_id");
         org.openqa.selenium.Dimension wide = browser.driver.manage().window().getSize();
