@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark harness (bench/src/main/java/org/aitbc/bench, README "Benchmarks").
 #
-#   bench/run.sh                          build, start a server of its own (port 9381, embedded Derby in
+#   bench/run.sh                          build, start a server of its own (port 9381 or --port N, embedded Derby in
 #                                         target/bench/db), run every scenario 3 times, stop it, and write
 #                                         docs/BENCHMARKS.md (about 35 minutes on 2 shared cores)
 #   bench/run.sh --smoke                  the same scaled down (a few hundred jobs, 1 MiB, one run): under a

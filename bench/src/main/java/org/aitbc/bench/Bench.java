@@ -68,6 +68,8 @@ public final class Bench {
                                commit, not crash-safe) to see what synchronous commits cost
               --compare OLD    also print each figure beside the same figure of an earlier run's results.json
                                (and write target/bench/compare.md)
+              --port N         the HTTP port of the harness's own server (default 9381; HTTPS is N + 360),
+                               so that two checkouts can measure at once
               --project DIR    the project folder (default: the current one)""";
 
     /**
@@ -85,6 +87,7 @@ public final class Bench {
         Integer runs = null;
         Integer historyJobs = null;
         Integer purgeJobs = null;
+        int port = 9381;
         Path project = Path.of(".").toAbsolutePath().normalize();
         Set<String> only = new LinkedHashSet<>(SCENARIOS);
         for (int i = 0; i < args.length; i++) {
@@ -100,6 +103,7 @@ public final class Bench {
                 case "--history-jobs" -> historyJobs = Integer.parseInt(value(args, ++i, a));
                 case "--purge-jobs" -> purgeJobs = Integer.parseInt(value(args, ++i, a));
                 case "--compare" -> compare = Path.of(value(args, ++i, a));
+                case "--port" -> port = Integer.parseInt(value(args, ++i, a));
                 case "--project" ->
                     project = Path.of(value(args, ++i, a)).toAbsolutePath().normalize();
                 case "--only" -> {
@@ -137,7 +141,7 @@ public final class Bench {
         long t0 = System.nanoTime();
         String loadStart = loadAverage();
         if (url == null) {
-            server = new BenchServer(project, work, 9381, 9741);
+            server = new BenchServer(project, work, port, port + 360);
             Ctx.log("creating and starting %s on %s (database %s)", BenchServer.NAME, server.url(), server.db);
             server.create();
             if (noSync) {
