@@ -1,13 +1,13 @@
 package org.aitbc.coordinator.domain;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import java.io.Serializable;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -32,15 +32,8 @@ public class DailyStats {
     @Column(name = "STATUS", length = 16)
     private String status;
 
-    @Column(name = "JOBS", nullable = false)
-    private long jobs;
-
-    @Column(name = "SPENT", nullable = false, precision = 19, scale = 6)
-    private BigDecimal spent;
-
-    /** Sum of start-to-end seconds of these jobs (used for completed ones). */
-    @Column(name = "RUN_SECONDS", nullable = false)
-    private long runSeconds;
+    @Embedded
+    private EndedJobs ended = new EndedJobs();
 
     protected DailyStats() {}
 
@@ -48,7 +41,6 @@ public class DailyStats {
         this.clientId = clientId;
         this.epochDay = epochDay;
         this.status = status;
-        this.spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
     }
 
     /** The row a job that ended in {@code finalState} is counted in: its client, UTC day of submission, state. */
@@ -58,37 +50,22 @@ public class DailyStats {
 
     /** Counts one job that just ended. */
     public void add(Job job) {
-        add(job.getCost(), millis(job.getStartedAt()), millis(job.getEndedAt()));
+        ended.add(job);
     }
 
-    /**
-     * Counts one ended job from its cost and its start and end (null when it never started):
-     * what {@link #add(Job)} counts, for callers that have the values but no aggregate.
-     */
+    /** What {@link #add(Job)} counts, from the values, for callers that have no aggregate. */
     public void add(BigDecimal cost, Long startedMs, Long endedMs) {
-        jobs++;
-        if (cost != null) {
-            spent = spent.add(cost);
-        }
-        if (startedMs != null && endedMs != null) {
-            runSeconds += Math.max(0, (endedMs - startedMs) / 1000);
-        }
-    }
-
-    private static Long millis(Instant t) {
-        return t == null ? null : t.toEpochMilli();
+        ended.add(cost, startedMs, endedMs);
     }
 
     /** Adds another row's counts to this one (a slot of the same counter, when reading). */
-    public void absorb(long moreJobs, BigDecimal moreSpent, long moreRunSeconds) {
-        jobs += moreJobs;
-        spent = spent.add(moreSpent);
-        runSeconds += moreRunSeconds;
+    public void absorb(EndedJobs other) {
+        ended.absorb(other);
     }
 
     /** A later charge of an already counted job (storage, when its results are deleted). */
     public void addSpent(BigDecimal amount) {
-        spent = spent.add(amount);
+        ended.addSpent(amount);
     }
 
     /** The composite key: client, day, status. */
@@ -132,15 +109,20 @@ public class DailyStats {
         return status;
     }
 
+    /** This row's counts (the counter's value when read through {@code DailyCounters}). */
+    public EndedJobs ended() {
+        return ended;
+    }
+
     public long getJobs() {
-        return jobs;
+        return ended.jobs();
     }
 
     public BigDecimal getSpent() {
-        return spent;
+        return ended.spent();
     }
 
     public long getRunSeconds() {
-        return runSeconds;
+        return ended.runSeconds();
     }
 }

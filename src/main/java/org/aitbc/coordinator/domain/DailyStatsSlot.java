@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.domain;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
@@ -37,14 +38,8 @@ public class DailyStatsSlot {
     @Column(name = "SLOT")
     private int slot;
 
-    @Column(name = "JOBS", nullable = false)
-    private long jobs;
-
-    @Column(name = "SPENT", nullable = false, precision = 19, scale = 6)
-    private BigDecimal spent;
-
-    @Column(name = "RUN_SECONDS", nullable = false)
-    private long runSeconds;
+    @Embedded
+    private EndedJobs ended = new EndedJobs();
 
     protected DailyStatsSlot() {}
 
@@ -53,25 +48,16 @@ public class DailyStatsSlot {
         this.epochDay = counter.epochDay;
         this.status = counter.status;
         this.slot = slot;
-        this.spent = BigDecimal.ZERO.setScale(Pricing.SCALE);
     }
 
     /** Counts one job that just ended (what {@link DailyStats#add(Job)} counts). */
     public void add(Job job) {
-        DailyStats one = new DailyStats(clientId, epochDay, status);
-        one.add(job);
-        absorb(one.getJobs(), one.getSpent(), one.getRunSeconds());
+        ended.add(job);
     }
 
     /** A later charge of an already counted job. */
     public void addSpent(BigDecimal amount) {
-        spent = spent.add(amount);
-    }
-
-    private void absorb(long moreJobs, BigDecimal moreSpent, long moreSeconds) {
-        jobs += moreJobs;
-        spent = spent.add(moreSpent);
-        runSeconds += moreSeconds;
+        ended.addSpent(amount);
     }
 
     /** The composite key: the counter's key and the slot. */
@@ -114,15 +100,7 @@ public class DailyStatsSlot {
         return slot;
     }
 
-    public long getJobs() {
-        return jobs;
-    }
-
-    public BigDecimal getSpent() {
-        return spent;
-    }
-
-    public long getRunSeconds() {
-        return runSeconds;
+    public EndedJobs ended() {
+        return ended;
     }
 }

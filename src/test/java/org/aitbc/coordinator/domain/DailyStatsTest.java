@@ -43,4 +43,32 @@ class DailyStatsTest {
         assertEquals(0, s.getRunSeconds());
         assertEquals(BigDecimal.ZERO.setScale(Pricing.SCALE), s.getSpent());
     }
+
+    @Test
+    void slotsAddUpToWhatOneCounterWouldHold() {
+        Job j = JobTest.job(3600, 900);
+        j.assign("m1", T0.plusSeconds(10), T0.plusSeconds(70));
+        j.start(T0.plusSeconds(20));
+        j.complete("{}", null, T0.plusSeconds(920));
+        DailyStats.Key key = DailyStats.keyOf(j.getClientId(), j.getCreatedMs(), j.getState());
+        DailyStats one = new DailyStats(key.clientId, key.epochDay, key.status);
+        DailyStatsSlot a = new DailyStatsSlot(key, 0);
+        DailyStatsSlot b = new DailyStatsSlot(key, 1);
+        for (int i = 0; i < 3; i++) {
+            one.add(j);
+            (i % 2 == 0 ? a : b).add(j);
+        }
+        one.addSpent(new BigDecimal("0.250000"));
+        b.addSpent(new BigDecimal("0.250000"));
+
+        DailyStats read = new DailyStats(key.clientId, key.epochDay, key.status);
+        read.absorb(a.ended());
+        read.absorb(b.ended());
+        assertEquals(key, b.counter());
+        assertEquals(3, read.getJobs());
+        assertEquals(one.getJobs(), read.getJobs());
+        assertEquals(one.getSpent(), read.getSpent());
+        assertEquals(2700, read.getRunSeconds());
+        assertEquals(one.getRunSeconds(), read.getRunSeconds());
+    }
 }

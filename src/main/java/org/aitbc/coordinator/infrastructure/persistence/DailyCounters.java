@@ -84,14 +84,14 @@ public class DailyCounters {
         for (DailyStats row : ranged(
                 em.createQuery("SELECT s FROM DailyStats s" + where, DailyStats.class), clientId, fromDay, toDay)) {
             sum(sums, new DailyStats.Key(row.getClientId(), row.getEpochDay(), row.getStatus()))
-                    .absorb(row.getJobs(), row.getSpent(), row.getRunSeconds());
+                    .absorb(row.ended());
         }
         for (DailyStatsSlot row : ranged(
                 em.createQuery("SELECT s FROM DailyStatsSlot s" + where, DailyStatsSlot.class),
                 clientId,
                 fromDay,
                 toDay)) {
-            sum(sums, row.counter()).absorb(row.getJobs(), row.getSpent(), row.getRunSeconds());
+            sum(sums, row.counter()).absorb(row.ended());
         }
         return new ArrayList<>(sums.values());
     }
@@ -186,7 +186,7 @@ public class DailyCounters {
     }
 
     private long endedFrom(String entity, String clientId, List<JobState> ended, Long fromDay, Long toDay) {
-        StringBuilder q = new StringBuilder("SELECT SUM(s.jobs) FROM " + entity + " s WHERE s.status IN :st");
+        StringBuilder q = new StringBuilder("SELECT SUM(s.ended.jobs) FROM " + entity + " s WHERE s.status IN :st");
         if (clientId != null) {
             q.append(" AND s.clientId = :client");
         }

@@ -31,6 +31,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -107,8 +108,12 @@ public class S3ResultStore implements ResultStore {
         return settings.bucket();
     }
 
-    /** Creates the bucket at the first use when configured to and it is missing. */
-    private void ensureBucket() throws IOException {
+    /**
+     * Creates the bucket at the first use when configured to and it is missing. Synchronized, so
+     * that the first uploads of a fresh server do not all ask at once; another server (or an
+     * earlier answer lost on the way) creating it first is success, not a failure of the upload.
+     */
+    private synchronized void ensureBucket() throws IOException {
         if (bucketChecked || !settings.createBucket()) {
             return;
         }
@@ -116,18 +121,25 @@ public class S3ResultStore implements ResultStore {
             try {
                 s3.headBucket(r -> r.bucket(bucket()));
             } catch (NoSuchBucketException e) {
-                s3.createBucket(r -> r.bucket(bucket()));
-                LOG.info(() -> "created bucket " + bucket());
+                createBucket();
             } catch (S3Exception e) {
                 if (e.statusCode() != 404) {
                     throw e;
                 }
-                s3.createBucket(r -> r.bucket(bucket()));
-                LOG.info(() -> "created bucket " + bucket());
+                createBucket();
             }
             bucketChecked = true;
         } catch (SdkException e) {
             throw failure("checking bucket " + bucket(), e);
+        }
+    }
+
+    private void createBucket() {
+        try {
+            s3.createBucket(r -> r.bucket(bucket()));
+            LOG.info(() -> "created bucket " + bucket());
+        } catch (BucketAlreadyOwnedByYouException e) {
+            LOG.fine(() -> "bucket " + bucket() + " was created meanwhile");
         }
     }
 

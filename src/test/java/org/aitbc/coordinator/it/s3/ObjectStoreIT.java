@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -23,6 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.aitbc.coordinator.it.operations.RestartIT;
@@ -134,6 +140,59 @@ public class ObjectStoreIT {
             }
         }
         return files;
+    }
+
+    /**
+     * The first uploads of a fresh server find no bucket, and each asks for it at once. Before the
+     * fix one of them created it and the others failed their result (the store took the answer
+     * "already yours" for a failure). Runs first, on the bucket no test has used yet.
+     */
+    @Test
+    @Order(0)
+    void concurrentFirstUploadsOfAFreshServerAllSucceed() throws Exception {
+        int n = 8;
+        assertFalse(
+                S3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals(BUCKET)),
+                "the bucket must not exist before this test, or it proves nothing");
+        String client = Api.client();
+        String minerKey = Api.miner();
+        List<String> jobs = new ArrayList<>();
+        List<String> miners = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String region = Api.uniqueRegion();
+            String miner = region + "-m";
+            Api.register(minerKey, miner, region, 5);
+            String job = Api.submit(client, region);
+            assertEquals(job, Api.poll(minerKey, miner, 2));
+            Api.post("/v1/miners/" + job + "/start?miner_id=" + miner, minerKey, null)
+                    .expect(200);
+            jobs.add(job);
+            miners.add(miner);
+        }
+        CyclicBarrier start = new CyclicBarrier(n);
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String job = jobs.get(i);
+                String miner = miners.get(i);
+                answers.add(pool.submit(() -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return Api.upload(minerKey, miner, job, "logs/stdout.log", STDOUT)
+                            .status();
+                }));
+            }
+            for (Future<Integer> a : answers) {
+                assertEquals(200, a.get(120, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int i = 0; i < n; i++) {
+            Api.post("/v1/miners/" + jobs.get(i) + "/result?miner_id=" + miners.get(i), minerKey, "{\"result\":{}}")
+                    .expect(200);
+            assertArrayEquals(STDOUT, object(jobs.get(i), "logs/stdout.log"));
+        }
     }
 
     @Test
