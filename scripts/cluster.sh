@@ -86,7 +86,9 @@ install_packages() {
 }
 
 ensure_build() {
-  if [ -f "$WAR" ] && [ -x "$WLP/bin/server" ] && [ -f "$WLP/usr/shared/resources/jdbc/postgresql.jar" ]; then
+  # server.xml names usr:aitbcPathGuard-1.0, which `mvn package` unpacks into $WLP/usr/extension.
+  if [ -f "$WAR" ] && [ -x "$WLP/bin/server" ] && [ -f "$WLP/usr/shared/resources/jdbc/postgresql.jar" ] \
+    && [ -f "$WLP/usr/extension/lib/features/aitbcPathGuard-1.0.mf" ]; then
     return 0
   fi
   log "building the war and installing Open Liberty (mvn package liberty:create)"

@@ -62,7 +62,10 @@ final class BenchServer {
     /** Creates the server afresh, with an empty database and result folder. */
     void create() throws IOException {
         Path war = project.resolve("target/aitbc-coordinator.war");
-        if (!Files.isRegularFile(war) || !Files.isExecutable(wlp.resolve("bin/server"))) {
+        // server.xml names usr:aitbcPathGuard-1.0, which the server module's package unpacks into usr/extension.
+        if (!Files.isRegularFile(war)
+                || !Files.isExecutable(wlp.resolve("bin/server"))
+                || !Files.isRegularFile(wlp.resolve("usr/extension/lib/features/aitbcPathGuard-1.0.mf"))) {
             throw new IllegalStateException(
                     "no build: run mvn -DskipTests package liberty:create first (bench/run.sh does)");
         }
