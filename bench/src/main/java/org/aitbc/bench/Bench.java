@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  */
 public final class Bench {
     static final List<String> SCENARIOS =
-            List.of("lifecycle", "ws", "reads", "submit", "transfer", "logs", "history", "purge");
+            List.of("lifecycle", "ws", "reads", "submit", "transfer", "logs", "webhooks", "history", "purge");
 
     private Bench() {}
 
@@ -60,7 +60,8 @@ public final class Bench {
               --admin-key KEY  that server's AITBC_ADMIN_KEY (creates the harness's own accounts)
               --out FILE       the report (default docs/BENCHMARKS.md; target/bench/BENCHMARKS-<mode>.md for
                                smoke runs and --url runs)
-              --only LIST      only these scenarios: lifecycle,ws,reads,submit,transfer,logs,history,purge
+              --only LIST      only these scenarios: lifecycle,ws,reads,submit,transfer,logs,webhooks,history,
+                               purge (into docs/BENCHMARKS.md: only their own section is replaced)
               --runs N         runs per figure (default 3, smoke 1)
               --history-jobs N, --purge-jobs N   other sizes for the history and the purge
               --jfr            record the bench server with Java Flight Recorder (target/bench/server.jfr)
@@ -192,6 +193,10 @@ public final class Bench {
                 Ctx.log("== live logs");
                 new Logs(ctx).run();
             }
+            if (only.contains("webhooks")) {
+                Ctx.log("== webhook deliveries");
+                new Webhooks(ctx).run();
+            }
             History history = new History(ctx);
             if (only.contains("history")) {
                 Ctx.log("== large history");
@@ -220,7 +225,15 @@ public final class Bench {
             findings = Files.readString(findingsFile, StandardCharsets.UTF_8);
         }
         Path json = work.resolve("results" + (mode.equals("full") ? "" : "-" + mode) + ".json");
-        report.write(out, json, "Benchmarks", intro(ctx, mode), findings);
+        boolean some = !only.equals(new LinkedHashSet<>(SCENARIOS));
+        if (some && mode.equals("full") && out.equals(project.resolve("docs/BENCHMARKS.md"))) {
+            // Some scenarios only: their own section of the file, the other scenarios' figures untouched.
+            String key = String.join(",", only);
+            json = work.resolve("results-" + key.replace(',', '-') + ".json");
+            report.writeSection(out, json, key, "Scenarios " + key + " (run on their own)", intro(ctx, mode));
+        } else {
+            report.write(out, json, "Benchmarks", intro(ctx, mode), findings);
+        }
         Ctx.log("wrote %s and %s", out, json);
         if (compare != null) {
             String table = Compare.table(Files.readString(compare), report);

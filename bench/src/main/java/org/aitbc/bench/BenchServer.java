@@ -53,6 +53,8 @@ final class BenchServer {
         // The purge scenario seeds results that expire while the harness watches: a short period, so
         // that the purge starts within 2 s of their expiry (the batch size stays the product's default).
         env.put("AITBC_RETENTION_SWEEP_INTERVAL_SECONDS", "2");
+        // The webhook scenario's receiver listens in the harness, over plain http on loopback.
+        env.put("AITBC_WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1");
     }
 
     URI url() {

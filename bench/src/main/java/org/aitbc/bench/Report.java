@@ -277,6 +277,33 @@ final class Report {
         }
     }
 
+    /**
+     * Writes this report as one section of an existing file (a run of some scenarios only, into
+     * docs/BENCHMARKS.md): the section between the markers of the same {@code key} is replaced,
+     * or added at the end; every other line of the file is left as it was.
+     */
+    void writeSection(Path markdownFile, Path jsonFile, String key, String title, String intro) throws IOException {
+        String begin =
+                "<!-- bench/run.sh --only " + key + ": written by the harness, replaced by its next such run -->";
+        String end = "<!-- end of bench/run.sh --only " + key + " -->";
+        StringBuilder section = new StringBuilder(begin).append('\n');
+        for (String line : markdown(title, intro, null).split("\n", -1)) {
+            // One level down: the section sits under the file's own title.
+            section.append(line.startsWith("#") ? "#" + line : line).append('\n');
+        }
+        String body = section.toString().stripTrailing() + "\n" + end + "\n";
+        String old = Files.exists(markdownFile) ? Files.readString(markdownFile) : "";
+        int i = old.indexOf(begin);
+        int j = i < 0 ? -1 : old.indexOf(end, i);
+        String text = i >= 0 && j >= 0
+                ? old.substring(0, i) + body + old.substring(j + end.length()).replaceFirst("^\n", "")
+                : old.stripTrailing() + (old.isEmpty() ? "" : "\n\n") + body;
+        Files.createDirectories(markdownFile.toAbsolutePath().getParent());
+        Files.writeString(markdownFile, text);
+        Files.createDirectories(jsonFile.toAbsolutePath().getParent());
+        Files.writeString(jsonFile, json());
+    }
+
     void write(Path markdownFile, Path jsonFile, String title, String intro, String findings) throws IOException {
         Files.createDirectories(markdownFile.toAbsolutePath().getParent());
         Files.writeString(markdownFile, markdown(title, intro, findings));

@@ -56,12 +56,16 @@ public class AccountService {
             throw new CoordinatorException(Kind.NOT_FOUND, "ACCOUNT_NOT_FOUND", "no account " + id);
         }
         account.revoke(Instant.now());
-        LOG.info(() -> "revoked account " + id);
+        int unsent = webhooks.revoked(account);
+        LOG.info(() -> "revoked account " + id + (unsent == 0 ? "" : "; " + unsent + " webhook deliveries not sent"));
         return account;
     }
 
     @Inject
     Budgets budgets;
+
+    @jakarta.ejb.EJB
+    WebhookService webhooks;
 
     /** A client account after its budget was set, with its month. */
     public record BudgetSet(Account account, Budgets.Month month) {}

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
+import org.aitbc.coordinator.domain.Account;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.Webhook;
@@ -112,7 +113,16 @@ public class WebhookService {
 
     public Webhook get(Caller caller, String id) {
         Webhook w = id == null ? null : em.find(Webhook.class, id);
-        if (w == null || !w.getClientId().equals(caller.accountId())) {
+        if (w == null || !(w.getClientId().equals(caller.accountId()) || caller.isAdmin())) {
+            throw new CoordinatorException(Kind.NOT_FOUND, "WEBHOOK_NOT_FOUND", "no webhook " + id);
+        }
+        return w;
+    }
+
+    /** The caller's own webhook, for a change: an operator reads any ({@link #get}), changes none. */
+    private Webhook owned(Caller caller, String id) {
+        Webhook w = get(caller, id);
+        if (!w.getClientId().equals(caller.accountId())) {
             throw new CoordinatorException(Kind.NOT_FOUND, "WEBHOOK_NOT_FOUND", "no webhook " + id);
         }
         return w;
@@ -120,7 +130,7 @@ public class WebhookService {
 
     /** Removes the webhook and what it still owed; nothing more is sent to it. */
     public Webhook delete(Caller caller, String id) {
-        Webhook w = get(caller, id);
+        Webhook w = owned(caller, id);
         em.createQuery("DELETE FROM WebhookAttempt a WHERE a.deliveryId IN "
                         + "(SELECT d.id FROM WebhookDelivery d WHERE d.webhookId = :w)")
                 .setParameter("w", id)
@@ -158,7 +168,7 @@ public class WebhookService {
 
     /** Sends the delivery's event once more, as a new delivery with a fresh attempt budget. */
     public WebhookDelivery redeliver(Caller caller, String id, long deliveryId) {
-        get(caller, id);
+        owned(caller, id);
         WebhookDelivery d = em.find(WebhookDelivery.class, deliveryId);
         if (d == null || !d.getWebhookId().equals(id)) {
             throw new CoordinatorException(
@@ -210,6 +220,12 @@ public class WebhookService {
             Webhook w = em.find(Webhook.class, d.getWebhookId());
             JobEvent e = em.find(JobEvent.class, d.getEventId());
             if (won != 1 || w == null || e == null) {
+                continue;
+            }
+            Account owner = em.find(Account.class, w.getClientId());
+            if (owner != null && owner.isRevoked()) {
+                // Revoked after the event was recorded (or by another server): never sent, and said why.
+                endNotSent(d.getId(), revokedReason(owner));
                 continue;
             }
             String secret;
@@ -269,6 +285,65 @@ public class WebhookService {
             LOG.warning(() -> "webhook " + d.getWebhookId() + ": delivery " + deliveryId + " of event " + d.getEventId()
                     + " failed after " + d.getAttempts() + " attempts");
         }
+    }
+
+    /**
+     * An account was revoked (in the caller's transaction): what its webhooks still owed is never
+     * sent, and each delivery says why; events of its jobs after this are not sent either
+     * ({@link #claimDue}). Answers how many deliveries were pending.
+     */
+    public int revoked(Account account) {
+        String why = revokedReason(account);
+        return em.createQuery("UPDATE WebhookDelivery d SET d.state = :ns, d.lastError = :why, d.endedMs = :now,"
+                        + " d.claimUntilMs = 0, d.claimedBy = NULL WHERE d.state = :p AND d.webhookId IN"
+                        + " (SELECT w.id FROM Webhook w WHERE w.clientId = :c)")
+                .setParameter("ns", WebhookDelivery.NOT_SENT)
+                .setParameter("why", why)
+                .setParameter("now", System.currentTimeMillis())
+                .setParameter("p", WebhookDelivery.PENDING)
+                .setParameter("c", account.getId())
+                .executeUpdate();
+    }
+
+    private static String revokedReason(Account a) {
+        return "not sent: the account " + a.getId() + " was revoked at " + a.getRevokedAt();
+    }
+
+    private void endNotSent(long deliveryId, String why) {
+        WebhookDelivery d = em.find(WebhookDelivery.class, deliveryId);
+        if (d != null) {
+            em.refresh(d);
+            d.notSent(why, Instant.now());
+        }
+    }
+
+    /**
+     * Deletes up to {@code batch} deliveries that ended (delivered, failed, not sent) longer than
+     * {@code aitbc.webhooks.deliveries.retention} ago, with their attempts; pending ones are never
+     * touched. One batch is one transaction; the leader runs them paced (RetentionTimer).
+     */
+    public int purgeEndedBatch(int batch) {
+        long cutoff = System.currentTimeMillis()
+                - config.webhooksDeliveriesRetention().toMillis();
+        // Rows ended before ENDED_MS was recorded count from their creation.
+        List<Long> ids = em.createQuery(
+                        "SELECT d.id FROM WebhookDelivery d WHERE d.endedMs < :cut"
+                                + " OR (d.endedMs IS NULL AND d.state <> :p AND d.createdMs < :cut) ORDER BY d.id",
+                        Long.class)
+                .setParameter("cut", cutoff)
+                .setParameter("p", WebhookDelivery.PENDING)
+                .setMaxResults(batch)
+                .getResultList();
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        em.createQuery("DELETE FROM WebhookAttempt a WHERE a.deliveryId IN :ids")
+                .setParameter("ids", ids)
+                .executeUpdate();
+        return em.createQuery("DELETE FROM WebhookDelivery d WHERE d.id IN :ids AND d.state <> :p")
+                .setParameter("ids", ids)
+                .setParameter("p", WebhookDelivery.PENDING)
+                .executeUpdate();
     }
 
     /** Gives back one claim of this server (its answer could not be recorded): it is sent again at once. */

@@ -23,12 +23,15 @@ import java.time.Instant;
         indexes = {
             @Index(name = "IX_DELIVERY_DUE", columnList = "STATE, NEXT_AT_MS"),
             @Index(name = "IX_DELIVERY_HOOK", columnList = "WEBHOOK_ID, ID"),
-            @Index(name = "IX_DELIVERY_ORDER", columnList = "WEBHOOK_ID, JOB_ID, STATE, EVENT_ID")
+            @Index(name = "IX_DELIVERY_ORDER", columnList = "WEBHOOK_ID, JOB_ID, STATE, EVENT_ID"),
+            @Index(name = "IX_DELIVERY_ENDED", columnList = "ENDED_MS")
         })
 public class WebhookDelivery {
     public static final String PENDING = "pending";
     public static final String DELIVERED = "delivered";
     public static final String FAILED = "failed";
+    /** Never sent, for good: its account was revoked ({@link #notSent}); the reason is kept. */
+    public static final String NOT_SENT = "not_sent";
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -77,6 +80,10 @@ public class WebhookDelivery {
     @Column(name = "REDELIVERY_OF")
     private Long redeliveryOf;
 
+    /** When it stopped being pending (delivered, failed, not sent): the retention counts from here. */
+    @Column(name = "ENDED_MS")
+    private Long endedMs;
+
     protected WebhookDelivery() {}
 
     public WebhookDelivery(String webhookId, JobEvent e, String eventName, Instant now) {
@@ -119,11 +126,30 @@ public class WebhookDelivery {
         if (statusCode != null && statusCode >= 200 && statusCode < 300) {
             state = DELIVERED;
             deliveredMs = now.toEpochMilli();
+            endedMs = deliveredMs;
         } else if (attempts >= maxAttempts) {
             state = FAILED;
+            endedMs = now.toEpochMilli();
         } else {
             nextAtMs = now.plus(WebhookBackoff.delay(base, maxDelay, attempts)).toEpochMilli();
         }
+    }
+
+    /** Ends a pending delivery without sending it (again), keeping why; an ended one stays as it was. */
+    public void notSent(String reason, Instant now) {
+        if (!PENDING.equals(state)) {
+            return;
+        }
+        state = NOT_SENT;
+        lastError = reason.length() <= 500 ? reason : reason.substring(0, 500);
+        claimUntilMs = 0;
+        claimedBy = null;
+        endedMs = now.toEpochMilli();
+    }
+
+    /** When it ended; null while pending (and for rows ended before this was recorded). */
+    public Instant getEndedAt() {
+        return endedMs == null ? null : Instant.ofEpochMilli(endedMs);
     }
 
     public Long getId() {

@@ -161,6 +161,9 @@ final class WebhookCommands {
                     last = (a.statusCode() == null ? "no answer" : "HTTP " + a.statusCode())
                             + (a.answer() == null ? "" : ": " + a.answer().replaceAll("\\s+", " "));
                 }
+                if (d.reason() != null) {
+                    last = d.reason();
+                }
                 out().printf(
                                 "%-8d %-30s %-9d %-14s %-10s %-8d %s%n",
                                 d.deliveryId(), d.jobId(), d.eventId(), d.event(), d.status(), d.attemptCount(), last);

@@ -295,6 +295,10 @@ public class CoordinatorConfig {
     @ConfigProperty(name = "aitbc.webhooks.secret.key")
     Optional<String> webhooksSecretKey;
 
+    @Inject
+    @ConfigProperty(name = "aitbc.webhooks.deliveries.retention")
+    String webhooksDeliveriesRetention;
+
     private Map<String, BigDecimal> gpuRates;
     private Map<String, Long> modelSeconds;
     private RetentionPolicy retention;
@@ -636,6 +640,11 @@ public class CoordinatorConfig {
     }
 
     /** The key signing secrets are sealed with (base64 of 32 bytes); empty: a key file of this server. */
+    /** How long an ended delivery (delivered, failed, not sent) and its attempts are kept. */
+    public Duration webhooksDeliveriesRetention() {
+        return duration("aitbc.webhooks.deliveries.retention", webhooksDeliveriesRetention);
+    }
+
     public Optional<String> webhooksSecretKey() {
         return webhooksSecretKey.map(String::trim).filter(k -> !k.isEmpty());
     }

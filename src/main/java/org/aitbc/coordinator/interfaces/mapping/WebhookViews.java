@@ -60,7 +60,9 @@ public final class WebhookViews {
                 attempts.stream()
                         .map(a -> new DeliveryView.Attempt(
                                 a.getAttempt(), a.getAt(), a.getStatusCode(), a.getError(), a.getDurationMs()))
-                        .toList());
+                        .toList(),
+                d.getEndedAt(),
+                WebhookDelivery.NOT_SENT.equals(d.getState()) ? d.getLastError() : null);
     }
 
     public static List<DeliveryView> of(List<WebhookDelivery> ds, Map<Long, List<WebhookAttempt>> attempts) {

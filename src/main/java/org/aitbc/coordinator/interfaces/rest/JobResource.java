@@ -427,8 +427,10 @@ public class JobResource {
             @PathParam("id") String id,
             @QueryParam("stream") String stream,
             @QueryParam("offset") String offset,
-            @QueryParam("follow") String follow) {
-        return LogRoutes.read(logs, caller.get(), id, stream, offset, follow, config.logsMaxFollowers());
+            @QueryParam("follow") String follow,
+            @jakarta.ws.rs.core.Context jakarta.servlet.http.HttpServletResponse servlet) {
+        return LogRoutes.read(
+                logs, caller.get(), id, stream, offset, follow, config.logsMaxFollowers(), servlet::flushBuffer);
     }
 
     @GET

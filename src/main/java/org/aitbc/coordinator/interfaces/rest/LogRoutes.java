@@ -42,6 +42,12 @@ final class LogRoutes {
 
     private LogRoutes() {}
 
+    /** Sends the answer's status and headers now (the servlet response's flushBuffer). */
+    @FunctionalInterface
+    interface Commit {
+        void run() throws IOException;
+    }
+
     /** A parsed append: to which stream, at which offset (null: the end), which bytes. */
     record Append(LogStream stream, Long offset, byte[] data) {}
 
@@ -162,7 +168,8 @@ final class LogRoutes {
             String streamParam,
             String offsetParam,
             String followParam,
-            int maxFollowers) {
+            int maxFollowers,
+            Commit commit) {
         LogStream stream = streamParam == null ? LogStream.STDOUT : stream("stream", streamParam);
         long offset =
                 offsetParam == null || offsetParam.isBlank() ? 0 : ListFilters.longParam("offset", offsetParam, 0);
@@ -215,6 +222,13 @@ final class LogRoutes {
         }
         StreamingOutput body = out -> {
             try {
+                // The status and headers go out at once, not with the first byte: a follower knows it
+                // follows (and from where) before anything is appended, and does not give up waiting.
+                // Neither a flush nor an empty write commits them (the runtime sends them with the first
+                // byte): the servlet response's flushBuffer does, once the empty write has set them.
+                out.write(new byte[0]);
+                out.flush();
+                commit.run();
                 follow(logs, caller, jobId, stream, start, ended, out);
             } finally {
                 FOLLOWING.decrementAndGet();

@@ -124,7 +124,9 @@ public class WebhookResource {
 
     @GET
     @Path("{id}")
-    @Operation(summary = "One webhook")
+    // An operator reads any client's webhook by id (a revoked client's, whose key no longer works).
+    @Allowed({Role.CLIENT, Role.ADMIN})
+    @Operation(summary = "One webhook", description = "A client's own; an admin key reads any.")
     @APIResponse(responseCode = "200", description = "The webhook, without its secret")
     @APIResponse(responseCode = "404", description = "WEBHOOK_NOT_FOUND (also for another client's webhook)")
     public WebhookView get(@PathParam("id") String id) {
@@ -142,9 +144,12 @@ public class WebhookResource {
 
     @GET
     @Path("{id}/deliveries")
+    @Allowed({Role.CLIENT, Role.ADMIN})
     @Operation(
             summary = "A webhook's deliveries, newest first",
-            description = "Each with its attempts and the receiver's answers; limit 1-500 (default 100).")
+            description = "Each with its attempts and the receiver's answers; limit 1-500 (default 100). "
+                    + "A client's own webhook; an admin key reads any (not_sent deliveries of a revoked account "
+                    + "say why in reason).")
     @APIResponse(responseCode = "200", description = "{\"deliveries\": [...]}")
     @APIResponse(responseCode = "400", description = "INVALID_PARAMETER: limit")
     @APIResponse(responseCode = "404", description = "WEBHOOK_NOT_FOUND")

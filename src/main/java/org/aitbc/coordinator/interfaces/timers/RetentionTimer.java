@@ -22,8 +22,9 @@ import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 
 /**
- * Deletes results past their plan's retention, and uploaded input files nobody needs any more
- * (InputFileService), on a persistent EJB interval timer
+ * Deletes results past their plan's retention, uploaded input files nobody needs any more
+ * (InputFileService) and ended webhook deliveries past {@code aitbc.webhooks.deliveries.retention}
+ * (WebhookService), on a persistent EJB interval timer
  * ({@code aitbc.retention.sweep.interval.seconds}). Each batch of
  * {@code aitbc.retention.batch.size} results is its own short transaction, so API traffic is
  * never blocked for long, and the batches are paced to {@code aitbc.retention.per.second}
@@ -47,6 +48,9 @@ public class RetentionTimer {
 
     @EJB
     org.aitbc.coordinator.application.InputFileService inputFiles;
+
+    @EJB
+    org.aitbc.coordinator.application.WebhookService webhooks;
 
     @Inject
     CoordinatorConfig config;
@@ -100,6 +104,24 @@ public class RetentionTimer {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "input file purge failed; the next run continues: " + e.getMessage());
+        }
+        try {
+            // Ended webhook deliveries past aitbc.webhooks.deliveries.retention, paced and fenced as results.
+            PacedBatches pace =
+                    new PacedBatches(size, config.retentionPerSecond(), System::currentTimeMillis, Thread::sleep);
+            long deliveries = pace.run(
+                    batch -> leadership
+                            .fenced("purge-deliveries", null, () -> webhooks.purgeEndedBatch(batch))
+                            .orElse(0),
+                    Math.max(1000, timer.getTimeRemaining() - 1000));
+            if (deliveries > 0) {
+                LOG.info(() -> "retention purge deleted " + deliveries + " ended webhook deliveries");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "webhook delivery purge failed; the next run continues: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
         if (total > 0) {
             long purged = total;

@@ -300,6 +300,39 @@ class LiveLogsIT {
         assertEquals("false", stored.headers().firstValue("X-Log-Complete").orElse(""));
     }
 
+    /**
+     * A follower of a job with nothing appended yet gets the answer's status and headers at once,
+     * then the bytes as they come. Before, the headers waited for the first byte, and a follower
+     * that waited for them (the benchmark's) saw the answer end empty after the idle limit.
+     */
+    @Test
+    void aFollowAnswersAtOnceBeforeAnyByteIsAppended() throws Exception {
+        String[] j = runningJob();
+        String client = j[0], miner = j[1], minerId = j[2], job = j[3];
+        HttpRequest req = HttpRequest.newBuilder(
+                        URI.create(Api.BASE + "/v1/jobs/" + job + "/logs?stream=stdout&follow=true"))
+                .header("X-Api-Key", client)
+                .timeout(Duration.ofSeconds(120))
+                .build();
+        CompletableFuture<HttpResponse<InputStream>> answer =
+                Api.HTTP.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r;
+        try {
+            r = answer.get(15, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no status or headers before the first append", e);
+        }
+        assertEquals(200, r.statusCode());
+        assertEquals("0", r.headers().firstValue("X-Log-Start-Offset").orElse(""));
+        assertEquals("false", r.headers().firstValue("X-Log-Complete").orElse(""));
+        append(miner, minerId, job, "stdout", "first\n", 0L).expect(200);
+        Api.post("/v1/miners/" + job + "/result?miner_id=" + minerId, miner, "{\"result\":{\"output\":\"x\"}}")
+                .expect(200);
+        try (InputStream in = r.body()) {
+            assertEquals("first\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
     @Test
     void anUploadedLogWinsOverTheAppendedOne() throws Exception {
         String[] j = runningJob();

@@ -48,6 +48,9 @@ final class Receiver implements AutoCloseable {
     private final List<Got> got = new ArrayList<>();
     private final List<String> badSignatures = new ArrayList<>();
     private final AtomicInteger failNext = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong delayMs = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicInteger answered = new AtomicInteger();
+    private final AtomicInteger arrived = new AtomicInteger();
     private final int port;
     private HttpServer server;
 
@@ -71,6 +74,20 @@ final class Receiver implements AutoCloseable {
         failNext.set(n);
     }
 
+    /** Every request from now on is answered after {@code ms} (a slow receiver). */
+    void delay(long ms) {
+        delayMs.set(ms);
+    }
+
+    /** Requests that came (counted on arrival, before any delay) and that were answered. */
+    int arrivals() {
+        return arrived.get();
+    }
+
+    int answers() {
+        return answered.get();
+    }
+
     void down() {
         server.stop(0);
     }
@@ -85,6 +102,15 @@ final class Receiver implements AutoCloseable {
             byte[] raw;
             try (InputStream in = exchange.getRequestBody()) {
                 raw = in.readAllBytes();
+            }
+            arrived.incrementAndGet();
+            long delay = delayMs.get();
+            if (delay > 0) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             String body = new String(raw, StandardCharsets.UTF_8);
             String signature = exchange.getRequestHeaders().getFirst("X-Aitbc-Signature");
@@ -108,9 +134,14 @@ final class Receiver implements AutoCloseable {
                 got.notifyAll();
             }
             byte[] answer = (status == 200 ? "ok" : "no").getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, answer.length);
-            exchange.getResponseBody().write(answer);
+            try {
+                exchange.sendResponseHeaders(status, answer.length);
+                exchange.getResponseBody().write(answer);
+            } catch (IOException gone) {
+                // a slow answer: the sender stopped waiting
+            }
             exchange.close();
+            answered.incrementAndGet();
         });
         server.start();
     }

@@ -5,8 +5,11 @@ import java.util.List;
 
 /**
  * One event owed to a webhook: {@code status} is {@code pending} (not yet answered 2xx; the next
- * try at {@code next_attempt_at}), {@code delivered} or {@code failed} (every allowed attempt
- * failed); {@code attempts} lists each try and the receiver's answer, oldest first.
+ * try at {@code next_attempt_at}), {@code delivered}, {@code failed} (every allowed attempt
+ * failed) or {@code not_sent} (never to be sent: its account was revoked; {@code reason} says
+ * so); {@code attempts} lists each try and the receiver's answer, oldest first; {@code ended_at}
+ * is when it stopped being pending (ended deliveries are kept for
+ * {@code aitbc.webhooks.deliveries.retention}).
  */
 public record DeliveryView(
         long deliveryId,
@@ -20,7 +23,9 @@ public record DeliveryView(
         Instant nextAttemptAt,
         Instant deliveredAt,
         Long redeliveryOf,
-        List<Attempt> attempts) {
+        List<Attempt> attempts,
+        Instant endedAt,
+        String reason) {
 
     /** One try: the receiver's status code (null when it did not answer) and what it said or went wrong. */
     public record Attempt(int attempt, Instant at, Integer statusCode, String answer, long durationMs) {}
