@@ -356,7 +356,8 @@ public class ClusterLeadershipIT {
         for (String[] p : new String[][] {
             {"cluster.ports", "CLUSTER_PORTS"},
             {"cluster.lb.port", "CLUSTER_LB_PORT"},
-            {"cluster.pg.port", "CLUSTER_PG_PORT"}
+            {"cluster.pg.port", "CLUSTER_PG_PORT"},
+            {"cluster.s3.port", "CLUSTER_S3_PORT"}
         }) {
             String v = System.getProperty(p[0]);
             if (v != null && !v.isBlank()) {
