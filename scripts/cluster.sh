@@ -26,6 +26,13 @@
 #   CLUSTER_SERVER_ENV [src/test/liberty/server.env]  server.env of every server (admin key,
 #                                      leases, rate limits); the database settings are added
 #   CLUSTER_STAGGER [false]            true: start servers one after another instead of at once
+#   CLUSTER_STORE [s3]                 s3: result files and inputs in a bucket of s3proxy (started
+#                                      here on loopback), each server with a local folder of its
+#                                      own (CLUSTER_DIR/local/NAME): no directory is shared;
+#                                      file: one results directory for all (CLUSTER_DIR/results)
+#   CLUSTER_S3_PORT [9879]             s3proxy's port (CLUSTER_STORE=s3)
+#   CLUSTER_S3PROXY_JAR [target/s3proxy/s3proxy.jar]  s3proxy with its dependencies; copied from
+#                                      the local Maven repository (or fetched) when missing
 # After `up`, CLUSTER_DIR/cluster.env holds the URLs, ports, admin key and server names.
 #
 # Installs PostgreSQL and nginx from Debian when they are missing (needs root, as CI has).
@@ -38,6 +45,9 @@ CLUSTER_LB_PORT="${CLUSTER_LB_PORT:-9880}"
 CLUSTER_PG_PORT="${CLUSTER_PG_PORT:-55432}"
 CLUSTER_SERVER_ENV="${CLUSTER_SERVER_ENV:-$ROOT/src/test/liberty/server.env}"
 CLUSTER_STAGGER="${CLUSTER_STAGGER:-false}"
+CLUSTER_STORE="${CLUSTER_STORE:-s3}"
+CLUSTER_S3_PORT="${CLUSTER_S3_PORT:-9879}"
+CLUSTER_S3PROXY_JAR="${CLUSTER_S3PROXY_JAR:-$ROOT/target/s3proxy/s3proxy.jar}"
 WLP="$ROOT/target/liberty/wlp"
 WAR="$ROOT/target/aitbc-coordinator.war"
 STATE="$CLUSTER_DIR/cluster.env"
@@ -136,8 +146,8 @@ create_server() {
   cp "$CLUSTER_SERVER_ENV" "$dir/server.env"
   {
     echo
-    echo "# Added by scripts/cluster.sh: every server shares the database and the result storage."
-    echo "AITBC_RESULTS_DIR=$CLUSTER_DIR/results"
+    echo "# Added by scripts/cluster.sh: every server shares the database and the result store."
+    store_env "$name"
     echo "# The leadership moves within lease + renewal (about 12 s); liveness allows a few minutes."
     echo "AITBC_HEALTH_SWEEPER_STALE_SECONDS=300"
   } >> "$dir/server.env"
@@ -150,6 +160,120 @@ db.url=jdbc:postgresql://127.0.0.1:$CLUSTER_PG_PORT/$DB_NAME
 db.user=$DB_USER
 db.password=$DB_PASSWORD
 EOF
+}
+
+# ---- the result store (CLUSTER_STORE): an s3proxy bucket, or one shared directory ----------
+
+S3_BUCKET=aitbc-cluster
+S3_PREFIX=results/
+S3_ACCESS_KEY=cluster-access-key
+S3_SECRET_KEY=cluster-secret-key-0123456789
+
+# The lines of a server's server.env that say where it keeps files. On s3 every server gets a
+# folder of its own for whatever else it writes there (the live logs): nothing on disk is shared.
+store_env() {
+  local name=$1
+  if [ "$CLUSTER_STORE" = s3 ]; then
+    echo "AITBC_RESULTS_STORE=s3"
+    echo "AITBC_RESULTS_S3_ENDPOINT=http://127.0.0.1:$CLUSTER_S3_PORT"
+    echo "AITBC_RESULTS_S3_REGION=us-east-1"
+    echo "AITBC_RESULTS_S3_BUCKET=$S3_BUCKET"
+    echo "AITBC_RESULTS_S3_PREFIX=$S3_PREFIX"
+    echo "AITBC_RESULTS_S3_ACCESS_KEY=$S3_ACCESS_KEY"
+    echo "AITBC_RESULTS_S3_SECRET_KEY=$S3_SECRET_KEY"
+    echo "AITBC_RESULTS_S3_PATH_STYLE=true"
+    echo "AITBC_RESULTS_DIR=$(local_dir "$name")/results"
+  else
+    echo "AITBC_RESULTS_DIR=$CLUSTER_DIR/results"
+  fi
+}
+
+local_dir() { echo "$CLUSTER_DIR/local/$1"; }
+
+# The s3proxy jar: the one the build fetched, else from the local Maven repository (fetched from
+# Maven Central into it when missing), at the version src/pom.xml names.
+s3proxy_jar() {
+  [ -f "$CLUSTER_S3PROXY_JAR" ] && return 0
+  local v jar
+  v=$(sed -n 's:.*<s3proxy.version>\(.*\)</s3proxy.version>.*:\1:p' "$ROOT/src/pom.xml" | head -1)
+  jar="$HOME/.m2/repository/org/gaul/s3proxy/$v/s3proxy-$v-jar-with-dependencies.jar"
+  if [ ! -f "$jar" ]; then
+    log "fetching s3proxy $v from Maven Central"
+    (cd "$ROOT" && mvn -B -ntp -q dependency:get -Dtransitive=false \
+      -Dartifact="org.gaul:s3proxy:$v:jar:jar-with-dependencies") >&2
+  fi
+  mkdir -p "$(dirname "$CLUSTER_S3PROXY_JAR")"
+  cp "$jar" "$CLUSTER_S3PROXY_JAR"
+}
+
+# s3proxy over a fresh folder (filesystem blobstore) on loopback, and the bucket, created through
+# the S3 API (a signed PUT) as on a real store. CLUSTER_STORE=file: the one shared directory.
+start_store() {
+  if [ "$CLUSTER_STORE" != s3 ]; then
+    mkdir -p "$CLUSTER_DIR/results"
+    return 0
+  fi
+  s3proxy_jar
+  local dir="$CLUSTER_DIR/s3proxy" data pid i code
+  rm -rf "$dir" "$CLUSTER_DIR/local"
+  mkdir -p "$dir/data"
+  # s3proxy refuses every bucket under a path with '..' in it: give it the canonical one.
+  data=$(cd "$dir/data" && pwd -P)
+  {
+    echo "# Written by scripts/cluster.sh"
+    echo "s3proxy.authorization=aws-v2-or-v4"
+    echo "s3proxy.identity=$S3_ACCESS_KEY"
+    echo "s3proxy.credential=$S3_SECRET_KEY"
+    echo "jclouds.provider=filesystem"
+  } > "$dir/s3proxy.properties"
+  nohup java -Xmx256m -Ds3proxy.endpoint="http://127.0.0.1:$CLUSTER_S3_PORT" \
+    -Djclouds.filesystem.basedir="$data" -jar "$CLUSTER_S3PROXY_JAR" \
+    --properties "$dir/s3proxy.properties" </dev/null >"$dir/s3proxy.log" 2>&1 &
+  pid=$!
+  # Recorded at once, so that `down` stops it after a failed `up`.
+  {
+    echo "CLUSTER_S3_PID=$pid"
+    echo "CLUSTER_S3_URL=http://127.0.0.1:$CLUSTER_S3_PORT"
+    echo "CLUSTER_S3_BUCKET=$S3_BUCKET"
+    echo "CLUSTER_S3_PREFIX=$S3_PREFIX"
+    echo "CLUSTER_S3_DATA=$data"
+  } >> "$STATE"
+  code=000
+  for i in $(seq 1 120); do
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/s3proxy.log" >&2; die "s3proxy exited"; }
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CLUSTER_S3_PORT/" || true)
+    [ "$code" != 000 ] && break
+    sleep 0.5
+  done
+  [ "$code" != 000 ] || die "s3proxy did not answer on 127.0.0.1:$CLUSTER_S3_PORT (see $dir/s3proxy.log)"
+  code=$(curl -s -o "$dir/create-bucket.out" -w '%{http_code}' -X PUT \
+    --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+    "http://127.0.0.1:$CLUSTER_S3_PORT/$S3_BUCKET" || true)
+  [ "$code" = 200 ] || { cat "$dir/create-bucket.out" >&2; die "creating bucket $S3_BUCKET: HTTP $code"; }
+  log "s3proxy on 127.0.0.1:$CLUSTER_S3_PORT, bucket $S3_BUCKET, objects in $data"
+}
+
+stop_store() {
+  [ -n "${CLUSTER_S3_PID:-}" ] || return 0
+  kill "$CLUSTER_S3_PID" 2>/dev/null || true
+  for _ in $(seq 20); do kill -0 "$CLUSTER_S3_PID" 2>/dev/null || break; sleep 0.25; done
+  kill -KILL "$CLUSTER_S3_PID" 2>/dev/null || true
+  log "s3proxy stopped"
+}
+
+# Which store, and the folder each server writes to besides the store (CLUSTER_LOCAL_i), for
+# the tests that check nothing of a result lands there.
+write_store_state() {
+  local i=0 name
+  echo "CLUSTER_STORE=$CLUSTER_STORE" >> "$STATE"
+  for name in $(server_names); do
+    if [ "$CLUSTER_STORE" = s3 ]; then
+      mkdir -p "$(local_dir "$name")"
+      echo "CLUSTER_LOCAL_$i=$(local_dir "$name")" >> "$STATE"
+    fi
+    i=$((i + 1))
+  done
 }
 
 wait_ready() {
@@ -260,10 +384,13 @@ load_state() {
 
 up() {
   [ -f "$STATE" ] && die "a cluster is already up ($STATE); run: $0 down"
-  mkdir -p "$CLUSTER_DIR/results"
+  case "$CLUSTER_STORE" in s3 | file) ;; *) die "CLUSTER_STORE is s3 or file, not $CLUSTER_STORE" ;; esac
+  mkdir -p "$CLUSTER_DIR"
   install_packages
   ensure_build
   start_postgres
+  start_store
+  write_store_state
   local i=0 names=() ports=() name port
   for port in $CLUSTER_PORTS; do
     name=$(server_names | sed -n "$((i + 1))p")
@@ -313,6 +440,7 @@ down() {
     pg_stop
     rm -rf "$PG_DIR"
   fi
+  stop_store
   rm -f "$STATE"
   log "down"
 }
@@ -372,5 +500,5 @@ case "${1:-}" in
     kill -KILL "$pid"
     log "$2 (pid $pid) killed with SIGKILL"
     ;;
-  *) sed -n '2,28p' "$0"; exit 2 ;;
+  *) sed -n '2,36p' "$0"; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.it.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -67,6 +68,10 @@ public class ClusterFailoverIT {
     private static final Path CLUSTER_DIR =
             Path.of(System.getProperty("cluster.dir", "target/cluster")).toAbsolutePath();
     private static final String[] FINAL = {"completed", "failed", "canceled"};
+    /** Issue 16: while the database is down, every request is a 503 within this (ms). */
+    private static final long OUTAGE_ANSWER_MS = 2_000;
+    /** Issue 16: within this of the database's return, requests, the sweeper and the feed work (ms). */
+    private static final long RECOVERY_MS = 10_000;
 
     private static Properties env;
     private static String lb;
@@ -340,14 +345,14 @@ public class ClusterFailoverIT {
         script(Duration.ofMinutes(1), "db-stop");
         long stoppedAt = System.nanoTime();
         try {
-            // The first request after the stop may find out itself (on a broken pooled connection
-            // EclipseLink retries the read, about 10 s); once a failure opened the server's circuit,
-            // every request is a 503 within 2 s.
+            // The first request after the stop may find out itself, on a pooled connection the stop
+            // broke: EclipseLink retries that read once, at once (ConnectionRetries), so it too is a
+            // 503 within 2 s; once a failure opened the server's circuit, every request is.
             long firstStart = System.nanoTime();
             get(server, "/v1/jobs", client).expectError(503, "DATABASE_UNAVAILABLE");
             long firstMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstStart);
             System.out.println("[cluster] the first GET /v1/jobs after the stop: 503 in " + firstMs + " ms");
-            assertTrue(firstMs < 30_000, "answered, not hung: " + firstMs + " ms");
+            assertTrue(firstMs <= OUTAGE_ANSWER_MS, "the first request's 503 within 2 s: " + firstMs + " ms");
             long maxMs = 0;
             int answers = 0;
             for (String base : List.of(server, lb, server, lb)) {
@@ -363,7 +368,7 @@ public class ClusterFailoverIT {
                 maxMs = Math.max(maxMs, Math.max(ms, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
                 answers += 2;
             }
-            assertTrue(maxMs <= 2000, "every request answered 503 within 2 s; slowest " + maxMs + " ms");
+            assertTrue(maxMs <= OUTAGE_ANSWER_MS, "every request answered 503 within 2 s; slowest " + maxMs + " ms");
             Api.Res ready = awaitStatus(server, "/health/ready", 503, Duration.ofSeconds(30));
             assertTrue(ready.body().contains("\"DOWN\""), ready.body());
             System.out.println("[cluster] " + answers + " requests without a database: slowest 503 in " + maxMs
@@ -377,7 +382,7 @@ public class ClusterFailoverIT {
         System.out.println("[cluster] ready again " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back)
                 + " ms after the database started");
         // Working again without a restart, within 10 s: requests, the sweeper and the feed.
-        Api.Res ok = awaitStatus(server, "/v1/jobs", 200, Duration.ofSeconds(10), client);
+        Api.Res ok = awaitStatus(server, "/v1/jobs", 200, Duration.ofMillis(RECOVERY_MS), client);
         assertNotNull(ok.json().getJsonArray("jobs"));
         long requestsMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back);
         String after = call(
@@ -406,11 +411,11 @@ public class ClusterFailoverIT {
         assertTrue(fed >= 0, "the feed subscriber received the event of a job submitted after the outage");
         System.out.println("[cluster] after the database returned: requests in " + requestsMs + " ms, the sweeper in "
                 + resumed + " ms, the feed in " + fed + " ms");
-        assertTrue(resumed <= 10_000, "the sweeper ran again within 10 s: " + resumed + " ms");
-        // Issue 16 asks for 10 s; measured 4.7-10.0 s over four runs: the feed's first read after
-        // the outage can meet a pooled connection the outage broke, which EclipseLink retries for
-        // about 10 s (docs/DEPLOYMENT.md). What is guaranteed today is recovery within 20 s.
-        assertTrue(fed <= 20_000, "the feed delivered within 20 s: " + fed + " ms");
+        assertTrue(requestsMs <= RECOVERY_MS, "requests worked again within 10 s: " + requestsMs + " ms");
+        assertTrue(resumed <= RECOVERY_MS, "the sweeper ran again within 10 s: " + resumed + " ms");
+        // Was 4.7-10.0 s: the feed's reads sat in EclipseLink's retry sleep (5 s apart) through
+        // the outage and saw the database back only when it ended; ConnectionRetries removed it.
+        assertTrue(fed <= RECOVERY_MS, "the feed delivered within 10 s: " + fed + " ms");
     }
 
     // ---- the workload -------------------------------------------------------------------------
@@ -869,6 +874,131 @@ public class ClusterFailoverIT {
         }
     }
 
+    /**
+     * Results with no shared directory (scripts/cluster.sh's default store, s3proxy's bucket): a
+     * miner uploads a file through one server and completes the job there; through the other
+     * server the client downloads the file, verifies the package and downloads the zip, and the
+     * file is in the bucket and in neither server's own folder. With {@code CLUSTER_STORE=file}
+     * the same runs on the one directory both servers share, where the file then is.
+     */
+    @Test
+    @Order(7)
+    void aResultUploadedThroughOneServerIsDownloadedVerifiedAndZippedThroughTheOther() throws Exception {
+        for (int i = 0; i < urls.length; i++) {
+            if (tryCall(urls[i], "GET", "/health/ready", null, null, Map.of()) == null) {
+                script(Duration.ofMinutes(3), "start", servers[i]);
+            }
+        }
+        String up = urls[0];
+        String down = urls[1];
+        String region = "store-" + UUID.randomUUID().toString().substring(0, 8);
+        String miner = region + "-m";
+        String q = "?miner_id=" + miner;
+        String minerKey = admin("{\"role\":\"miner\",\"name\":\"store-miner\"}");
+        call(
+                        up,
+                        "POST",
+                        "/v1/miners/register" + q,
+                        minerKey,
+                        "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}]},\"concurrency\":20,"
+                                + "\"region\":\"" + region + "\"}",
+                        Map.of())
+                .expect(200);
+        String job = call(
+                        up,
+                        "POST",
+                        "/v1/jobs",
+                        client,
+                        "{\"model\":\"gpt2\",\"input\":\"stored\",\"requirements\":{\"region\":\"" + region + "\"}}",
+                        Map.of())
+                .expect(201)
+                .str("job_id");
+        // Jobs of the earlier tests without a region (the one submitted after the outage) may be
+        // handed out first: this miner claims until it has its own.
+        String claimed = null;
+        for (int i = 0; i < 20 && !job.equals(claimed); i++) {
+            Api.Res poll = call(up, "POST", "/v1/miners/poll" + q, minerKey, "{\"max_wait_seconds\":5}", Map.of());
+            claimed = poll.status() == 200 ? poll.str("job_id") : null;
+        }
+        assertEquals(job, claimed, "the miner claimed the job through " + servers[0]);
+        call(up, "POST", "/v1/miners/" + job + "/start" + q, minerKey, null, Map.of())
+                .expect(200);
+        byte[] model = new byte[300_000];
+        new java.util.Random(16).nextBytes(model);
+        Api.Bytes put = Api.bytes(
+                "PUT",
+                up + "/v1/miners/" + job + "/files/artifacts/model.bin" + q,
+                minerKey,
+                model,
+                Map.of("Content-Type", "application/octet-stream"));
+        assertEquals(200, put.status(), new String(put.body(), StandardCharsets.UTF_8));
+        call(
+                        up,
+                        "POST",
+                        "/v1/miners/" + job + "/result" + q,
+                        minerKey,
+                        "{\"result\":{\"output\":\"stored\"}}",
+                        Map.of())
+                .expect(200);
+
+        Api.Bytes file = Api.bytes(
+                "GET", down + "/v1/jobs/" + job + "/download?file=artifacts/model.bin", client, null, Map.of());
+        assertEquals(200, file.status());
+        assertArrayEquals(model, file.body(), "the file uploaded through one server, downloaded through the other");
+        JsonObject verified = call(down, "POST", "/v1/jobs/" + job + "/verify", client, null, Map.of())
+                .expect(200)
+                .json();
+        assertTrue(verified.getBoolean("verified"), "verified through the other server: " + verified);
+        Api.Bytes zip = Api.bytes("GET", down + "/v1/jobs/" + job + "/download", client, null, Map.of());
+        assertEquals(200, zip.status());
+        Map<String, byte[]> files = new HashMap<>();
+        try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip.body()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                files.put(e.getName(), in.readAllBytes());
+            }
+        }
+        assertArrayEquals(model, files.get(job + "/artifacts/model.bin"), "the zip holds the file: " + files.keySet());
+        String manifest = new String(files.get(job + "/output.sha256"), StandardCharsets.UTF_8);
+        for (String line : manifest.split("\n")) {
+            String[] f = line.split(" {2}", 2);
+            assertEquals(f[0], sha256(files.get(job + "/" + f[1])), "output.sha256 agrees: " + line);
+        }
+        assertTrue(manifest.contains("  artifacts/model.bin"), manifest);
+
+        if ("s3".equals(env.getProperty("CLUSTER_STORE", "file"))) {
+            Path object = Path.of(
+                    env.getProperty("CLUSTER_S3_DATA"),
+                    env.getProperty("CLUSTER_S3_BUCKET"),
+                    env.getProperty("CLUSTER_S3_PREFIX") + job,
+                    "artifacts",
+                    "model.bin");
+            assertArrayEquals(model, Files.readAllBytes(object), "the file is an object in the bucket: " + object);
+            List<Path> folders = new ArrayList<>();
+            for (int i = 0; i < servers.length; i++) {
+                folders.add(Path.of(env.getProperty("CLUSTER_LOCAL_" + i)));
+                folders.add(Path.of(env.getProperty("CLUSTER_WLP"), "usr", "servers", servers[i]));
+            }
+            for (Path folder : folders) {
+                try (var walk = Files.walk(folder)) {
+                    List<Path> copies = walk.filter(Files::isRegularFile)
+                            .filter(f -> f.toString().contains(job))
+                            .toList();
+                    assertEquals(List.of(), copies, "nothing of " + job + " is kept in " + folder);
+                }
+            }
+            System.out.println("[cluster] " + job + ": uploaded through " + servers[0] + ", downloaded, verified and"
+                    + " zipped through " + servers[1] + "; in the bucket, in neither server's folder");
+        } else {
+            Path shared = Path.of(env.getProperty("CLUSTER_RESULTS_DIR"), job, "artifacts", "model.bin");
+            assertArrayEquals(model, Files.readAllBytes(shared), "the file is in the shared directory: " + shared);
+        }
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
     /** The first value of an instant query's one-element answer; NaN while it has none. */
     private static double promValue(String prom, String query) throws Exception {
         java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient()
@@ -1001,7 +1131,8 @@ public class ClusterFailoverIT {
         for (String[] p : new String[][] {
             {"cluster.ports", "CLUSTER_PORTS"},
             {"cluster.lb.port", "CLUSTER_LB_PORT"},
-            {"cluster.pg.port", "CLUSTER_PG_PORT"}
+            {"cluster.pg.port", "CLUSTER_PG_PORT"},
+            {"cluster.s3.port", "CLUSTER_S3_PORT"}
         }) {
             String v = System.getProperty(p[0]);
             if (v != null && !v.isBlank()) {

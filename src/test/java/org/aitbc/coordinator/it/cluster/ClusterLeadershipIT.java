@@ -1,5 +1,6 @@
 package org.aitbc.coordinator.it.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import jakarta.json.JsonObject;
 import java.io.File;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -207,6 +209,102 @@ public class ClusterLeadershipIT {
         assertTrue(okPerServer[0] > 0 && okPerServer[1] > 0, "both servers served the key");
     }
 
+    /**
+     * The retention purge runs on the leader only, and on the shared bucket (scripts/cluster.sh's
+     * default store): a free-plan result (kept 40 s in the test settings) uploaded through the
+     * follower is downloaded through the leader, then the leader's purge deletes its object, which
+     * both servers then answer 410 for, and the epoch log names the leader's purge.
+     */
+    @Test
+    @Order(4)
+    void theLeadersRetentionPurgeDeletesAResultFromTheSharedStoreForBothServers() throws Exception {
+        int leader = awaitLeader(-1, Duration.ofSeconds(30));
+        String follower = urls[1 - leader];
+        long logStart = lastLogId();
+        String client = admin("{\"role\":\"client\",\"plan\":\"free\",\"name\":\"purge-client\"}");
+        String minerKey = admin("{\"role\":\"miner\",\"name\":\"purge-miner\"}");
+        String region = "purge-" + UUID.randomUUID().toString().substring(0, 8);
+        String q = "?miner_id=" + region + "-m";
+        assertEquals(
+                200,
+                tryCall(
+                                follower,
+                                "POST",
+                                "/v1/miners/register" + q,
+                                minerKey,
+                                "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}]},\"region\":\""
+                                        + region + "\"}")
+                        .status());
+        Api.Res submitted = tryCall(
+                follower,
+                "POST",
+                "/v1/jobs",
+                client,
+                "{\"model\":\"gpt2\",\"input\":\"kept 40 s\",\"requirements\":{\"region\":\"" + region + "\"}}");
+        assertEquals(201, submitted.status(), submitted.body());
+        String job = submitted.str("job_id");
+        assertEquals(
+                job,
+                tryCall(follower, "POST", "/v1/miners/poll" + q, minerKey, "{\"max_wait_seconds\":10}")
+                        .str("job_id"));
+        assertEquals(
+                200,
+                tryCall(follower, "POST", "/v1/miners/" + job + "/start" + q, minerKey, null)
+                        .status());
+        byte[] data = ("purged with its job " + job + "\n").repeat(1000).getBytes(StandardCharsets.UTF_8);
+        Api.Bytes put = Api.bytes(
+                "PUT",
+                follower + "/v1/miners/" + job + "/files/out/data.txt" + q,
+                minerKey,
+                data,
+                Map.of("Content-Type", "application/octet-stream"));
+        assertEquals(200, put.status(), new String(put.body(), StandardCharsets.UTF_8));
+        assertEquals(
+                200,
+                tryCall(
+                                follower,
+                                "POST",
+                                "/v1/miners/" + job + "/result" + q,
+                                minerKey,
+                                "{\"result\":{\"output\":\"ok\"}}")
+                        .status());
+        Api.Bytes read = Api.bytes(
+                "GET", urls[leader] + "/v1/jobs/" + job + "/download?file=out/data.txt", client, null, Map.of());
+        assertEquals(200, read.status());
+        assertArrayEquals(data, read.body(), "uploaded through the follower, read through the leader");
+
+        boolean s3 = "s3".equals(env.getProperty("CLUSTER_STORE", "file"));
+        Path stored = s3
+                ? Path.of(
+                        env.getProperty("CLUSTER_S3_DATA"),
+                        env.getProperty("CLUSTER_S3_BUCKET"),
+                        env.getProperty("CLUSTER_S3_PREFIX") + job,
+                        "out",
+                        "data.txt")
+                : Path.of(env.getProperty("CLUSTER_RESULTS_DIR"), job, "out", "data.txt");
+        assertTrue(Files.exists(stored), "the result is in the shared store: " + stored);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (Files.exists(stored) && System.nanoTime() < until) {
+            Api.sleep(1000);
+        }
+        assertFalse(Files.exists(stored), "the purge deleted the result from the store within 40 s + slack");
+        for (String u : urls) {
+            Api.Res gone = tryCall(u, "GET", "/v1/jobs/" + job + "/download", client, null);
+            assertEquals(410, gone.status(), u + ": " + gone.body());
+            assertTrue(gone.body().contains("RESULT_GONE"), gone.body());
+        }
+        List<String[]> log = epochLog(logStart);
+        assertOneHolderPerEpochInOrder(log);
+        List<String[]> purges =
+                log.stream().filter(r -> "purge-results".equals(r[2])).toList();
+        assertFalse(purges.isEmpty(), "the purge is in the epoch log: " + log.size() + " rows");
+        for (String[] purge : purges) {
+            assertTrue(purge[1].contains("/" + servers[leader] + "/"), "purged by the leader: " + purge[1]);
+        }
+        System.out.println("[cluster] " + job + " (free plan) purged from the " + (s3 ? "bucket" : "directory")
+                + " by the leader " + servers[leader] + "; 410 through both servers");
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private static void submitExpiring(String base, String client, String region) {
@@ -356,7 +454,8 @@ public class ClusterLeadershipIT {
         for (String[] p : new String[][] {
             {"cluster.ports", "CLUSTER_PORTS"},
             {"cluster.lb.port", "CLUSTER_LB_PORT"},
-            {"cluster.pg.port", "CLUSTER_PG_PORT"}
+            {"cluster.pg.port", "CLUSTER_PG_PORT"},
+            {"cluster.s3.port", "CLUSTER_S3_PORT"}
         }) {
             String v = System.getProperty(p[0]);
             if (v != null && !v.isBlank()) {
