@@ -217,6 +217,8 @@ final class Feed {
                 p99.addBaseline(b.getValueAtPercentile(99) / 1000.0);
             }
             subs.forEach(Feed::close);
+            // The same jobs under writers that do not wait (issue 15, item 4).
+            new FeedBurst(ctx, jobs, owners, mk, minerId).run();
             // Leave nothing running behind (on a shared server, nothing for its sweeper to chase).
             try (Api api = ctx.api()) {
                 for (String job : jobs) {

@@ -317,8 +317,28 @@ final class Transfer {
                 .timeout(Duration.ofMinutes(10))
                 .PUT(HttpRequest.BodyPublishers.ofFile(file))
                 .build();
+        // The miner keeps its lease while it uploads, as a real one does: on a loaded machine a 1 GiB
+        // upload outlasted the 60 s lease and was refused (LEASE_LOST) after its body had been stored.
+        java.util.concurrent.ScheduledExecutorService beats =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        beats.scheduleWithFixedDelay(
+                () -> {
+                    try (Api api = ctx.api()) {
+                        api.heartbeat(minerKey, minerId);
+                    } catch (RuntimeException e) {
+                        Ctx.log("transfer heartbeat failed: %s", e.getMessage());
+                    }
+                },
+                10,
+                10,
+                java.util.concurrent.TimeUnit.SECONDS);
         long t0 = System.nanoTime();
-        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r;
+        try {
+            r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        } finally {
+            beats.shutdownNow();
+        }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (r.statusCode() != 200) {
             throw new IllegalStateException("upload answered " + r.statusCode() + ": " + Api.clip(r.body()));

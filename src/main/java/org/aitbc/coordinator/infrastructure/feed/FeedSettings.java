@@ -54,6 +54,24 @@ public class FeedSettings {
     @ConfigProperty(name = "aitbc.ws.gap.recheck.seconds")
     int gapRecheckSeconds;
 
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.send.threads")
+    int sendThreads;
+
+    @Inject
+    @ConfigProperty(name = "aitbc.ws.send.queue")
+    int sendQueue;
+
+    /** The feed's own sending threads ({@link FeedThreads}). */
+    public int sendThreads() {
+        return Math.max(1, sendThreads);
+    }
+
+    /** Connections waiting for a sending thread, at most. */
+    public int sendQueue() {
+        return Math.max(1, sendQueue);
+    }
+
     public long idleTimeoutMs() {
         return idleTimeoutSeconds * 1000L;
     }

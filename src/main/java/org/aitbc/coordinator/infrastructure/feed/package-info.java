@@ -8,7 +8,8 @@
  * ({@link org.aitbc.coordinator.infrastructure.feed.EventWriters},
  * {@link org.aitbc.coordinator.infrastructure.feed.WriterTickets}), the event-table reads that serve
  * replays and the revocation check ({@link org.aitbc.coordinator.infrastructure.feed.EventLog}), the
- * gap counters, the {@code aitbc.ws.*} settings, and the wake-ups of long-polling miners
+ * gap counters, the {@code aitbc.ws.*} settings, the feed's own sending threads
+ * ({@link org.aitbc.coordinator.infrastructure.feed.FeedThreads}), and the wake-ups of long-polling miners
  * ({@link org.aitbc.coordinator.infrastructure.feed.PollNotifier}). Imports neither
  * {@code application} nor {@code interfaces}.
  */

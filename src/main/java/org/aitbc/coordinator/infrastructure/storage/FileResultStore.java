@@ -6,7 +6,6 @@ import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,15 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 
 /**
@@ -36,7 +31,6 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 @Typed(FileResultStore.class)
 public class FileResultStore implements ResultStore {
     private static final String STAGING = ResultPaths.STAGING;
-    private static final int BUFFER = 64 * 1024;
 
     @Inject
     CoordinatorConfig config;
@@ -82,26 +76,14 @@ public class FileResultStore implements ResultStore {
         Files.createDirectories(dir);
         String id = UUID.randomUUID().toString();
         Path tmp = dir.resolve(id);
-        MessageDigest sha = sha256();
-        CRC32 crc = new CRC32();
-        long size = 0;
-        byte[] buf = new byte[BUFFER];
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                size += n;
-                if (size > maxBytes) {
-                    throw new TooLargeException(maxBytes);
-                }
-                sha.update(buf, 0, n);
-                crc.update(buf, 0, n);
-                out.write(buf, 0, n);
-            }
+        HashingCopy.Copied c;
+        try {
+            c = HashingCopy.copy(in, tmp, maxBytes);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        return new Written(id, size, HexFormat.of().formatHex(sha.digest()), crc.getValue());
+        return new Written(id, c.size(), c.sha256(), c.crc32());
     }
 
     @Override
@@ -192,13 +174,5 @@ public class FileResultStore implements ResultStore {
                     .forEach(out::add);
         }
         return out;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

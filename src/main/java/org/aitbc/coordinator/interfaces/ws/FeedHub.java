@@ -29,6 +29,7 @@ import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.application.JobFeed;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.infrastructure.feed.FeedSettings;
+import org.aitbc.coordinator.infrastructure.feed.FeedThreads;
 import org.aitbc.coordinator.interfaces.mapping.JobViews;
 import org.aitbc.coordinator.wire.WireJson;
 
@@ -39,7 +40,9 @@ import org.aitbc.coordinator.wire.WireJson;
  * each to the connections of the event's {@linkplain JobFeed#audiences audiences} (the event is
  * serialised once), answers the clients' messages with the feed's use cases, runs replay pages on
  * managed threads as the connections' queues allow, pings idle connections, closes those whose
- * account was revoked, and closes connections that never authenticated.
+ * account was revoked, and closes connections that never authenticated. Every send to a client
+ * starts on the feed's own threads ({@link FeedThreads}, through {@link #pump}), never on a thread
+ * that serves REST requests or on the dispatcher.
  *
  * <p>{@link #liveAfter()} is the feed's live position: replays read the table up to it and hand
  * over to live delivery there (see {@link FeedSession}).
@@ -61,6 +64,10 @@ public class FeedHub implements JobFeed.Live {
 
     @Inject
     LogTails logTails;
+
+    /** The feed's own threads: every send to a client starts on one of them. */
+    @Inject
+    FeedThreads threads;
 
     @Resource(lookup = "java:comp/DefaultManagedScheduledExecutorService")
     ManagedScheduledExecutorService executor;
@@ -88,6 +95,23 @@ public class FeedHub implements JobFeed.Live {
     void stop() {
         if (ticker != null) {
             ticker.cancel(false);
+        }
+    }
+
+    /**
+     * Has a feed thread send what waits for {@code fs}: at most one such task per connection is
+     * queued at a time, so the threads' queue holds at most one entry per connection. When even that
+     * finds no room (more waiting connections than {@code aitbc.ws.send.queue}), the connection is
+     * closed (1013): its client resumes with a replay instead of waiting behind the others.
+     */
+    void pump(FeedSession fs) {
+        if (fs.claimPump()
+                && !threads.offer(() -> {
+                    fs.pumpStarted();
+                    fs.pump();
+                })) {
+            fs.pumpStarted();
+            closeNow(fs, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "server busy; resubscribe"));
         }
     }
 
@@ -135,7 +159,7 @@ public class FeedHub implements JobFeed.Live {
                     settings.authTimeoutMs(),
                     TimeUnit.MILLISECONDS);
         }
-        fs.pump();
+        pump(fs);
         return fs;
     }
 
@@ -208,7 +232,7 @@ public class FeedHub implements JobFeed.Live {
                 ? CloseReason.CloseCodes.TRY_AGAIN_LATER
                 : CloseReason.CloseCodes.VIOLATED_POLICY;
         fs.refuse(FeedProtocol.error(e), new CloseReason(code, e.code()));
-        fs.pump();
+        pump(fs);
     }
 
     // Messages from clients.
@@ -268,7 +292,7 @@ public class FeedHub implements JobFeed.Live {
             // Whatever else a message provokes gets an answer too, never silence.
             unexpected(fs, caller, e);
         }
-        fs.pump();
+        pump(fs);
     }
 
     private void unexpected(FeedSession fs, Caller caller, Throwable e) {
@@ -312,7 +336,7 @@ public class FeedHub implements JobFeed.Live {
                     json.add(toJson(e));
                 }
                 boolean more = fs.replayed(s, page.events(), json, page.upTo(), page.complete());
-                fs.pump();
+                pump(fs);
                 if (!more) {
                     return;
                 }
@@ -341,7 +365,7 @@ public class FeedHub implements JobFeed.Live {
             for (FeedSession fs : followers) {
                 json = json != null ? json : toJson(e);
                 if (fs.offerLive(e, json)) {
-                    fs.pump();
+                    pump(fs);
                 }
             }
         }
@@ -357,7 +381,7 @@ public class FeedHub implements JobFeed.Live {
             }
             for (FeedSession fs : followers) {
                 if (fs.offerLate(e, json)) {
-                    fs.pump();
+                    pump(fs);
                 }
             }
         }
@@ -401,6 +425,15 @@ public class FeedHub implements JobFeed.Live {
     // Pings and revocations.
 
     private void tick() {
+        threads.offer(this::pings);
+        if (System.currentTimeMillis() - lastRevocationCheck >= REVOCATION_CHECK_MS) {
+            lastRevocationCheck = System.currentTimeMillis();
+            closeRevoked();
+        }
+    }
+
+    /** Pings idle connections (on a feed thread, like every other send). */
+    private void pings() {
         long idle = TimeUnit.MILLISECONDS.toNanos(settings.pingIntervalMs());
         for (FeedSession fs : sessions) {
             if (!fs.ws.isOpen()) {
@@ -416,10 +449,6 @@ public class FeedHub implements JobFeed.Live {
                     fs.pinged();
                 }
             }
-        }
-        if (System.currentTimeMillis() - lastRevocationCheck >= REVOCATION_CHECK_MS) {
-            lastRevocationCheck = System.currentTimeMillis();
-            closeRevoked();
         }
     }
 

@@ -30,8 +30,13 @@ import org.aitbc.coordinator.domain.JobEvent;
  * and nothing comes twice.
  *
  * <p><b>Sending.</b> Messages wait in a bounded queue and are sent one at a time with the
- * container's asynchronous sender; the next is sent when the previous completes. Nothing here
- * blocks the thread that offers an event. Replays fill at most half the queue and resume when
+ * container's asynchronous sender; the next is sent when the previous completes, so a connection
+ * gets its messages in queue order with at most one write in flight. Sends run only on the feed's
+ * own threads ({@code FeedThreads}): whoever queues a message (the dispatcher, a replay, a client's
+ * request, the container's completion of the previous write) asks the hub to {@linkplain
+ * FeedHub#pump pump} the connection, which queues it for a feed thread at most once at a time.
+ * Nothing here blocks the thread that offers an event, and a client that reads nothing holds one
+ * pending write, never a thread. Replays fill at most half the queue and resume when
  * it drains; when live events find the queue full the client is too far behind: the queue is
  * dropped, a {@code resync} message with the last event id it received goes out, and the
  * connection is closed (1013, try again later).
@@ -84,6 +89,8 @@ final class FeedSession {
     private final ArrayDeque<Out> outbox = new ArrayDeque<>();
     private boolean implicitAll;
     private boolean sending;
+    /** A feed thread has been asked to pump this connection and has not started yet. */
+    private boolean pumpQueued;
     /** The message being sent, from {@link #pump()} until its completion; null when none is. */
     private Out inFlight;
 
@@ -301,9 +308,40 @@ final class FeedSession {
         hub.resynced(this, reason);
     }
 
-    /** Sends queued messages one at a time until the queue is empty or a send is in flight. */
+    /** Has a feed thread send what is queued (from any thread). */
+    void requestSend() {
+        hub.pump(this);
+    }
+
+    /** True when the caller should queue a pump (none is queued yet); then {@link #pumpStarted()}. */
+    synchronized boolean claimPump() {
+        if (pumpQueued) {
+            return false;
+        }
+        pumpQueued = true;
+        return true;
+    }
+
+    /** The queued pump runs: a later request queues another. */
+    synchronized void pumpStarted() {
+        pumpQueued = false;
+    }
+
+    /** Messages sent in one turn of a feed thread, before the connection queues again behind the others. */
+    static final int TURN = 64;
+
+    /**
+     * Sends queued messages one at a time until the queue is empty or a send is in flight (on a feed
+     * thread: see {@link FeedHub#pump}). After {@link #TURN} sends that completed at once it queues
+     * itself again, so that one busy connection does not hold a thread while others wait.
+     */
     void pump() {
+        int turn = 0;
         while (true) {
+            if (++turn > TURN) {
+                hub.pump(this);
+                return;
+            }
             Out next;
             synchronized (this) {
                 if (sending || outbox.isEmpty() || !ws.isOpen()) {
@@ -371,7 +409,8 @@ final class FeedSession {
             hub.replay(this, resume);
         }
         if (!inline) {
-            pump();
+            // The container's thread completed the write: the next goes out on a feed thread.
+            hub.pump(this);
         }
     }
 
@@ -389,7 +428,7 @@ final class FeedSession {
             sending = false;
             lastSentNanos = System.nanoTime();
         }
-        pump();
+        hub.pump(this);
     }
 
     synchronized void ended() {

@@ -87,7 +87,7 @@ public class LogTails {
                         "UNAVAILABLE",
                         "following the " + stream.wire() + " log failed; subscribe again with log_offsets."
                                 + stream.wire() + " = " + offset)));
-                fs.pump();
+                fs.requestSend();
             }
         }
 
@@ -101,7 +101,7 @@ public class LogTails {
                         fs.control(FeedProtocol.error(CoordinatorException.validation(List.of(new FieldProblem(
                                 "log_offsets." + stream.wire(),
                                 "is past the end of the " + stream.wire() + " log (" + c.end() + ")")))));
-                        fs.pump();
+                        fs.requestSend();
                         return;
                     }
                 }
@@ -119,7 +119,7 @@ public class LogTails {
                         return;
                     }
                     offset = c.offset() + usable;
-                    fs.pump();
+                    fs.requestSend();
                     continue;
                 }
                 if (endSeen) {
@@ -129,7 +129,7 @@ public class LogTails {
                         stopped = false;
                         timer = executor.schedule(this::run, FULL_RETRY_MS, TimeUnit.MILLISECONDS);
                     }
-                    fs.pump();
+                    fs.requestSend();
                     return;
                 }
                 endSeen = logs.ended(caller, sub.jobId);
