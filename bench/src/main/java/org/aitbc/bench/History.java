@@ -154,6 +154,13 @@ final class History {
                 purgeAt[0] = leaseAt[0] + (sweep ? (s.smoke() ? 15_000 : 45_000) : 0);
                 if (purge) {
                     seeder.expireFrom(far, purgeAt[0]);
+                    expired = new Seeder.Expired(
+                            expired.jobs(),
+                            expired.firstId(),
+                            expired.lastId(),
+                            purgeAt[0],
+                            purgeAt[0] + expired.jobs() - 1,
+                            expired.ids());
                 }
                 seeder.updateStatistics("JOB");
                 seeder.updateStatistics("DAILY_STATS");
