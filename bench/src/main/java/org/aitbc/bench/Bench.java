@@ -154,7 +154,9 @@ public final class Bench {
         String loadStart = loadAverage();
         if (url == null) {
             server = new BenchServer(project, work, port, port + 360);
-            Ctx.log("creating and starting %s on %s (database %s)", BenchServer.NAME, server.url(), server.db);
+            Ctx.log(
+                    "creating and starting %s on %s (database %s)",
+                    BenchServer.NAME, server.url(), pg ? "PostgreSQL on port " + pgPort : server.db);
             if (pg) {
                 server.postgres = new BenchPostgres(pgPort, work);
                 Ctx.log("starting PostgreSQL on 127.0.0.1:%d", pgPort);
