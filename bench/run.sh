@@ -2,10 +2,12 @@
 # The benchmark harness (bench/src/main/java/org/aitbc/bench, README "Benchmarks").
 #
 #   bench/run.sh                          build, start a server of its own (port 9381 or --port N, embedded Derby in
-#                                         target/bench/db), run every scenario 3 times, stop it, and write
-#                                         docs/BENCHMARKS.md (about 35 minutes on 2 shared cores)
-#   bench/run.sh --smoke                  the same scaled down (a few hundred jobs, 1 MiB, one run): under a
-#                                         minute after the build; writes target/bench/BENCHMARKS-smoke.md
+#                                         target/bench/db), run every scenario (3 runs; the seeded ones once),
+#                                         stop it, and write docs/BENCHMARKS.md
+#   bench/run.sh --db postgres            the same with a PostgreSQL of its own (--pg-port N, default 55381),
+#                                         one server: docs/BENCHMARKS-postgres.md
+#   bench/run.sh --smoke                  the same scaled down (a few hundred jobs, 1 MiB, one run): a few
+#                                         minutes after the build; writes target/bench/BENCHMARKS-smoke.md
 #   bench/run.sh --url URL --admin-key K  load a server that is already running (a cluster's load balancer,
 #                                         say) instead of starting one
 #   bench/run.sh --compare OLD.json       also print each figure beside an earlier run's results.json

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  */
 public final class Bench {
     static final List<String> SCENARIOS =
-            List.of("lifecycle", "ws", "reads", "submit", "transfer", "logs", "webhooks", "history", "purge");
+            List.of("lifecycle", "ws", "reads", "submit", "transfer", "logs", "webhooks", "sweep", "purge", "history");
 
     private Bench() {}
 
@@ -60,8 +60,8 @@ public final class Bench {
               --admin-key KEY  that server's AITBC_ADMIN_KEY (creates the harness's own accounts)
               --out FILE       the report (default docs/BENCHMARKS.md; target/bench/BENCHMARKS-<mode>.md for
                                smoke runs and --url runs)
-              --only LIST      only these scenarios: lifecycle,ws,reads,submit,transfer,logs,webhooks,history,
-                               purge (into docs/BENCHMARKS.md: only their own section is replaced)
+              --only LIST      only these scenarios: lifecycle,ws,reads,submit,transfer,logs,webhooks,sweep,
+                               purge,history (into docs/BENCHMARKS.md: only their own section is replaced)
               --runs N         runs per figure (default 3, smoke 1)
               --history-jobs N, --purge-jobs N   other sizes for the history and the purge
               --jfr            record the bench server with Java Flight Recorder (target/bench/server.jfr)
@@ -71,6 +71,10 @@ public final class Bench {
                                (and write target/bench/compare.md)
               --port N         the HTTP port of the harness's own server (default 9381; HTTPS is N + 360),
                                so that two checkouts can measure at once
+              --db KIND        derby (default: embedded, in target/bench/db) or postgres: a PostgreSQL of the
+                               harness's own (fresh, under /tmp, stopped at the end) for its server; the report
+                               goes to docs/BENCHMARKS-postgres.md
+              --pg-port N      that PostgreSQL's port (default 55381)
               --project DIR    the project folder (default: the current one)""";
 
     /**
@@ -89,6 +93,8 @@ public final class Bench {
         Integer historyJobs = null;
         Integer purgeJobs = null;
         int port = 9381;
+        String db = "derby";
+        int pgPort = 55381;
         Path project = Path.of(".").toAbsolutePath().normalize();
         Set<String> only = new LinkedHashSet<>(SCENARIOS);
         for (int i = 0; i < args.length; i++) {
@@ -105,6 +111,8 @@ public final class Bench {
                 case "--purge-jobs" -> purgeJobs = Integer.parseInt(value(args, ++i, a));
                 case "--compare" -> compare = Path.of(value(args, ++i, a));
                 case "--port" -> port = Integer.parseInt(value(args, ++i, a));
+                case "--db" -> db = value(args, ++i, a);
+                case "--pg-port" -> pgPort = Integer.parseInt(value(args, ++i, a));
                 case "--project" ->
                     project = Path.of(value(args, ++i, a)).toAbsolutePath().normalize();
                 case "--only" -> {
@@ -119,6 +127,9 @@ public final class Bench {
                 default -> throw new UsageException("unknown option " + a + "\n" + USAGE);
             }
         }
+        if (!db.equals("derby") && !db.equals("postgres")) {
+            throw new UsageException("--db is derby or postgres\n" + USAGE);
+        }
         if (url != null && adminKey == null) {
             throw new UsageException("--url needs --admin-key\n" + USAGE);
         }
@@ -130,10 +141,11 @@ public final class Bench {
                 purgeJobs == null ? scale.purgeJobs() : purgeJobs);
         Path work = project.resolve("target/bench");
         Files.createDirectories(work);
-        String mode = (smoke ? "smoke" : "full") + (url == null ? "" : "-url");
+        boolean pg = url == null && db.equals("postgres");
+        String mode = (smoke ? "smoke" : "full") + (url == null ? "" : "-url") + (pg ? "-postgres" : "");
         if (out == null) {
             out = !smoke && url == null
-                    ? project.resolve("docs/BENCHMARKS.md")
+                    ? project.resolve(pg ? "docs/BENCHMARKS-postgres.md" : "docs/BENCHMARKS.md")
                     : work.resolve("BENCHMARKS-" + mode + ".md");
         }
         Report report = new Report();
@@ -143,7 +155,14 @@ public final class Bench {
         String loadStart = loadAverage();
         if (url == null) {
             server = new BenchServer(project, work, port, port + 360);
-            Ctx.log("creating and starting %s on %s (database %s)", BenchServer.NAME, server.url(), server.db);
+            Ctx.log(
+                    "creating and starting %s on %s (database %s)",
+                    BenchServer.NAME, server.url(), pg ? "PostgreSQL on port " + pgPort : server.db);
+            if (pg) {
+                server.postgres = new BenchPostgres(pgPort, work);
+                Ctx.log("starting PostgreSQL on 127.0.0.1:%d", pgPort);
+                server.postgres.start();
+            }
             server.create();
             if (noSync) {
                 // Diagnostic only: Derby stops forcing its log to disk at each commit (not crash-safe).
@@ -197,14 +216,28 @@ public final class Bench {
                 Ctx.log("== webhook deliveries");
                 new Webhooks(ctx).run();
             }
+            // The seeded scenarios share one seeding (one restart on Derby), then run in the order their
+            // timers come due: the leases run out, then the results expire, then the history is read.
             History history = new History(ctx);
-            if (only.contains("history")) {
-                Ctx.log("== large history");
-                history.history();
-            }
-            if (only.contains("purge")) {
-                Ctx.log("== retention purge");
-                history.purge(throughput.sample(Math.min(1000, scale.readJobs())));
+            boolean sweep = only.contains("sweep");
+            boolean purge = only.contains("purge");
+            boolean hist = only.contains("history");
+            if (sweep || purge || hist) {
+                List<String[]> readers = throughput.sample(Math.min(1000, scale.readJobs()));
+                Ctx.log("== seeding (history, expiring results, lost leases)");
+                history.seed(hist, purge, sweep);
+                if (sweep) {
+                    Ctx.log("== sweeper requeueing lost leases");
+                    new Background(ctx).sweep(history.leased(), readers);
+                }
+                if (purge) {
+                    Ctx.log("== retention purge");
+                    history.purge(readers);
+                }
+                if (hist) {
+                    Ctx.log("== large history");
+                    history.history(readers);
+                }
             }
         } finally {
             if (server != null) {
@@ -214,11 +247,15 @@ public final class Bench {
                 report.machine.put("Server heap (used / RSS) at the end", heapLine(probe));
                 Ctx.log("stopping %s", BenchServer.NAME);
                 server.stop();
+                if (server.postgres != null) {
+                    server.postgres.stop();
+                }
             }
         }
         long minutes = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
         report.machine.put("Load average (1/5/15 min) at start → end", loadStart + " → " + loadAverage());
         report.machine.put("Duration of this run", minutes / 60 + " min " + minutes % 60 + " s");
+        Ctx.log("this run took %d min %d s", minutes / 60, minutes % 60);
         String findings = null;
         Path findingsFile = project.resolve("bench/FINDINGS.md");
         if (Files.exists(findingsFile)) {
@@ -284,8 +321,11 @@ public final class Bench {
                 + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " ("
                 + (ctx.server == null
                         ? "against the running server at " + ctx.base
-                        : "its own server `" + BenchServer.NAME + "` from this build: embedded Derby in a fresh "
-                                + "target/bench/db, development mode off, rate limits lifted, port " + ctx.server.port)
+                        : "its own server `" + BenchServer.NAME + "` from this build: "
+                                + (ctx.server.postgres != null
+                                        ? "a fresh PostgreSQL of the harness's own on port " + ctx.server.postgres.port
+                                        : "embedded Derby in a fresh target/bench/db")
+                                + ", development mode off, rate limits lifted, port " + ctx.server.port)
                 + "). The load "
                 + "runs in the harness's own JVM, over loopback, on the same machine as the server. Every figure is "
                 + "the median of " + ctx.scale.runs() + " run" + (ctx.scale.runs() == 1 ? "" : "s")
@@ -322,7 +362,11 @@ public final class Bench {
         }
         m.put(
                 "Database",
-                ctx.server == null ? "whatever the server at the URL uses" : "embedded Derby 10.16 (default)");
+                ctx.server == null
+                        ? "whatever the server at the URL uses"
+                        : ctx.server.postgres != null
+                                ? ctx.server.postgres.version() + ", the harness's own, one server, default settings"
+                                : "embedded Derby 10.16 (default)");
         m.put("Commit", git(ctx.server == null ? Path.of(".") : ctx.server.project));
         m.put(
                 "Other work on the machine",

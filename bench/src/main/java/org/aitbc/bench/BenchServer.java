@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  * makes its servers: {@code target/liberty/wlp/usr/servers/coordinator-bench} with the project's
  * server.xml, the liberty/ configuration folder (jvm.options: the heap the product ships with),
  * the war, its own server.env (development mode off, an admin key, rate limits lifted) and
- * bootstrap.properties (ports 9381/9741, a fresh embedded Derby database in target/bench/db).
+ * bootstrap.properties (ports 9381/9741, a fresh embedded Derby database in target/bench/db, or
+ * the harness's own PostgreSQL with {@code --db postgres}).
  */
 final class BenchServer {
     static final String NAME = "coordinator-bench";
@@ -33,6 +34,8 @@ final class BenchServer {
     final int port;
     final int httpsPort;
     private final Map<String, String> env = new LinkedHashMap<>();
+    /** The PostgreSQL this server uses ({@code --db postgres}), or null for embedded Derby. */
+    BenchPostgres postgres;
 
     BenchServer(Path project, Path benchDir, int port, int httpsPort) {
         this.project = project;
@@ -55,6 +58,9 @@ final class BenchServer {
         env.put("AITBC_RETENTION_SWEEP_INTERVAL_SECONDS", "2");
         // The webhook scenario's receiver listens in the harness, over plain http on loopback.
         env.put("AITBC_WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1");
+        // 100,000 results at the shipped 200/s would take 500 s of a 12-minute run: the bench purges at
+        // 1,000/s, five times the pressure on the readers the shipped pace puts on them.
+        env.put("AITBC_RETENTION_PER_SECOND", "1000");
     }
 
     URI url() {
@@ -88,7 +94,11 @@ final class BenchServer {
         Files.writeString(
                 dir.resolve("bootstrap.properties"),
                 "# Written by the benchmark harness (bench/).\n" + "http.port=" + port + "\nhttps.port=" + httpsPort
-                        + "\ndb.dir=" + db + "\n");
+                        + "\ndb.dir=" + db + "\n"
+                        + (postgres == null
+                                ? ""
+                                : "db.kind=postgresql\ndb.url=" + postgres.jdbcUrl() + "\ndb.user=" + BenchPostgres.USER
+                                        + "\ndb.password=" + BenchPostgres.PASSWORD + "\n"));
     }
 
     /** Adds a line to the server's jvm.options (a diagnostic run; takes effect at the next start). */
@@ -100,9 +110,14 @@ final class BenchServer {
         return dir.resolve("jvm.options");
     }
 
+    /** How long the last start took, until ready (the seeded scenarios plan their timers with it). */
+    long lastStartMs = 20_000;
+
     void start() throws IOException {
+        long t0 = System.currentTimeMillis();
         run("start");
-        waitReady(240);
+        waitReady(600);
+        lastStartMs = System.currentTimeMillis() - t0;
     }
 
     void stop() throws IOException {

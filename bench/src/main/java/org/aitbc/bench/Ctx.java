@@ -122,8 +122,20 @@ final class Ctx {
         return new Api(base);
     }
 
+    private static final long STARTED = System.nanoTime();
+
+    /** A line of the run's log, with the seconds since the harness started (where a run's time goes). */
     static void log(String fmt, Object... args) {
-        System.out.printf("[bench] " + fmt + "%n", args);
+        long secs = (System.nanoTime() - STARTED) / 1_000_000_000L;
+        System.out.printf("[bench %d:%02d] " + fmt + "%n", prepend(secs / 60, secs % 60, args));
         System.out.flush();
+    }
+
+    private static Object[] prepend(long minutes, long seconds, Object[] args) {
+        Object[] all = new Object[args.length + 2];
+        all[0] = minutes;
+        all[1] = seconds;
+        System.arraycopy(args, 0, all, 2, args.length);
+        return all;
     }
 }

@@ -1,6 +1,8 @@
 package org.aitbc.bench;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.Reader;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,7 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,6 +19,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.CRC32;
 import org.aitbc.coordinator.application.ResultService;
 import org.aitbc.coordinator.domain.DailyStats;
@@ -27,12 +32,14 @@ import org.aitbc.coordinator.domain.ResultFile;
 import org.aitbc.coordinator.infrastructure.security.Ids;
 
 /**
- * Bulk seeding of the bench server's embedded Derby database, with the server stopped (Derby
- * lets one process open it): JDBC batches through the embedded driver, row by row what the
- * coordinator itself writes for a job that went through its life (see {@code Job},
- * {@code DailyStats}, {@code ResultFile} and the seal/purge code in {@code ResultService}).
- * Where the server computes a value, the seeder calls the server's own code (its classes are on
- * the bench's class path), so that the two cannot drift apart:
+ * Bulk seeding of the bench server's database: rows are written to CSV files, then loaded in one
+ * statement per table: Derby's {@code SYSCS_UTIL.SYSCS_IMPORT_DATA} into the embedded database with
+ * the server stopped (Derby lets one process open it), or PostgreSQL's {@code COPY ... FROM STDIN}
+ * while the server runs. Row by row it is what the coordinator itself writes for a job that went
+ * through its life (see {@code Job}, {@code DailyStats}, {@code ResultFile} and the seal/purge
+ * code in {@code ResultService}). Where the server computes a value, the seeder calls the
+ * server's own code (its classes are on the bench's class path), so that the two cannot drift
+ * apart:
  *
  * <ul>
  * <li>The JOB row of an ended job: times, miner, attempt, a result summary, and the estimate
@@ -45,6 +52,8 @@ import org.aitbc.coordinator.infrastructure.security.Ids;
  *     {@code <results>/<job id>/}, their RESULT_FILE rows (size, SHA-256, CRC-32) and the job's
  *     RESULT_SHA256 over the {@code output.sha256} manifest that {@link ResultService#manifest}
  *     writes, as {@code ResultService.seal} does.</li>
+ * <li>Running jobs whose miner went silent ({@link #leased}): a lease that has run out, for the
+ *     sweeper to requeue.</li>
  * </ul>
  * History jobs whose results were already deleted (past retention, or by the client) carry no
  * files. No JOB_EVENT rows are written: none of the seeded scenarios reads events, and the
@@ -56,25 +65,30 @@ final class Seeder implements AutoCloseable {
     private static final int TIMEOUT = 3600;
     private static final long ESTIMATED_SECONDS = 3600;
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
-    private static final int BATCH = 1000;
-    private static final int COMMIT_EVERY = 20_000;
 
-    private static final String INSERT_JOB = "INSERT INTO JOB (ID, CLIENT_ID, CLIENT_PLAN, STATE, PRIORITY_RANK, MODEL,"
-            + " PAYLOAD_JSON, CONSTRAINTS_JSON, GPU_TYPE, GPU_COUNT, MIN_VRAM_GB, REGION, TIMEOUT_SECONDS, TTL_SECONDS,"
-            + " PROGRESS, PROGRESS_MESSAGE, MINER_ID, ATTEMPT, LEASE_EXPIRES_MS, CREATED_MS, DEADLINE_MS, ASSIGNED_MS,"
-            + " STARTED_MS, ENDED_MS, EST_COMPLETION_MS, CANCEL_REQUESTED_MS, ERROR_CODE, ERROR_MESSAGE, RATE_PER_HOUR,"
-            + " PRICE_MULTIPLIER, ESTIMATED_SECONDS, ESTIMATED_COST, COST, STORAGE_COST, RESULT_JSON, METRICS_JSON,"
-            + " RESULT_AVAILABLE, RESULT_SIZE_BYTES, RESULT_SHA256, RESULT_EXPIRES_MS, RESULT_DELETED_MS,"
-            + " IDEMPOTENCY_KEY, REQUEST_HASH, VERSION)"
-            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    private static final String JOB_COLUMNS = "ID,CLIENT_ID,CLIENT_PLAN,STATE,PRIORITY_RANK,MODEL,"
+            + "PAYLOAD_JSON,CONSTRAINTS_JSON,GPU_TYPE,GPU_COUNT,MIN_VRAM_GB,REGION,TIMEOUT_SECONDS,TTL_SECONDS,"
+            + "PROGRESS,PROGRESS_MESSAGE,MINER_ID,ATTEMPT,LEASE_EXPIRES_MS,CREATED_MS,DEADLINE_MS,ASSIGNED_MS,"
+            + "STARTED_MS,ENDED_MS,EST_COMPLETION_MS,CANCEL_REQUESTED_MS,ERROR_CODE,ERROR_MESSAGE,RATE_PER_HOUR,"
+            + "PRICE_MULTIPLIER,ESTIMATED_SECONDS,ESTIMATED_COST,COST,STORAGE_COST,RESULT_JSON,METRICS_JSON,"
+            + "RESULT_AVAILABLE,RESULT_SIZE_BYTES,RESULT_SHA256,RESULT_EXPIRES_MS,RESULT_DELETED_MS,"
+            + "IDEMPOTENCY_KEY,REQUEST_HASH,VERSION";
+    private static final String FILE_COLUMNS = "JOB_ID,PATH,CRC32,SHA256,SIZE_BYTES,STORED_MS";
 
     private final Connection c;
+    private final boolean postgres;
     private final Random random = new Random(System.nanoTime());
     private final Map<DailyStats.Key, DailyStats> counters = new HashMap<>();
     private final Path dbDir;
+    private final Path csvDir;
+    /** Seconds spent loading CSV files, for the report. */
+    double loadSeconds;
 
-    Seeder(Path dbDir) throws SQLException {
+    /** Seeds the embedded Derby database in {@code dbDir} (the server must be stopped). */
+    Seeder(Path dbDir) throws SQLException, IOException {
         this.dbDir = dbDir;
+        this.postgres = false;
+        this.csvDir = Files.createDirectories(dbDir.resolveSibling("seed-csv"));
         System.setProperty(
                 "derby.stream.error.file",
                 dbDir.resolveSibling("derby-seed.log").toString());
@@ -84,8 +98,30 @@ final class Seeder implements AutoCloseable {
         c.setAutoCommit(false);
     }
 
+    /** Seeds a PostgreSQL database (the server may run: COPY is one transaction per table). */
+    Seeder(String jdbcUrl, String user, String password, Path work) throws SQLException, IOException {
+        this.dbDir = null;
+        this.postgres = true;
+        this.csvDir = Files.createDirectories(work.resolve("seed-csv"));
+        c = DriverManager.getConnection(jdbcUrl, user, password);
+        c.setAutoCommit(false);
+    }
+
     /** What a history seeding produced: how many rows, and one deep row for a cursor. */
-    record History(int jobs, long deepCreatedMs, String deepId, int deepPosition) {}
+    record History(int jobs, long deepCreatedMs, String deepId, int deepPosition, long[] completedCreatedMs) {
+        /** How many completed jobs were submitted at or after {@code fromMs}. */
+        long completedSince(long fromMs) {
+            int i = java.util.Arrays.binarySearch(completedCreatedMs, fromMs);
+            if (i < 0) {
+                i = -i - 1;
+            } else {
+                while (i > 0 && completedCreatedMs[i - 1] == fromMs) {
+                    i--;
+                }
+            }
+            return completedCreatedMs.length - i;
+        }
+    }
 
     /** What an expired-results seeding produced: the jobs purged first and last. */
     record Expired(
@@ -120,13 +156,15 @@ final class Seeder implements AutoCloseable {
             int retentionDays,
             long nowMs,
             int deepPosition)
-            throws SQLException {
+            throws SQLException, IOException {
         long span = Days.toMs(days);
         long first = nowMs - span;
         long step = Math.max(1, span / count);
         long deepCreated = 0;
         String deepId = null;
-        try (PreparedStatement ps = c.prepareStatement(INSERT_JOB)) {
+        long[] completed = new long[count];
+        int completedCount = 0;
+        try (Csv jobs = new Csv("JOB", JOB_COLUMNS)) {
             for (int i = 0; i < count; i++) {
                 long created = first + i * step + random.nextInt((int) Math.min(step, 1000));
                 String id = jobId();
@@ -143,20 +181,22 @@ final class Seeder implements AutoCloseable {
                     long expires = ended + Days.toMs(retentionDays);
                     r.resultDeleted(300 + random.nextInt(200), expires, expires < nowMs ? expires : ended + Days.MS);
                 }
-                r.bind(ps);
-                ps.addBatch();
+                jobs.row(r.values());
                 count(r);
+                if (state.equals("COMPLETED")) {
+                    completed[completedCount++] = created;
+                }
                 if (count - 1 - i == deepPosition) {
                     deepCreated = created;
                     deepId = id;
                 }
-                flush(ps, i + 1);
             }
-            ps.executeBatch();
         }
         writeCounters();
         c.commit();
-        return new History(count, deepCreated, deepId, deepPosition);
+        long[] sorted = java.util.Arrays.copyOf(completed, completedCount);
+        java.util.Arrays.sort(sorted);
+        return new History(count, deepCreated, deepId, deepPosition, sorted);
     }
 
     /**
@@ -172,13 +212,16 @@ final class Seeder implements AutoCloseable {
             int count,
             long endedFromMs,
             long expiresFromMs)
-            throws SQLException, IOException {
+            throws Exception {
         String firstId = null;
         String lastId = null;
         List<String> ids = new ArrayList<>(count);
-        try (PreparedStatement ps = c.prepareStatement(INSERT_JOB);
-                PreparedStatement files = c.prepareStatement(
-                        "INSERT INTO RESULT_FILE (JOB_ID, PATH, CRC32, SHA256, SIZE_BYTES, STORED_MS) VALUES (?,?,?,?,?,?)")) {
+        // The files are written by a few threads: 2 small files per job are most of the seeding's time.
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        List<Future<?>> written = new ArrayList<>();
+        try (Csv jobs = new Csv("JOB", JOB_COLUMNS);
+                Csv files = new Csv("RESULT_FILE", FILE_COLUMNS)) {
+            List<Object[]> chunk = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 long ended = endedFromMs + i;
                 long started = ended - 30_000;
@@ -189,12 +232,22 @@ final class Seeder implements AutoCloseable {
                 r.ran(assigned, started, ended, false);
                 byte[] out = outputJson(r).getBytes(StandardCharsets.UTF_8);
                 byte[] txt = "done".getBytes(StandardCharsets.UTF_8);
-                Path dir = resultsDir.resolve(id);
-                Files.createDirectories(dir);
-                Files.write(dir.resolve("output.json"), out);
-                Files.write(dir.resolve("result.txt"), txt);
-                List<ResultFile> sealed = new ArrayList<>(List.of(
-                        addFile(files, id, "output.json", out, ended), addFile(files, id, "result.txt", txt, ended)));
+                chunk.add(new Object[] {resultsDir.resolve(id), out, txt});
+                if (chunk.size() == 1000 || i == count - 1) {
+                    List<Object[]> mine = chunk;
+                    written.add(writers.submit(() -> {
+                        for (Object[] w : mine) {
+                            Path dir = (Path) w[0];
+                            Files.createDirectories(dir);
+                            Files.write(dir.resolve("output.json"), (byte[]) w[1]);
+                            Files.write(dir.resolve("result.txt"), (byte[]) w[2]);
+                        }
+                        return null;
+                    }));
+                    chunk = new ArrayList<>();
+                }
+                List<ResultFile> sealed = new ArrayList<>(
+                        List.of(file(files, id, "output.json", out, ended), file(files, id, "result.txt", txt, ended)));
                 // In the order the server reads them back for its manifest: by path.
                 sealed.sort(Comparator.comparing(ResultFile::getPath));
                 String manifest = ResultService.manifest(sealed);
@@ -202,25 +255,50 @@ final class Seeder implements AutoCloseable {
                         out.length + txt.length,
                         Ids.sha256Hex(manifest.getBytes(StandardCharsets.UTF_8)),
                         expiresFromMs + i);
-                r.bind(ps);
-                ps.addBatch();
+                jobs.row(r.values());
                 count(r);
                 if (i == 0) {
                     firstId = id;
                 }
                 lastId = id;
                 ids.add(id);
-                if ((i + 1) % BATCH == 0) {
-                    files.executeBatch();
-                }
-                flush(ps, i + 1);
             }
-            ps.executeBatch();
-            files.executeBatch();
+            for (Future<?> f : written) {
+                f.get();
+            }
+        } finally {
+            writers.shutdownNow();
         }
         writeCounters();
         c.commit();
         return new Expired(count, firstId, lastId, expiresFromMs, expiresFromMs + count - 1, ids);
+    }
+
+    /**
+     * {@code count} running jobs of one client, held by miner {@code minerId} since a minute before
+     * {@code leaseExpiresMs}, when their lease runs out: a miner that vanished holding them. (A
+     * server started after that time gives every such lease one more lease period first.) Answers
+     * their ids.
+     */
+    List<String> leased(String clientId, String plan, String model, String minerId, int count, long leaseExpiresMs)
+            throws SQLException, IOException {
+        List<String> ids = new ArrayList<>(count);
+        try (Csv jobs = new Csv("JOB", JOB_COLUMNS)) {
+            for (int i = 0; i < count; i++) {
+                long assigned = leaseExpiresMs - 60_000;
+                String id = jobId();
+                Row r = new Row(id, clientId, plan, "RUNNING", model, assigned - 1_000);
+                r.minerId = minerId;
+                r.assigned = assigned;
+                r.started = assigned + 100;
+                r.lease = leaseExpiresMs;
+                r.progress = 10;
+                jobs.row(r.values());
+                ids.add(id);
+            }
+        }
+        c.commit();
+        return ids;
     }
 
     /**
@@ -230,7 +308,7 @@ final class Seeder implements AutoCloseable {
      */
     void expireFrom(long seededFromMs, long expiresFromMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE JOB SET RESULT_EXPIRES_MS = RESULT_EXPIRES_MS + ?"
-                + " WHERE RESULT_AVAILABLE = 1 AND RESULT_EXPIRES_MS >= ?")) {
+                + " WHERE RESULT_AVAILABLE = " + (postgres ? "TRUE" : "1") + " AND RESULT_EXPIRES_MS >= ?")) {
             ps.setLong(1, expiresFromMs - seededFromMs);
             ps.setLong(2, seededFromMs);
             ps.executeUpdate();
@@ -238,28 +316,85 @@ final class Seeder implements AutoCloseable {
         c.commit();
     }
 
-    /** Adds the RESULT_FILE row of a file written with this content to the batch, and returns it. */
-    private static ResultFile addFile(PreparedStatement ps, String id, String path, byte[] content, long at)
-            throws SQLException {
+    /** Sets the lease of every running job {@code minerId} holds to run out at {@code atMs}. */
+    void leaseUntil(String minerId, long atMs) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("UPDATE JOB SET LEASE_EXPIRES_MS = ? WHERE MINER_ID = ? AND STATE = 'RUNNING'")) {
+            ps.setLong(1, atMs);
+            ps.setString(2, minerId);
+            ps.executeUpdate();
+        }
+        c.commit();
+    }
+
+    /** Adds the RESULT_FILE row of a file written with this content, and returns it. */
+    private static ResultFile file(Csv csv, String id, String path, byte[] content, long at) throws IOException {
         CRC32 crc = new CRC32();
         crc.update(content);
         ResultFile f = new ResultFile(id, path, content.length, Ids.sha256Hex(content), crc.getValue(), at);
-        ps.setString(1, f.getJobId());
-        ps.setString(2, f.getPath());
-        ps.setLong(3, f.getCrc32());
-        ps.setString(4, f.getSha256());
-        ps.setLong(5, f.getSizeBytes());
-        ps.setLong(6, at);
-        ps.addBatch();
+        csv.row(new Object[] {f.getJobId(), f.getPath(), f.getCrc32(), f.getSha256(), f.getSizeBytes(), at});
         return f;
     }
 
-    private void flush(PreparedStatement ps, int done) throws SQLException {
-        if (done % BATCH == 0) {
-            ps.executeBatch();
+    /**
+     * A CSV file of rows for one table, loaded into it when closed: empty fields are NULL, quoted
+     * ones strings (the convention of both Derby's import and PostgreSQL's CSV COPY).
+     */
+    private final class Csv implements AutoCloseable {
+        private final String table;
+        private final String columns;
+        private final Path file;
+        private final BufferedWriter out;
+        private final StringBuilder line = new StringBuilder(1024);
+
+        Csv(String table, String columns) throws IOException {
+            this.table = table;
+            this.columns = columns;
+            this.file = Files.createTempFile(csvDir, table, ".csv");
+            this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
         }
-        if (done % COMMIT_EVERY == 0) {
+
+        void row(Object[] values) throws IOException {
+            line.setLength(0);
+            for (int i = 0; i < values.length; i++) {
+                if (i > 0) {
+                    line.append(',');
+                }
+                Object v = values[i];
+                if (v instanceof String str) {
+                    line.append('"').append(str.replace("\"", "\"\"")).append('"');
+                } else if (v instanceof BigDecimal d) {
+                    line.append(d.toPlainString());
+                } else if (v instanceof Boolean b) {
+                    line.append(postgres ? (b ? "t" : "f") : (b ? "1" : "0"));
+                } else if (v != null) {
+                    line.append(v);
+                }
+            }
+            out.append(line).append('\n');
+        }
+
+        @Override
+        public void close() throws IOException, SQLException {
+            out.close();
+            long t0 = System.nanoTime();
+            if (postgres) {
+                var copy = new org.postgresql.copy.CopyManager(c.unwrap(org.postgresql.core.BaseConnection.class));
+                try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    copy.copyIn("COPY " + table + " (" + columns + ") FROM STDIN WITH (FORMAT csv)", in);
+                }
+            } else {
+                try (var call = c.prepareCall(
+                        "CALL SYSCS_UTIL.SYSCS_IMPORT_DATA('APP', ?, ?, NULL, ?, ',', '\"'," + " 'UTF-8', 0)")) {
+                    call.setString(1, table);
+                    call.setString(2, columns);
+                    call.setString(3, file.toString());
+                    call.execute();
+                }
+            }
             c.commit();
+            loadSeconds += (System.nanoTime() - t0) / 1e9;
+            Files.deleteIfExists(file);
         }
     }
 
@@ -296,11 +431,17 @@ final class Seeder implements AutoCloseable {
         counters.clear();
     }
 
-    /** Refreshes Derby's index statistics, as its background daemon would after such growth. */
+    /** Refreshes the index statistics, as Derby's background daemon (or PostgreSQL's autovacuum) would. */
     void updateStatistics(String table) throws SQLException {
-        try (var call = c.prepareCall("CALL SYSCS_UTIL.SYSCS_UPDATE_STATISTICS('APP', ?, NULL)")) {
-            call.setString(1, table);
-            call.execute();
+        if (postgres) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ANALYZE " + table);
+            }
+        } else {
+            try (var call = c.prepareCall("CALL SYSCS_UTIL.SYSCS_UPDATE_STATISTICS('APP', ?, NULL)")) {
+                call.setString(1, table);
+                call.execute();
+            }
         }
         c.commit();
     }
@@ -311,13 +452,15 @@ final class Seeder implements AutoCloseable {
             c.commit();
             c.close();
         } finally {
-            try {
-                DriverManager.getConnection("jdbc:derby:" + dbDir + ";shutdown=true")
-                        .close();
-            } catch (SQLException e) {
-                // 08006: the database shut down, as asked
-                if (!"08006".equals(e.getSQLState())) {
-                    throw e;
+            if (!postgres) {
+                try {
+                    DriverManager.getConnection("jdbc:derby:" + dbDir + ";shutdown=true")
+                            .close();
+                } catch (SQLException e) {
+                    // 08006: the database shut down, as asked
+                    if (!"08006".equals(e.getSQLState())) {
+                        throw e;
+                    }
                 }
             }
         }
@@ -355,6 +498,7 @@ final class Seeder implements AutoCloseable {
         Long expires;
         Long deleted;
         String result;
+        Long lease;
 
         Row(String id, String clientId, String plan, String state, String model, long created) {
             this.id = id;
@@ -402,68 +546,54 @@ final class Seeder implements AutoCloseable {
             expires = expiresAt;
         }
 
-        void bind(PreparedStatement ps) throws SQLException {
-            int i = 1;
-            ps.setString(i++, id);
-            ps.setString(i++, clientId);
-            ps.setString(i++, plan);
-            ps.setString(i++, state);
-            ps.setInt(i++, 1);
-            ps.setString(i++, model);
-            ps.setString(i++, "{\"type\":\"inference\",\"model\":\"" + model + "\",\"input\":\"bench\"}");
-            ps.setString(i++, "{\"gpu_count\":1,\"min_vram_gb\":0,\"gpu\":\"a100\"}");
-            ps.setString(i++, "a100");
-            ps.setInt(i++, 1);
-            ps.setInt(i++, 0);
-            ps.setNull(i++, Types.VARCHAR);
-            ps.setInt(i++, TIMEOUT);
-            ps.setInt(i++, 3600);
-            ps.setInt(i++, progress);
-            ps.setNull(i++, Types.VARCHAR);
-            setString(ps, i++, minerId);
-            ps.setInt(i++, 1);
-            ps.setNull(i++, Types.BIGINT);
-            ps.setLong(i++, created);
-            ps.setNull(i++, Types.BIGINT);
-            setLong(ps, i++, assigned);
-            setLong(ps, i++, started);
-            setLong(ps, i++, ended);
-            ps.setNull(i++, Types.BIGINT);
-            setLong(ps, i++, canceledAt);
-            setString(ps, i++, errorCode);
-            setString(ps, i++, errorMessage);
-            ps.setBigDecimal(i++, RATE);
-            ps.setBigDecimal(i++, MULT);
-            ps.setLong(i++, ESTIMATED_SECONDS);
-            ps.setBigDecimal(i++, estimatedCost);
-            ps.setBigDecimal(i++, cost);
-            ps.setNull(i++, Types.DECIMAL);
-            setString(ps, i++, result);
-            ps.setNull(i++, Types.CLOB);
-            ps.setShort(i++, (short) (available ? 1 : 0));
-            setLong(ps, i++, size);
-            setString(ps, i++, sha);
-            setLong(ps, i++, expires);
-            setLong(ps, i++, deleted);
-            ps.setNull(i++, Types.VARCHAR);
-            ps.setNull(i++, Types.VARCHAR);
-            ps.setLong(i, canceledAt != null ? 2 : 4);
-        }
-    }
-
-    private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
-        if (v == null) {
-            ps.setNull(i, Types.BIGINT);
-        } else {
-            ps.setLong(i, v);
-        }
-    }
-
-    private static void setString(PreparedStatement ps, int i, String v) throws SQLException {
-        if (v == null) {
-            ps.setNull(i, Types.VARCHAR);
-        } else {
-            ps.setString(i, v);
+        /** The values of {@link #JOB_COLUMNS}, in order. */
+        Object[] values() {
+            return new Object[] {
+                id,
+                clientId,
+                plan,
+                state,
+                1,
+                model,
+                "{\"type\":\"inference\",\"model\":\"" + model + "\",\"input\":\"bench\"}",
+                "{\"gpu_count\":1,\"min_vram_gb\":0,\"gpu\":\"a100\"}",
+                "a100",
+                1,
+                0,
+                null,
+                TIMEOUT,
+                3600,
+                progress,
+                null,
+                minerId,
+                1,
+                lease,
+                created,
+                null,
+                assigned,
+                started,
+                ended,
+                null,
+                canceledAt,
+                errorCode,
+                errorMessage,
+                RATE,
+                MULT,
+                ESTIMATED_SECONDS,
+                estimatedCost,
+                cost,
+                null,
+                result,
+                null,
+                available,
+                size,
+                sha,
+                expires,
+                deleted,
+                null,
+                null,
+                canceledAt != null ? 2 : 4
+            };
         }
     }
 }

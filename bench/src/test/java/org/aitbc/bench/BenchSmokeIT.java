@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * it does not rot: it creates and starts its own server from this build (the war and the Open Liberty
  * runtime the server module installed), every scenario runs at a small scale, and the report it
  * writes must hold every figure, measured, with no failed request. With a server of its own the
- * harness can seed expired results, so the purge figure is measured too.
+ * harness can seed expired results and lost leases, so the purge and sweep figures are measured too.
  */
 public class BenchSmokeIT {
     private static final List<String> MEASURED = List.of(
@@ -61,7 +61,15 @@ public class BenchSmokeIT {
                 .toAbsolutePath()
                 .normalize();
         Path out = project.resolve("target/bench/BENCHMARKS-smoke-it.md");
-        Path json = Bench.run("--smoke", "--project", project.toString(), "--out", out.toString());
+        // -Dbench.port=N: the harness's server on a port of this checkout's own (9381 is everyone's).
+        Path json = Bench.run(
+                "--smoke",
+                "--project",
+                project.toString(),
+                "--out",
+                out.toString(),
+                "--port",
+                System.getProperty("bench.port", "9381"));
 
         JsonObject report;
         try (JsonReader r = Json.createReader(new StringReader(Files.readString(json)))) {
@@ -89,6 +97,15 @@ public class BenchSmokeIT {
         JsonObject purge = figures.get("purge_read_p99");
         assertFalse(purge.containsKey("skipped"), "the purge was measured on the harness's own server: " + purge);
         assertEquals(0, purge.getInt("errors"), "no failed read during the purge: " + purge);
+        // So can leases that ran out and an export beside reads: measured, every requeued job pending after.
+        for (String id : List.of("sweep_read_p99", "export_read_p99")) {
+            JsonObject f = figures.get(id);
+            assertNotNull(f, "figure " + id + " is in the report");
+            assertFalse(f.containsKey("skipped"), id + " was measured on the harness's own server: " + f);
+            assertEquals(0, f.getInt("errors"), id + ": no failed read, no job lost: " + f);
+            assertEquals(1, f.getJsonArray("baseline").size(), id + " has its baseline: " + f);
+        }
+        assertEquals(0, figures.get("list_p99").getInt("errors"), "the list's total matches the seeded rows");
         assertTrue(report.getJsonObject("machine").getString("CPU").contains("cores"));
 
         String md = Files.readString(out);

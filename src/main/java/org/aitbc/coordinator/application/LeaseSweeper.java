@@ -25,7 +25,9 @@ import org.aitbc.coordinator.infrastructure.persistence.TransientFailures;
  * handled in its own short transaction under a row lock, and the deadline is checked again
  * under that lock, so two sweeps at once, or a sweep racing a miner's write, do no harm. Only
  * the {@link Leadership leader} sweeps, and each job's transaction is fenced by its epoch: a
- * server that lost the leadership while paused changes nothing when it resumes.
+ * server that lost the leadership while paused changes nothing when it resumes. The overdue jobs
+ * are taken in paced batches ({@link PacedBatches}, {@code aitbc.sweep.per.second}): a run that
+ * finds more than its budget stops before the next run is due, and that run continues.
  */
 @Stateless
 public class LeaseSweeper {
@@ -74,31 +76,46 @@ public class LeaseSweeper {
             return 0;
         }
         LeaseSweeper self = context.getBusinessObject(LeaseSweeper.class);
-        int changed = 0;
-        List<String> due;
-        int rounds = 0;
-        do {
-            due = leases.overdue(JobService.now().toEpochMilli(), config.sweepBatchSize());
-            for (String id : due) {
-                try {
-                    var done = leadership.fenced("sweep", id, () -> self.sweepOne(id) ? 1 : 0);
-                    if (done.isEmpty()) {
-                        return changed; // not (or no longer) the leader: nothing more is written
-                    }
-                    changed += done.getAsInt();
-                } catch (EJBException e) {
-                    if (!TransientFailures.isConflict(e)) {
-                        throw e;
-                    }
-                    // A miner or client changed this job at the same moment; the next sweep re-checks it.
-                }
-            }
-        } while (due.size() >= config.sweepBatchSize() && ++rounds < 50);
+        int[] changed = {0};
+        boolean[] fencedOff = {false};
+        // Paced (aitbc.sweep.per.second): 10,000 leases lost at once are requeued over seconds, not in
+        // one burst of commits that readers feel; a run ends before the next one is due, which continues.
+        PacedBatches pace = new PacedBatches(
+                config.sweepBatchSize(), config.sweepPerSecond(), System::currentTimeMillis, Thread::sleep);
+        try {
+            pace.run(
+                    size -> {
+                        List<String> due = leases.overdue(JobService.now().toEpochMilli(), size);
+                        for (String id : due) {
+                            try {
+                                var done = leadership.fenced("sweep", id, () -> self.sweepOne(id) ? 1 : 0);
+                                if (done.isEmpty()) {
+                                    fencedOff[0] = true;
+                                    return 0; // not (or no longer) the leader: nothing more is written
+                                }
+                                changed[0] += done.getAsInt();
+                            } catch (EJBException e) {
+                                if (!TransientFailures.isConflict(e)) {
+                                    throw e;
+                                }
+                                // A miner or client changed this job at the same moment; the next sweep re-checks it.
+                            }
+                        }
+                        return due.size();
+                    },
+                    Math.max(1000L, config.sweepIntervalSeconds() * 1000L - 500));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return changed[0];
+        }
+        if (fencedOff[0]) {
+            return changed[0];
+        }
         // Running jobs with a max_cost: stopped once their cost so far reaches it.
         for (String id : spending.cappedRunning(config.sweepBatchSize())) {
             try {
                 if (self.sweepOne(id)) {
-                    changed++;
+                    changed[0]++;
                 }
             } catch (EJBException e) {
                 if (!TransientFailures.isConflict(e)) {
@@ -106,7 +123,7 @@ public class LeaseSweeper {
                 }
             }
         }
-        return changed;
+        return changed[0];
     }
 
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)

@@ -52,6 +52,10 @@ public class CoordinatorConfig {
     int sweepBatchSize;
 
     @Inject
+    @ConfigProperty(name = "aitbc.sweep.per.second")
+    int sweepPerSecond;
+
+    @Inject
     @ConfigProperty(name = "aitbc.leader.lease.seconds")
     int leaderLeaseSeconds;
 
@@ -466,6 +470,11 @@ public class CoordinatorConfig {
 
     public int retentionBatchSize() {
         return retentionBatchSize;
+    }
+
+    /** The sweeper's budget: at most this many overdue jobs handled per second (0: unpaced). */
+    public int sweepPerSecond() {
+        return sweepPerSecond;
     }
 
     /** The purge's budget: at most this many results deleted per second (0: unpaced). */

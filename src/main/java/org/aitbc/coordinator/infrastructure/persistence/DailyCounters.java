@@ -167,7 +167,16 @@ public class DailyCounters {
         n += endedFromCounters(clientId, ended, firstDay, endDay);
         for (JobState s : ended) {
             if (fromMs != null && fromMs < Days.startMs(firstDay)) {
-                n += countRows(clientId, s, fromMs, Days.startMs(firstDay));
+                long dayStart = Days.startMs(firstDay - 1);
+                if (fromMs - dayStart < Days.startMs(firstDay) - fromMs) {
+                    // The range starts early in the day: the day's counter less the few rows before the start
+                    // reads fewer index entries than the rows after it (days=30 at 1,000,000 jobs: up to a
+                    // day's worth of entries per request otherwise).
+                    n += endedFromCounters(clientId, List.of(s), firstDay - 1, firstDay)
+                            - countRows(clientId, s, dayStart, fromMs);
+                } else {
+                    n += countRows(clientId, s, fromMs, Days.startMs(firstDay));
+                }
             }
             if (toMs != null && Days.startMs(endDay) < toMs) {
                 n += countRows(clientId, s, Days.startMs(endDay), toMs);
