@@ -78,7 +78,9 @@ final class FeedWatcher implements AutoCloseable {
                         .get(10, TimeUnit.SECONDS);
                 connections.incrementAndGet();
                 lastMessageMs = System.currentTimeMillis();
-                ws.sendText("{\"action\":\"subscribe\",\"after_event_id\":" + lastEventId + "}", true);
+                // One send at a time (the client refuses a second while one is pending).
+                ws.sendText("{\"action\":\"subscribe\",\"after_event_id\":" + lastEventId + "}", true)
+                        .get(5, TimeUnit.SECONDS);
                 long lastPing = 0;
                 while (!closing.get() && !broken) {
                     long now = System.currentTimeMillis();
@@ -86,7 +88,7 @@ final class FeedWatcher implements AutoCloseable {
                         break;
                     }
                     if (now - lastPing > 2000) {
-                        ws.sendText("{\"action\":\"ping\"}", true);
+                        ws.sendText("{\"action\":\"ping\"}", true).get(5, TimeUnit.SECONDS);
                         lastPing = now;
                     }
                     Thread.sleep(100);

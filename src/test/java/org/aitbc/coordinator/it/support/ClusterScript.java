@@ -103,7 +103,7 @@ public final class ClusterScript implements BeforeAllCallback {
     private void start() throws Exception {
         run(Duration.ofMinutes(8), "down");
         long t = System.nanoTime();
-        run(Duration.ofMinutes(8), "up");
+        run(Duration.ofMinutes(14), "up");
         System.out.println("[cluster] up in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t) + " ms");
         env = new Properties();
         try (var in = Files.newBufferedReader(DIR.resolve("cluster.env"))) {
