@@ -15,6 +15,7 @@ import java.util.UUID;
 import org.aitbc.coordinator.it.support.Api;
 import org.aitbc.coordinator.it.support.ClusterScript;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * rounds for N minutes.
  */
 @ExtendWith(ClusterScript.class)
+@Order(3)
 public class ClusterChaosIT {
     /** The leadership lease of the test settings (the default). */
     private static final int LEASE_S = 10;

@@ -59,6 +59,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Runs in the {@code cluster} Maven profile ({@code mvn verify -Pcluster}, as .ci/run does).
  */
 @ExtendWith(ClusterScript.class)
+@Order(1) // the classes share one cluster: ClusterFailoverIT first, on a fresh one
 @ClusterScript.Fresh
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public class ClusterFailoverIT {

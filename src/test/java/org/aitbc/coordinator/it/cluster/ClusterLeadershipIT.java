@@ -37,6 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@link ClusterFailoverIT}. Runs in the {@code cluster} Maven profile.
  */
 @ExtendWith(ClusterScript.class)
+@Order(2)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public class ClusterLeadershipIT {
     /** The lease and renewal period the servers run with (the defaults). */

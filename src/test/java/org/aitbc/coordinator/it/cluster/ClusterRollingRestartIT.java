@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
 import org.aitbc.coordinator.it.support.ClusterScript;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * reconnects with its last event id, receives every event once.
  */
 @ExtendWith(ClusterScript.class)
+@Order(4)
 public class ClusterRollingRestartIT {
     private static ClusterScript cluster;
 
