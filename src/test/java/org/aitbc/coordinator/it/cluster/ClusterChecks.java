@@ -191,6 +191,7 @@ final class ClusterChecks {
         Map<Integer, Integer> counts = t.statusCounts();
         assertEquals(0, counts.getOrDefault(500, 0), "no request got a 500: " + counts);
         assertEquals(List.of(), new ArrayList<>(t.lost), "every operation got an answer, retried per Retry-After");
+        assertEquals(List.of(), new ArrayList<>(t.notJson), "every answer was the coordinator's JSON");
     }
 
     /**

@@ -52,6 +52,9 @@ final class Traffic {
     /** (job id, attempt, miner id) of every claim a miner was given. */
     final ConcurrentLinkedQueue<String[]> claims = new ConcurrentLinkedQueue<>();
 
+    /** Answers that were not the API's JSON (e.g. Liberty's own HTML 404 while the application starts). */
+    final ConcurrentLinkedQueue<String> notJson = new ConcurrentLinkedQueue<>();
+
     final AtomicInteger completed = new AtomicInteger();
     final AtomicLong requests = new AtomicLong();
 
@@ -87,7 +90,7 @@ final class Traffic {
             } else if (r != null && r.status() == 200) {
                 replayed.put(key, r.str("job_id"));
             }
-            if (r != null && i % 9 == 4 && r.str("job_id") != null) {
+            if (r != null && (r.status() == 201 || r.status() == 200) && i % 9 == 4) {
                 send("DELETE", "/v1/jobs/" + r.str("job_id"), client, null, Map.of());
             }
             if (i % 5 == 2) {
@@ -161,6 +164,13 @@ final class Traffic {
             Api.Res r = ClusterScript.tryCall(lb, method, path, key, body, headers, Duration.ofSeconds(40));
             int status = r == null ? -1 : r.status();
             byStatus.computeIfAbsent(status, k -> new AtomicInteger()).incrementAndGet();
+            if (r != null && !r.body().isEmpty() && !r.body().startsWith("{")) {
+                notJson.add(method + " " + path + " -> " + status + " "
+                        + r.body().substring(0, Math.min(120, r.body().length())));
+                // Not the coordinator's answer: resent like a refused connection.
+                status = -1;
+                r = null;
+            }
             long waitMs;
             if (status == 503 || status == 429) {
                 waitMs = 1000L
