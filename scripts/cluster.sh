@@ -17,6 +17,9 @@
 #   scripts/cluster.sh restart NAME  stops one server cleanly (requests in flight finish, it gives
 #                                  up the leadership), starts it again and waits until it is ready:
 #                                  one step of a rolling restart
+#   scripts/cluster.sh lb-stop     stops nginx (connections through it break)
+#   scripts/cluster.sh lb-start    starts nginx again with the configuration `up` wrote
+#   scripts/cluster.sh lb-restart  both: a restart of the load balancer, not a reload
 #
 # Settings (environment; defaults in brackets):
 #   CLUSTER_DIR [target/cluster]       state: cluster.env, nginx config, logs
@@ -500,5 +503,23 @@ case "${1:-}" in
     kill -KILL "$pid"
     log "$2 (pid $pid) killed with SIGKILL"
     ;;
-  *) sed -n '2,36p' "$0"; exit 2 ;;
+  lb-stop|lb-start|lb-restart)
+    load_state
+    ngx=$CLUSTER_DIR/nginx
+    if [ "$1" != lb-start ] && [ -f "$ngx/nginx.pid" ]; then
+      pid=$(cat "$ngx/nginx.pid")
+      # SIGTERM: a fast shutdown, open connections (WebSockets, long polls) are cut as a crash would.
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$ngx/nginx.pid"
+      log "nginx stopped"
+    fi
+    if [ "$1" != lb-stop ]; then
+      /usr/sbin/nginx -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/logs/error.log" \
+        || die "nginx did not start (see $ngx/logs/error.log)"
+      log "nginx on 127.0.0.1:$CLUSTER_LB_PORT"
+    fi
+    ;;
+  *) sed -n '2,41p' "$0"; exit 2 ;;
 esac

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.persistence.Index;
 import jakarta.persistence.Table;
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,12 +41,14 @@ import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobEvent;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.it.support.Api;
-import org.junit.jupiter.api.AfterAll;
+import org.aitbc.coordinator.it.support.ClusterScript;
+import org.aitbc.coordinator.it.support.PrometheusProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Two coordinator servers on one PostgreSQL database behind nginx, started by
@@ -61,12 +60,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Last, the database itself goes away and comes back: readiness and 503s, no restart needed.
  * Runs in the {@code cluster} Maven profile ({@code mvn verify -Pcluster}, as .ci/run does).
  */
+@ExtendWith(ClusterScript.class)
+@Order(1) // the classes share one cluster: ClusterFailoverIT first, on a fresh one
+@ClusterScript.Fresh
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public class ClusterFailoverIT {
-    private static final Path PROJECT =
-            Path.of(System.getProperty("cluster.project.dir", ".")).toAbsolutePath();
-    private static final Path CLUSTER_DIR =
-            Path.of(System.getProperty("cluster.dir", "target/cluster")).toAbsolutePath();
+    private static ClusterScript cluster;
+    private static Path CLUSTER_DIR;
     private static final String[] FINAL = {"completed", "failed", "canceled"};
     /** Issue 16: while the database is down, every request is a 503 within this (ms). */
     private static final long OUTAGE_ANSWER_MS = 2_000;
@@ -84,21 +84,13 @@ public class ClusterFailoverIT {
 
     @BeforeAll
     static void up() throws Exception {
-        script(Duration.ofMinutes(8), "down");
-        script(Duration.ofMinutes(8), "up");
-        env = new Properties();
-        try (var in = Files.newBufferedReader(CLUSTER_DIR.resolve("cluster.env"))) {
-            env.load(in);
-        }
+        cluster = ClusterScript.current();
+        CLUSTER_DIR = cluster.dir();
+        env = cluster.env();
         lb = env.getProperty("CLUSTER_LB_URL");
         servers = new String[] {env.getProperty("CLUSTER_SERVER_0"), env.getProperty("CLUSTER_SERVER_1")};
         urls = new String[] {env.getProperty("CLUSTER_URL_0"), env.getProperty("CLUSTER_URL_1")};
         client = admin("{\"role\":\"client\",\"plan\":\"pro\",\"name\":\"cluster-client\"}");
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        script(Duration.ofMinutes(3), "down");
     }
 
     @Test
@@ -806,12 +798,6 @@ public class ClusterFailoverIT {
     @Test
     @Order(6)
     void oneLatencyQuantileAcrossBothServersFromARealPrometheus() throws Exception {
-        java.util.Optional<Path> program = java.util.stream.Stream.of(
-                        "/usr/bin/prometheus", "/usr/local/bin/prometheus")
-                .map(Path::of)
-                .filter(Files::isExecutable)
-                .findFirst();
-        assertTrue(program.isPresent(), "prometheus is installed (scripts/ensure-prometheus.sh)");
         // The server killed earlier (Order 3) is started again: the quantile is asked of two servers.
         for (int i = 0; i < urls.length; i++) {
             try {
@@ -820,34 +806,12 @@ public class ClusterFailoverIT {
                 script(Duration.ofMinutes(3), "start", servers[i]);
             }
         }
-        Path dir = CLUSTER_DIR.resolve("prometheus").toAbsolutePath();
-        Files.createDirectories(dir.resolve("data"));
-        StringBuilder targets = new StringBuilder();
+        List<String> targets = new ArrayList<>();
         for (String u : urls) {
-            targets.append(targets.length() == 0 ? "" : ", ")
-                    .append("'")
-                    .append(URI.create(u).getAuthority())
-                    .append("'");
+            targets.add(URI.create(u).getAuthority());
         }
-        Files.writeString(
-                dir.resolve("prometheus.yml"),
-                "global:\n  scrape_interval: 1s\n"
-                        + "scrape_configs:\n  - job_name: aitbc\n    metrics_path: /metrics\n"
-                        + "    static_configs:\n      - targets: [" + targets + "]\n");
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        String prom = "http://127.0.0.1:" + port;
-        Process p = new ProcessBuilder(
-                        program.get().toString(),
-                        "--config.file=" + dir.resolve("prometheus.yml"),
-                        "--storage.tsdb.path=" + dir.resolve("data"),
-                        "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("prometheus.log").toFile())
-                .start();
-        try {
+        try (PrometheusProcess prom =
+                PrometheusProcess.start(CLUSTER_DIR.resolve("prometheus").toAbsolutePath(), targets)) {
             String both = "count(count by (instance) (aitbc_http_request_duration_seconds_count))";
             String p99 = "histogram_quantile(0.99, sum by (le) (rate(aitbc_http_request_duration_seconds_bucket[1m])))";
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -859,18 +823,13 @@ public class ClusterFailoverIT {
                     get(u, "/v1/jobs", null);
                 }
                 Thread.sleep(500);
-                servers = promValue(prom, both);
-                seconds = promValue(prom, p99);
+                servers = prom.value(both);
+                seconds = prom.value(p99);
             }
             assertEquals(2.0, servers, "Prometheus scrapes both servers");
             assertTrue(seconds > 0 && seconds < 60, "one p99 across the servers, in seconds: " + seconds);
             System.out.println("[cluster] request latency p99 across both servers (histogram_quantile of the summed"
                     + " buckets): " + Math.round(seconds * 1000) + " ms");
-        } finally {
-            p.destroy();
-            if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
         }
     }
 
@@ -999,29 +958,6 @@ public class ClusterFailoverIT {
                 .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    /** The first value of an instant query's one-element answer; NaN while it has none. */
-    private static double promValue(String prom, String query) throws Exception {
-        java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient()
-                .send(
-                        java.net.http.HttpRequest.newBuilder(URI.create(prom + "/api/v1/query?query="
-                                        + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8)))
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-        if (res.statusCode() != 200) {
-            return Double.NaN;
-        }
-        JsonArray result = Json.createReader(new java.io.StringReader(res.body()))
-                .readObject()
-                .getJsonObject("data")
-                .getJsonArray("result");
-        if (result.isEmpty()) {
-            return Double.NaN;
-        }
-        assertEquals(1, result.size(), query + " is one figure: " + result);
-        return Double.parseDouble(result.getJsonObject(0).getJsonArray("value").getString(1));
-    }
-
     private static String snapshotOfJobs(Connection c) throws SQLException {
         StringBuilder b = new StringBuilder();
         try (var st = c.createStatement();
@@ -1044,10 +980,7 @@ public class ClusterFailoverIT {
     // ---- plumbing -----------------------------------------------------------------------------
 
     private static Connection db() throws SQLException {
-        return DriverManager.getConnection(
-                env.getProperty("CLUSTER_JDBC_URL"),
-                env.getProperty("CLUSTER_DB_USER"),
-                env.getProperty("CLUSTER_DB_PASSWORD"));
+        return cluster.db();
     }
 
     private static String admin(String body) {
@@ -1090,22 +1023,11 @@ public class ClusterFailoverIT {
     /** One request; null when the server cannot be reached or the connection broke. */
     private static Api.Res tryCall(
             String base, String method, String path, String key, String body, Map<String, String> headers) {
-        try {
-            HttpResponse<String> r = Api.HTTP.send(
-                    Api.request(base, method, path, key, body, headers, Duration.ofSeconds(45)),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Api.Res(r.statusCode(), r.body(), r.headers());
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return ClusterScript.tryCall(base, method, path, key, body, headers, Duration.ofSeconds(45));
     }
 
     private static String serverLog(String server) throws IOException {
-        Path log = Path.of(env.getProperty("CLUSTER_WLP"), "usr", "servers", server, "logs", "messages.log");
-        return Files.readString(log, StandardCharsets.UTF_8);
+        return cluster.serverLog(server);
     }
 
     private static int count(String text, String needle) {
@@ -1116,37 +1038,7 @@ public class ClusterFailoverIT {
         return n;
     }
 
-    /** Runs scripts/cluster.sh with the ports and folder the build chose; fails on a non-zero exit. */
     private static void script(Duration timeout, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("bash");
-        cmd.add(PROJECT.resolve("scripts/cluster.sh").toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(PROJECT.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        new File(CLUSTER_DIR.getParent().toFile(), "cluster-script.log")));
-        pb.environment().put("CLUSTER_DIR", CLUSTER_DIR.toString());
-        for (String[] p : new String[][] {
-            {"cluster.ports", "CLUSTER_PORTS"},
-            {"cluster.lb.port", "CLUSTER_LB_PORT"},
-            {"cluster.pg.port", "CLUSTER_PG_PORT"},
-            {"cluster.s3.port", "CLUSTER_S3_PORT"}
-        }) {
-            String v = System.getProperty(p[0]);
-            if (v != null && !v.isBlank()) {
-                pb.environment().put(p[1], v);
-            }
-        }
-        Process proc = pb.start();
-        if (!proc.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            proc.destroyForcibly();
-            throw new AssertionError("scripts/cluster.sh " + String.join(" ", args) + " took longer than " + timeout);
-        }
-        assertEquals(
-                0,
-                proc.exitValue(),
-                "scripts/cluster.sh " + String.join(" ", args) + " failed; see target/cluster-script.log");
+        cluster.run(timeout, args);
     }
 }

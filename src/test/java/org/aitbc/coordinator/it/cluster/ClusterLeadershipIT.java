@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
-import java.io.File;
-import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -27,12 +23,14 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.ClusterScript;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Leadership and rate limits with two servers on PostgreSQL behind nginx ({@code
@@ -42,12 +40,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * holds for both servers together. SIGKILL of the leader and the database outage are in
  * {@link ClusterFailoverIT}. Runs in the {@code cluster} Maven profile.
  */
+@ExtendWith(ClusterScript.class)
+@Order(2)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public class ClusterLeadershipIT {
-    private static final Path PROJECT =
-            Path.of(System.getProperty("cluster.project.dir", ".")).toAbsolutePath();
-    private static final Path CLUSTER_DIR =
-            Path.of(System.getProperty("cluster.dir", "target/cluster")).toAbsolutePath();
     /** The lease and renewal period the servers run with (the defaults). */
     private static final int LEASE_S = 10;
 
@@ -57,25 +53,22 @@ public class ClusterLeadershipIT {
     private static String[] servers;
     private static String[] urls;
 
+    private static ClusterScript cluster;
+
     @BeforeAll
-    static void up() throws Exception {
-        script(Duration.ofMinutes(8), "down");
-        script(Duration.ofMinutes(8), "up");
-        env = new Properties();
-        try (var in = Files.newBufferedReader(CLUSTER_DIR.resolve("cluster.env"))) {
-            env.load(in);
-        }
-        servers = new String[] {env.getProperty("CLUSTER_SERVER_0"), env.getProperty("CLUSTER_SERVER_1")};
-        urls = new String[] {env.getProperty("CLUSTER_URL_0"), env.getProperty("CLUSTER_URL_1")};
+    static void up() {
+        cluster = ClusterScript.current();
+        env = cluster.env();
+        servers = new String[] {cluster.server(0), cluster.server(1)};
+        urls = new String[] {cluster.url(0), cluster.url(1)};
     }
 
     @AfterAll
-    static void down() throws Exception {
+    static void resumeAll() {
         for (String s : servers == null ? new String[0] : servers) {
             // Never leave a stopped process behind, whatever failed.
-            tryScript("resume", s);
+            cluster.tryRun(Duration.ofSeconds(30), "resume", s);
         }
-        script(Duration.ofMinutes(3), "down");
     }
 
     @Test
@@ -399,10 +392,7 @@ public class ClusterLeadershipIT {
     }
 
     private static Connection db() throws SQLException {
-        return DriverManager.getConnection(
-                env.getProperty("CLUSTER_JDBC_URL"),
-                env.getProperty("CLUSTER_DB_USER"),
-                env.getProperty("CLUSTER_DB_PASSWORD"));
+        return cluster.db();
     }
 
     private static String admin(String body) {
@@ -418,58 +408,10 @@ public class ClusterLeadershipIT {
 
     /** One request with a 20 s timeout; null when the server cannot be reached or did not answer. */
     private static Api.Res tryCall(String base, String method, String path, String key, String body) {
-        try {
-            HttpResponse<String> r = Api.HTTP.send(
-                    Api.request(base, method, path, key, body, Map.of(), Duration.ofSeconds(20)),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Api.Res(r.statusCode(), r.body(), r.headers());
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return ClusterScript.tryCall(base, method, path, key, body, Map.of(), Duration.ofSeconds(20));
     }
 
-    private static void tryScript(String... args) {
-        try {
-            script(Duration.ofSeconds(30), args);
-        } catch (Throwable e) {
-            // best effort
-        }
-    }
-
-    /** Runs scripts/cluster.sh with the ports and folder the build chose; fails on a non-zero exit. */
     private static void script(Duration timeout, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("bash");
-        cmd.add(PROJECT.resolve("scripts/cluster.sh").toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(PROJECT.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        new File(CLUSTER_DIR.getParent().toFile(), "cluster-script.log")));
-        pb.environment().put("CLUSTER_DIR", CLUSTER_DIR.toString());
-        for (String[] p : new String[][] {
-            {"cluster.ports", "CLUSTER_PORTS"},
-            {"cluster.lb.port", "CLUSTER_LB_PORT"},
-            {"cluster.pg.port", "CLUSTER_PG_PORT"},
-            {"cluster.s3.port", "CLUSTER_S3_PORT"}
-        }) {
-            String v = System.getProperty(p[0]);
-            if (v != null && !v.isBlank()) {
-                pb.environment().put(p[1], v);
-            }
-        }
-        Process proc = pb.start();
-        if (!proc.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            proc.destroyForcibly();
-            throw new AssertionError("scripts/cluster.sh " + String.join(" ", args) + " took longer than " + timeout);
-        }
-        assertEquals(
-                0,
-                proc.exitValue(),
-                "scripts/cluster.sh " + String.join(" ", args) + " failed; see target/cluster-script.log");
+        cluster.run(timeout, args);
     }
 }

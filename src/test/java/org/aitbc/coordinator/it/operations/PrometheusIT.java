@@ -3,7 +3,6 @@ package org.aitbc.coordinator.it.operations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -12,13 +11,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import java.io.IOException;
 import java.io.StringReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.PrometheusProcess;
 import org.aitbc.coordinator.it.support.WsClient;
 import org.aitbc.coordinator.ops.OpsFiles;
 import org.junit.jupiter.api.Test;
@@ -46,49 +39,24 @@ public class PrometheusIT {
     @Test
     void everyDashboardExpressionReturnsDataFromARealPrometheus() throws Exception {
         Path root = OpsFiles.root();
-        Path prometheus = OpsFiles.program("prometheus");
         List<String> expressions = dashboardExpressions(root.resolve("ops/grafana/aitbc-dashboard.json"));
         assertTrue(expressions.size() >= 20, "the dashboard has its panels: " + expressions);
 
         Path dir = root.resolve("target/prometheus-it/" + System.currentTimeMillis());
-        Files.createDirectories(dir.resolve("data"));
         URI server = URI.create(Api.BASE);
-        Files.writeString(
-                dir.resolve("prometheus.yml"),
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                        + "scrape_configs:\n  - job_name: aitbc\n    metrics_path: /metrics\n"
-                        + "    static_configs:\n      - targets: ['" + server.getHost() + ":" + server.getPort()
-                        + "']\n");
-        int port = freePort();
-        String base = "http://127.0.0.1:" + port;
-        Process p = new ProcessBuilder(
-                        prometheus.toString(),
-                        "--config.file=" + dir.resolve("prometheus.yml"),
-                        "--storage.tsdb.path=" + dir.resolve("data"),
-                        "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("prometheus.log").toFile())
-                .start();
-        try {
-            awaitReady(base, p, dir);
+        try (PrometheusProcess prom =
+                PrometheusProcess.start(dir, List.of(server.getHost() + ":" + server.getPort()))) {
             workload();
             for (String expr : expressions) {
                 String query = expr.replace("$__rate_interval", "1m").replace("$__interval", "1m");
-                JsonArray result = awaitData(base, query);
+                JsonArray result = prom.awaitData(query);
                 assertFalse(result.isEmpty(), "dashboard query returns data: " + expr);
             }
-            double seconds = requestLatencyP99(base);
+            double seconds = requestLatencyP99(prom);
             assertTrue(seconds > 0 && seconds < 60, "p99 of request latency is a figure in seconds: " + seconds);
-            JsonArray routes = awaitData(
-                    base,
+            JsonArray routes = prom.awaitData(
                     "sum by (route) (aitbc_http_request_duration_seconds_count{route=~\"/v1/jobs|/v1/miners/poll\"})");
             assertEquals(2, routes.size(), "requests are labelled by route template: " + routes);
-        } finally {
-            p.destroy();
-            if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
         }
     }
 
@@ -128,14 +96,14 @@ public class PrometheusIT {
      * rate needs the counts to grow between two scrapes, so requests go on, one every half second,
      * until the quantile is a figure (it is NaN while no bucket grew within the window).
      */
-    private static double requestLatencyP99(String base) throws Exception {
+    private static double requestLatencyP99(PrometheusProcess prom) throws Exception {
         String query = "histogram_quantile(0.99, sum by (le) (rate(aitbc_http_request_duration_seconds_bucket[1m])))";
         long end = System.nanoTime() + DEADLINE.toNanos();
         double seconds = Double.NaN;
         while (System.nanoTime() < end) {
             Api.get("/health/ready", null);
             Api.get("/v1/jobs", null).expect(401);
-            JsonArray result = awaitData(base, query);
+            JsonArray result = prom.awaitData(query);
             assertEquals(1, result.size(), "one figure across servers: " + result);
             seconds = Double.parseDouble(
                     result.getJsonObject(0).getJsonArray("value").getString(1));
@@ -169,66 +137,5 @@ public class PrometheusIT {
                 collect(panel.getJsonArray("panels"), out);
             }
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void awaitReady(String base, Process p, Path dir) throws Exception {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (System.nanoTime() < end) {
-            if (!p.isAlive()) {
-                fail("prometheus exited with " + p.exitValue() + ": "
-                        + Files.readString(dir.resolve("prometheus.log")));
-            }
-            try {
-                if (get(base + "/-/ready").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // Not listening yet.
-            }
-            Thread.sleep(200);
-        }
-        fail("prometheus not ready within " + DEADLINE + ": " + Files.readString(dir.resolve("prometheus.log")));
-    }
-
-    /**
-     * The instant query's result vector, asked again until it holds something or the deadline passes:
-     * a rate needs two scrapes after the workload, one second apart.
-     */
-    private static JsonArray awaitData(String base, String query) throws Exception {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        JsonObject answer;
-        do {
-            HttpResponse<String> res =
-                    get(base + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
-            assertEquals(200, res.statusCode(), query + ": " + res.body());
-            try (JsonReader r = Json.createReader(new StringReader(res.body()))) {
-                answer = r.readObject();
-            }
-            assertEquals("success", answer.getString("status"), query + ": " + answer);
-            JsonObject data = answer.getJsonObject("data");
-            if (!"vector".equals(data.getString("resultType"))) {
-                fail(query + " answers a " + data.getString("resultType") + ", not an instant vector");
-            }
-            if (!data.getJsonArray("result").isEmpty()) {
-                return data.getJsonArray("result");
-            }
-            Thread.sleep(500);
-        } while (System.nanoTime() < end);
-        return answer.getJsonObject("data").getJsonArray("result");
-    }
-
-    private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return Api.HTTP.send(
-                HttpRequest.newBuilder(URI.create(url))
-                        .timeout(Duration.ofSeconds(10))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }
