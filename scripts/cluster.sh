@@ -139,6 +139,16 @@ pg_stop() {
   as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >&2 || true
 }
 
+# The cluster's webhook sealing key (base64 of 32 random bytes), made once per CLUSTER_DIR.
+webhook_key() {
+  local f=$CLUSTER_DIR/webhook-secret.key
+  if [ ! -s "$f" ]; then
+    mkdir -p "$CLUSTER_DIR"
+    (umask 077 && head -c 32 /dev/urandom | base64 > "$f")
+  fi
+  cat "$f"
+}
+
 create_server() {
   local name=$1 port=$2 dir="$WLP/usr/servers/$1"
   rm -rf "$dir"
@@ -153,6 +163,8 @@ create_server() {
     store_env "$name"
     echo "# The leadership moves within lease + renewal (about 12 s); liveness allows a few minutes."
     echo "AITBC_HEALTH_SWEEPER_STALE_SECONDS=300"
+    echo "# One key seals the webhook secrets for all: any server's sender must open what another sealed."
+    echo "AITBC_WEBHOOKS_SECRET_KEY=$(webhook_key)"
   } >> "$dir/server.env"
   cat > "$dir/bootstrap.properties" <<EOF
 # Written by scripts/cluster.sh
