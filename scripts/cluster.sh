@@ -349,6 +349,23 @@ $upstream    keepalive 64;
     # that then died is not sent again (POSTs are not idempotent): the client sees 502.
     proxy_next_upstream error timeout;
     location / { proxy_pass http://coordinators; }
+    # The balancer's own failures in the coordinator's error shape (SPEC 2a), with Retry-After:
+    # a client sees one kind of error whoever answers, and resends (a submission with its
+    # Idempotency-Key) after the seconds given.
+    error_page 502 = @bad_gateway;
+    error_page 504 = @gateway_timeout;
+    location @bad_gateway {
+      default_type application/json;
+      add_header Retry-After 1 always;
+      add_header Cache-Control no-store always;
+      return 502 '{"error":{"status":502,"code":"UPSTREAM_UNAVAILABLE","message":"no coordinator server answered this request; send it again after the seconds in Retry-After"}}';
+    }
+    location @gateway_timeout {
+      default_type application/json;
+      add_header Retry-After 1 always;
+      add_header Cache-Control no-store always;
+      return 504 '{"error":{"status":504,"code":"UPSTREAM_TIMEOUT","message":"no coordinator server answered this request in time; send it again after the seconds in Retry-After"}}';
+    }
   }
 }
 EOF
