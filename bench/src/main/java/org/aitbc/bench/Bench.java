@@ -155,6 +155,7 @@ public final class Bench {
         String loadStart = loadAverage();
         if (url == null) {
             server = new BenchServer(project, work, port, port + 360);
+            server.setEnv("AITBC_LEASE_SECONDS", Long.toString(scale.leaseMs() / 1000));
             Ctx.log(
                     "creating and starting %s on %s (database %s)",
                     BenchServer.NAME, server.url(), pg ? "PostgreSQL on port " + pgPort : server.db);

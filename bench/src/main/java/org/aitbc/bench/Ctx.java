@@ -34,6 +34,14 @@ final class Ctx {
             double purgeReadRate,
             Duration purgeBaseline) {
 
+        /**
+         * The bench server's lease period. The smoke run's is short: the sweeper scenario waits for
+         * the seeded leases to run out, and on Derby a start gives each of them one full period.
+         */
+        long leaseMs() {
+            return smoke ? 30_000 : 60_000;
+        }
+
         static Scale fullScale() {
             return new Scale(
                     false,

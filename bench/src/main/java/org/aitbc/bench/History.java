@@ -149,7 +149,7 @@ final class History {
                 // (60 s) that period, so that miners can renew: they run out together 60 s after the start.
                 // The start is planned to take as long as the first one (a restart is faster: no first-time
                 // caches), so the results expire no earlier than planned after the sweep.
-                leaseAt[0] = pg ? end + 20_000 : end + startupMs + 60_000;
+                leaseAt[0] = pg ? end + 20_000 : end + startupMs + s.leaseMs();
                 if (sweep) {
                     seeder.leaseUntil("bench-lost-miner", pg ? leaseAt[0] : end);
                 }
@@ -183,7 +183,7 @@ final class History {
             restart(work);
         }
         if (!pg) {
-            leaseAt[0] = System.currentTimeMillis() + 60_000;
+            leaseAt[0] = System.currentTimeMillis() + s.leaseMs();
         }
         leased = sweep ? new Leased(sweepOwner, sweepJobs(), leaseAt[0]) : null;
         ctx.report.note("Seeding: " + what[0] + ", written as CSV files and loaded with "
