@@ -1,14 +1,11 @@
 package org.aitbc.bench;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,65 +47,36 @@ final class Feed {
     }
 
     /** One open connection, following one job (or, with job null, everything its key may see). */
-    private final class Sub implements WebSocket.Listener {
-        final String job;
-        final CompletableFuture<Void> ready = new CompletableFuture<>();
-        final StringBuilder partial = new StringBuilder();
-        WebSocket ws;
-
+    private final class Sub extends FeedSubscriber {
         Sub(String job) {
-            this.job = job;
+            super(job);
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            long now = System.nanoTime();
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                String message = RawHttp.Res.field(text, "message");
-                if (message != null && message.startsWith("b") && text.contains("\"event_id\"")) {
-                    if (job != null && !job.equals(RawHttp.Res.field(text, "job_id"))) {
-                        wrong.incrementAndGet();
-                    }
-                    try {
-                        arrived.putIfAbsent(Long.parseLong(message.substring(1)), now);
-                    } catch (NumberFormatException e) {
-                        // another message
-                    }
-                } else {
-                    String type = RawHttp.Res.field(text, "type");
-                    if (job == null ? "authenticated".equals(type) : "subscribed".equals(type)) {
-                        ready.complete(null);
-                    } else if ("error".equals(type)) {
-                        ready.completeExceptionally(new IllegalStateException("feed error: " + text));
-                    }
+        void message(String text, long now) {
+            String message = RawHttp.Res.field(text, "message");
+            if (message != null && message.startsWith("b") && text.contains("\"event_id\"")) {
+                if (job != null && !job.equals(RawHttp.Res.field(text, "job_id"))) {
+                    wrong.incrementAndGet();
+                }
+                try {
+                    arrived.putIfAbsent(Long.parseLong(message.substring(1)), now);
+                } catch (NumberFormatException e) {
+                    // another message
+                }
+            } else {
+                String type = RawHttp.Res.field(text, "type");
+                if (job == null ? "authenticated".equals(type) : "subscribed".equals(type)) {
+                    ready.complete(null);
+                } else if ("error".equals(type)) {
+                    ready.completeExceptionally(new IllegalStateException("feed error: " + text));
                 }
             }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            ready.completeExceptionally(error);
         }
     }
 
     private Sub connect(String key, String job) {
-        Sub sub = new Sub(job);
-        URI uri = URI.create(ctx.base.toString().replaceFirst("^http", "ws") + "/v1/jobs/ws");
-        sub.ws = http.newWebSocketBuilder()
-                .header("X-Api-Key", key)
-                .buildAsync(uri, sub)
-                .join();
-        if (job != null) {
-            sub.ws
-                    .sendText("{\"action\":\"subscribe\",\"job_id\":\"" + job + "\"}", true)
-                    .join();
-        }
-        return sub;
+        return FeedSubscriber.connect(http, ctx.base, key, new Sub(job));
     }
 
     void run() throws Exception {

@@ -1,6 +1,5 @@
 package org.aitbc.bench;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
@@ -8,7 +7,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -78,72 +76,55 @@ final class FeedBurst {
     }
 
     /** One subscriber, following one job. */
-    private final class Sub implements WebSocket.Listener {
-        final String job;
-        final CompletableFuture<Void> ready = new CompletableFuture<>();
-        final StringBuilder partial = new StringBuilder();
+    private final class Sub extends FeedSubscriber {
         long lastEventId;
-        WebSocket ws;
 
         Sub(String job) {
-            this.job = job;
+            super(job);
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            long now = System.nanoTime();
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                String message = RawHttp.Res.field(text, "message");
-                Matcher id = EVENT_ID.matcher(text);
-                if (id.find()) {
-                    long eventId = Long.parseLong(id.group(1));
-                    if (!job.equals(RawHttp.Res.field(text, "job_id"))) {
-                        astray.incrementAndGet();
-                    } else if (eventId <= lastEventId) {
-                        outOfOrder.incrementAndGet();
-                    }
-                    lastEventId = Math.max(lastEventId, eventId);
-                    if (message != null && message.startsWith("c")) {
-                        try {
-                            long seq = Long.parseLong(message.substring(1));
-                            if (arrived.putIfAbsent(seq, now) == null) {
-                                arrivedWallMs.put(seq, System.currentTimeMillis());
-                                String at = RawHttp.Res.field(text, "at");
-                                if (at != null) {
-                                    eventAtMs.put(seq, Instant.parse(at).toEpochMilli());
-                                }
+        void message(String text, long now) {
+            String message = RawHttp.Res.field(text, "message");
+            Matcher id = EVENT_ID.matcher(text);
+            if (id.find()) {
+                long eventId = Long.parseLong(id.group(1));
+                if (!job.equals(RawHttp.Res.field(text, "job_id"))) {
+                    astray.incrementAndGet();
+                } else if (eventId <= lastEventId) {
+                    outOfOrder.incrementAndGet();
+                }
+                lastEventId = Math.max(lastEventId, eventId);
+                if (message != null && message.startsWith("c")) {
+                    try {
+                        long seq = Long.parseLong(message.substring(1));
+                        if (arrived.putIfAbsent(seq, now) == null) {
+                            arrivedWallMs.put(seq, System.currentTimeMillis());
+                            String at = RawHttp.Res.field(text, "at");
+                            if (at != null) {
+                                eventAtMs.put(seq, Instant.parse(at).toEpochMilli());
                             }
-                        } catch (RuntimeException e) {
-                            // another message, or a time this parser does not read
                         }
-                    }
-                } else {
-                    String type = RawHttp.Res.field(text, "type");
-                    if ("subscribed".equals(type)) {
-                        ready.complete(null);
-                    } else if ("resync".equals(type)) {
-                        resyncs.incrementAndGet();
-                    } else if ("error".equals(type)) {
-                        ready.completeExceptionally(new IllegalStateException("feed error: " + text));
+                    } catch (RuntimeException e) {
+                        // another message, or a time this parser does not read
                     }
                 }
+            } else {
+                String type = RawHttp.Res.field(text, "type");
+                if ("subscribed".equals(type)) {
+                    ready.complete(null);
+                } else if ("resync".equals(type)) {
+                    resyncs.incrementAndGet();
+                } else if ("error".equals(type)) {
+                    ready.completeExceptionally(new IllegalStateException("feed error: " + text));
+                }
             }
-            webSocket.request(1);
-            return null;
         }
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
             closes.incrementAndGet();
             return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            ready.completeExceptionally(error);
         }
     }
 
@@ -289,16 +270,7 @@ final class FeedBurst {
     }
 
     private Sub connect(String key, String job) {
-        Sub sub = new Sub(job);
-        URI uri = URI.create(ctx.base.toString().replaceFirst("^http", "ws") + "/v1/jobs/ws");
-        sub.ws = http.newWebSocketBuilder()
-                .header("X-Api-Key", key)
-                .buildAsync(uri, sub)
-                .join();
-        sub.ws
-                .sendText("{\"action\":\"subscribe\",\"job_id\":\"" + job + "\"}", true)
-                .join();
-        return sub;
+        return FeedSubscriber.connect(http, ctx.base, key, new Sub(job));
     }
 
     /** The writers back to back and the reads at their rate, at the same time. */
