@@ -239,6 +239,22 @@ final class ClusterChecks {
         return order.size();
     }
 
+    /**
+     * The take-overs logged after {@code afterId}. Counting epochs in the log is no measure of
+     * this: the epoch that led at {@code afterId} appears only if it wrote something since.
+     */
+    int takeOvers(long afterId) throws SQLException {
+        try (Connection c = cluster.db();
+                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM LEADER_LOG"
+                        + " WHERE NAME = 'aitbc-leader' AND ACTION = 'acquired' AND ID > ?")) {
+            ps.setLong(1, afterId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     long lastLogId() throws SQLException {
         try (Connection c = cluster.db();
                 PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(ID), 0) FROM LEADER_LOG");
