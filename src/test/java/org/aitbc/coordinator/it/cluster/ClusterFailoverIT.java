@@ -874,11 +874,7 @@ public class ClusterFailoverIT {
                 .str("job_id");
         // Jobs of the earlier tests without a region (the one submitted after the outage) may be
         // handed out first: this miner claims until it has its own.
-        String claimed = null;
-        for (int i = 0; i < 20 && !job.equals(claimed); i++) {
-            Api.Res poll = call(up, "POST", "/v1/miners/poll" + q, minerKey, "{\"max_wait_seconds\":5}", Map.of());
-            claimed = poll.status() == 200 ? poll.str("job_id") : null;
-        }
+        String claimed = ClusterScript.claimUntil(up, q, minerKey, job);
         assertEquals(job, claimed, "the miner claimed the job through " + servers[0]);
         call(up, "POST", "/v1/miners/" + job + "/start" + q, minerKey, null, Map.of())
                 .expect(200);

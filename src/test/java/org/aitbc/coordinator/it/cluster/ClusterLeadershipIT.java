@@ -238,11 +238,7 @@ public class ClusterLeadershipIT {
         String job = submitted.str("job_id");
         // The cluster is shared by the cluster test classes: jobs of theirs without a region may be
         // handed out first, so this miner claims until it has its own.
-        String claimed = null;
-        for (int i = 0; i < 20 && !job.equals(claimed); i++) {
-            Api.Res poll = tryCall(follower, "POST", "/v1/miners/poll" + q, minerKey, "{\"max_wait_seconds\":5}");
-            claimed = poll != null && poll.status() == 200 ? poll.str("job_id") : null;
-        }
+        String claimed = ClusterScript.claimUntil(follower, q, minerKey, job);
         assertEquals(job, claimed, "the miner claimed its job through the follower");
         assertEquals(
                 200,

@@ -295,4 +295,26 @@ public final class ClusterScript implements BeforeAllCallback {
             return null;
         }
     }
+
+    /**
+     * Polls through {@code base} as the miner of {@code minerQuery} ({@code ?miner_id=...}) until it
+     * is handed {@code job} (at most 20 polls), and returns the last job it was handed (null:
+     * none). The cluster is shared by the cluster test classes: their jobs without a region may be
+     * handed out before a test's own, and a test's miner works them off on its way.
+     */
+    public static String claimUntil(String base, String minerQuery, String minerKey, String job) {
+        String claimed = null;
+        for (int i = 0; i < 20 && !job.equals(claimed); i++) {
+            Api.Res poll = tryCall(
+                    base,
+                    "POST",
+                    "/v1/miners/poll" + minerQuery,
+                    minerKey,
+                    "{\"max_wait_seconds\":5}",
+                    Map.of(),
+                    Duration.ofSeconds(45));
+            claimed = poll != null && poll.status() == 200 ? poll.str("job_id") : null;
+        }
+        return claimed;
+    }
 }
