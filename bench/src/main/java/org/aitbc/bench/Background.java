@@ -24,7 +24,24 @@ final class Background {
     }
 
     /** Reads during a piece of work and after it, and how long the work took. */
-    record Beside(Load.Result during, Load.Result after, double seconds, boolean startedEarly) {}
+    record Beside(Load.Result during, Load.Result after, double seconds, boolean startedEarly) {
+        /**
+         * Adds the reads' p99 during the work to {@code f} and the p99 after it as its baseline;
+         * their failed requests and {@code wrong} (what the work left undone) count as errors.
+         */
+        void score(Report.Figure f, long wrong) {
+            f.add(during.p(99));
+            f.addBaseline(after.p(99));
+            f.errors += during.errors() + after.errors() + wrong;
+        }
+
+        /** The reads for the log: p50, p99 and count during the work, and after it. */
+        String reads() {
+            return String.format(
+                    "reads during p50 %.1f p99 %.1f ms (%d), after p50 %.1f p99 %.1f ms (%d)",
+                    during.p(50), during.p(99), during.ok(), after.p(50), after.p(99), after.ok());
+        }
+    }
 
     /**
      * Runs reads of {@code readJobs} at the purge's read rate from now on; {@code started} and
@@ -118,9 +135,7 @@ final class Background {
             long pending = count(watch, headers, "pending");
             secs.add(b.seconds());
             rate.add(leased.jobs() / b.seconds());
-            p99.add(b.during().p(99));
-            p99.addBaseline(b.after().p(99));
-            p99.errors += b.during().errors() + b.after().errors() + Math.abs(leased.jobs() - pending);
+            b.score(p99, Math.abs(leased.jobs() - pending));
             if (pending != leased.jobs()) {
                 ctx.report.note(
                         "Sweep: " + pending + " of " + leased.jobs() + " requeued jobs are pending afterwards.");
@@ -129,18 +144,8 @@ final class Background {
                 ctx.report.note("Sweep: the requeue had already begun when the reads started.");
             }
             Ctx.log(
-                    "sweep: %d leases requeued in %.1f s (%.0f/s), %d pending after; reads during p50 %.1f p99 %.1f ms"
-                            + " (%d), after p50 %.1f p99 %.1f ms (%d)",
-                    leased.jobs(),
-                    b.seconds(),
-                    leased.jobs() / b.seconds(),
-                    pending,
-                    b.during().p(50),
-                    b.during().p(99),
-                    b.during().ok(),
-                    b.after().p(50),
-                    b.after().p(99),
-                    b.after().ok());
+                    "sweep: %d leases requeued in %.1f s (%.0f/s), %d pending after; %s",
+                    leased.jobs(), b.seconds(), leased.jobs() / b.seconds(), pending, b.reads());
         }
         p99.note = "one run: " + n + " running jobs of one client, held by a miner that never calls again, are "
                 + "seeded with the other bulk rows; their leases run out together ("

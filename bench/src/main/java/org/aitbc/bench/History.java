@@ -324,9 +324,7 @@ final class History {
         long after = ctx.probe.liveHeap();
         export.add(secs[0]);
         export.addBaseline(smallSecs * bigClient.jobs() / smallClient.jobs());
-        exportReads.add(beside.during().p(99));
-        exportReads.addBaseline(beside.after().p(99));
-        exportReads.errors += beside.during().errors() + beside.after().errors();
+        beside.score(exportReads, 0);
         if (before > 0) {
             exportHeap.add((Math.max(peak, after) - before) / MB);
             exportHeap.addBaseline(before / MB);
@@ -334,18 +332,8 @@ final class History {
             exportHeap.skipped = "the server's process is not on this machine (no forced collection possible)";
         }
         Ctx.log(
-                "export %.1f s (%.0f rows/s), live heap %.0f → peak %.0f → %.0f MB, peak used %.0f MB; reads during p99"
-                        + " %.1f ms (%d), after p99 %.1f ms (%d)",
-                secs[0],
-                bigClient.jobs() / secs[0],
-                before / MB,
-                peak / MB,
-                after / MB,
-                peakUsed / MB,
-                beside.during().p(99),
-                beside.during().ok(),
-                beside.after().p(99),
-                beside.after().ok());
+                "export %.1f s (%.0f rows/s), live heap %.0f → peak %.0f → %.0f MB, peak used %.0f MB; %s",
+                secs[0], bigClient.jobs() / secs[0], before / MB, peak / MB, after / MB, peakUsed / MB, beside.reads());
         exportReads.note = "one export of all " + n + " rows (as below) while reads of completed jobs run open loop at "
                 + (int) s.purgeReadRate() + " req/s beside it; the baseline is the same reads for "
                 + s.purgeBaseline().toSeconds() + " s after it ended.";
@@ -497,25 +485,13 @@ final class History {
             long left = remaining(seeded);
             secs.add(b.seconds());
             rate.add(s.purgeJobs() / b.seconds());
-            p99.add(b.during().p(99));
-            p99.addBaseline(b.after().p(99));
-            p99.errors += b.during().errors() + b.after().errors() + left;
+            b.score(p99, left);
             if (b.startedEarly()) {
                 ctx.report.note("Purge: the purge had already begun when the reads started.");
             }
             Ctx.log(
-                    "purge: %d results in %.1f s (%.0f/s), %d result folders left; reads during p50 %.1f p99 %.1f "
-                            + "ms (%d), after p50 %.1f p99 %.1f ms (%d)",
-                    s.purgeJobs(),
-                    b.seconds(),
-                    s.purgeJobs() / b.seconds(),
-                    left,
-                    b.during().p(50),
-                    b.during().p(99),
-                    b.during().ok(),
-                    b.after().p(50),
-                    b.after().p(99),
-                    b.after().ok());
+                    "purge: %d results in %.1f s (%.0f/s), %d result folders left; %s",
+                    s.purgeJobs(), b.seconds(), s.purgeJobs() / b.seconds(), left, b.reads());
         }
         p99.note = "one run: " + n + " completed jobs whose results (output.json and result.txt "
                 + "on disk, their RESULT_FILE rows, DAILY_STATS counters) expire after the sweep's reads are seeded "
