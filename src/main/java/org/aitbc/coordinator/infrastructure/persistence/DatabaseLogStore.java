@@ -161,7 +161,8 @@ public class DatabaseLogStore implements LiveLogStore {
      * else the highest start in the {@link LogChunks#MAX_PIECE} below it.
      */
     private long holding(String jobId, LogStream stream, long offset) {
-        Long exact = em.createQuery(
+        Long exact = em
+                .createQuery(
                         "SELECT c.firstOffset FROM JobLogChunk c WHERE c.jobId = :j AND c.stream = :s"
                                 + " AND c.firstOffset = :o",
                         Long.class)
@@ -317,8 +318,7 @@ public class DatabaseLogStore implements LiveLogStore {
 
     @Override
     public boolean exists(String jobId, LogStream stream) {
-        return !em.createQuery(
-                        "SELECT h.endOffset FROM JobLogHead h WHERE h.jobId = :j AND h.stream = :s", Long.class)
+        return !em.createQuery("SELECT h.endOffset FROM JobLogHead h WHERE h.jobId = :j AND h.stream = :s", Long.class)
                 .setParameter("j", checked(jobId))
                 .setParameter("s", stream.wire())
                 .getResultList()

@@ -40,7 +40,7 @@ public class JobLogChunk {
     // BLOB(64 KiB) on Derby, BYTEA on PostgreSQL.
     @Lob
     @Basic(fetch = FetchType.EAGER)
-    @Column(name = "BYTES", nullable = false, length = LogChunks.MAX_PIECE)
+    @Column(name = "CHUNK_BYTES", nullable = false, length = LogChunks.MAX_PIECE)
     private byte[] bytes;
 
     protected JobLogChunk() {}

@@ -79,7 +79,8 @@ class LogChunksTest {
                             holding = c;
                         }
                     }
-                    long cut = holding == null ? last : LogChunks.keptFrom(threshold, holding[0], (int) holding[1], end);
+                    long cut =
+                            holding == null ? last : LogChunks.keptFrom(threshold, holding[0], (int) holding[1], end);
                     long dropped = -1;
                     for (long[] c : chunks) {
                         if (c[0] < cut) {

@@ -168,20 +168,32 @@ public class ClusterLogsIT {
                     s.append("append ").append(i).append(" line ").append(k).append(" through A\n");
                 }
                 byte[] data = s.toString().getBytes(StandardCharsets.UTF_8);
-                Api.Bytes r = bytes(a, "POST", "/v1/miners/" + job + "/logs?stream=stdout&miner_id=" + minerId, miner, data, offset);
+                Api.Bytes r = bytes(
+                        a,
+                        "POST",
+                        "/v1/miners/" + job + "/logs?stream=stdout&miner_id=" + minerId,
+                        miner,
+                        data,
+                        offset);
                 assertEquals(200, r.status(), new String(r.body(), StandardCharsets.UTF_8));
                 offset += data.length;
                 appended.add(new long[] {offset, System.nanoTime()});
                 all.write(data);
                 Thread.sleep(150);
             }
-            call(a, "POST", "/v1/miners/" + job + "/result?miner_id=" + minerId, miner, "{\"result\":{\"output\":\"ok\"}}")
+            call(
+                            a,
+                            "POST",
+                            "/v1/miners/" + job + "/result?miner_id=" + minerId,
+                            miner,
+                            "{\"result\":{\"output\":\"ok\"}}")
                     .expect(200);
         } finally {
             beats.shutdownNow();
         }
         byte[] expected = all.toByteArray();
-        assertArrayEquals(expected, follower.get(60, TimeUnit.SECONDS), "B's follower got A's bytes, each once, in order");
+        assertArrayEquals(
+                expected, follower.get(60, TimeUnit.SECONDS), "B's follower got A's bytes, each once, in order");
 
         // How long after A answered each append B's follower had its bytes.
         List<Long> lags = new ArrayList<>();
@@ -227,9 +239,9 @@ public class ClusterLogsIT {
 
         try (Connection c = cluster.db()) {
             try (PreparedStatement ps = c.prepareStatement("SELECT data_type FROM information_schema.columns"
-                            + " WHERE table_name = 'job_log_chunk' AND column_name = 'bytes'");
+                            + " WHERE table_name = 'job_log_chunk' AND column_name = 'chunk_bytes'");
                     ResultSet rs = ps.executeQuery()) {
-                assertTrue(rs.next(), "JOB_LOG_CHUNK.BYTES exists");
+                assertTrue(rs.next(), "JOB_LOG_CHUNK.CHUNK_BYTES exists");
                 assertEquals("bytea", rs.getString(1));
             }
             assertTrue(rows(c, job) > 0, "the job's log is rows of the shared database");
@@ -240,9 +252,8 @@ public class ClusterLogsIT {
     }
 
     private static int rows(Connection c, String job) throws Exception {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT (SELECT COUNT(*) FROM job_log_chunk WHERE job_id = ?)"
-                        + " + (SELECT COUNT(*) FROM job_log_head WHERE job_id = ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT COUNT(*) FROM job_log_chunk WHERE job_id = ?)"
+                + " + (SELECT COUNT(*) FROM job_log_head WHERE job_id = ?)")) {
             ps.setString(1, job);
             ps.setString(2, job);
             try (ResultSet rs = ps.executeQuery()) {

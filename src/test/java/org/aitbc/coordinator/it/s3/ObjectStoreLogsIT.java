@@ -78,8 +78,8 @@ class ObjectStoreLogsIT {
         if (offset != null) {
             headers.put("X-Log-Offset", offset.toString());
         }
-        Api.Bytes r = Api.bytes(
-                "POST", "/v1/miners/" + j[3] + "/logs?stream=stdout&miner_id=" + j[2], j[1], data, headers);
+        Api.Bytes r =
+                Api.bytes("POST", "/v1/miners/" + j[3] + "/logs?stream=stdout&miner_id=" + j[2], j[1], data, headers);
         Api.Res res = new Api.Res(r.status(), new String(r.body(), StandardCharsets.UTF_8), r.headers());
         return res.expect(200).json();
     }
@@ -100,7 +100,8 @@ class ObjectStoreLogsIT {
     }
 
     private static Api.Bytes read(String[] j, long offset) {
-        Api.Bytes r = Api.bytes("GET", "/v1/jobs/" + j[3] + "/logs?stream=stdout&offset=" + offset, j[0], null, Map.of());
+        Api.Bytes r =
+                Api.bytes("GET", "/v1/jobs/" + j[3] + "/logs?stream=stdout&offset=" + offset, j[0], null, Map.of());
         assertEquals(200, r.status(), new String(r.body(), StandardCharsets.UTF_8));
         return r;
     }
@@ -169,8 +170,8 @@ class ObjectStoreLogsIT {
     private static CompletableFuture<byte[]> follow(String[] j) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                HttpRequest req = HttpRequest.newBuilder(URI.create(
-                                Api.BASE + "/v1/jobs/" + j[3] + "/logs?stream=stdout&follow=true&offset=0"))
+                HttpRequest req = HttpRequest.newBuilder(
+                                URI.create(Api.BASE + "/v1/jobs/" + j[3] + "/logs?stream=stdout&follow=true&offset=0"))
                         .header("X-Api-Key", j[0])
                         .timeout(Duration.ofSeconds(120))
                         .build();
@@ -231,7 +232,9 @@ class ObjectStoreLogsIT {
             assertEquals("false", header(whole, "X-Log-Complete"));
             // From inside a chunk row, across rows.
             long from = 70_000;
-            assertArrayEquals(Arrays.copyOfRange(expected, (int) from, expected.length), read(j, from).body());
+            assertArrayEquals(
+                    Arrays.copyOfRange(expected, (int) from, expected.length),
+                    read(j, from).body());
             assertEquals(0, read(j, expected.length).body().length);
             complete(j);
         }
@@ -278,9 +281,8 @@ class ObjectStoreLogsIT {
             assertEquals(end + 10, more.getJsonNumber("end").longValue());
             assertTrue(append(j, pattern(0, 5), 0L).getBoolean("duplicate"));
             complete(j);
-            byte[] kept = pattern(
-                    more.getJsonNumber("kept_from").longValue(),
-                    (int) (end + 10 - more.getJsonNumber("kept_from").longValue()));
+            byte[] kept = pattern(more.getJsonNumber("kept_from").longValue(), (int)
+                    (end + 10 - more.getJsonNumber("kept_from").longValue()));
             assertPackaged(j, kept);
         }
         assertFalse(Files.exists(localFolder(j[3])), "nothing of the job on the server's disk");
