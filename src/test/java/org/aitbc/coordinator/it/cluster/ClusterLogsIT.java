@@ -161,9 +161,9 @@ public class ClusterLogsIT {
                 TimeUnit.SECONDS);
         try {
             long offset = 0;
-            for (int i = 0; i < 25; i++) {
+            for (int i = 0; i < 15; i++) {
                 StringBuilder s = new StringBuilder();
-                int lines = i == 12 ? 4000 : 1 + i % 4; // one append larger than a chunk row (64 KiB)
+                int lines = i == 7 ? 4000 : 1 + i % 4; // one append larger than a chunk row (64 KiB)
                 for (int k = 0; k < lines; k++) {
                     s.append("append ").append(i).append(" line ").append(k).append(" through A\n");
                 }
@@ -179,7 +179,7 @@ public class ClusterLogsIT {
                 offset += data.length;
                 appended.add(new long[] {offset, System.nanoTime()});
                 all.write(data);
-                Thread.sleep(150);
+                Thread.sleep(100);
             }
             call(
                             a,
