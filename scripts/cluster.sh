@@ -185,7 +185,8 @@ S3_ACCESS_KEY=cluster-access-key
 S3_SECRET_KEY=cluster-secret-key-0123456789
 
 # The lines of a server's server.env that say where it keeps files. On s3 every server gets a
-# folder of its own for whatever else it writes there (the live logs): nothing on disk is shared.
+# folder of its own for whatever else it might write there (live logs are in the database with
+# s3): nothing on disk is shared.
 store_env() {
   local name=$1
   if [ "$CLUSTER_STORE" = s3 ]; then

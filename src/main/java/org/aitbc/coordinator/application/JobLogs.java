@@ -8,7 +8,7 @@ import java.io.UncheckedIOException;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.LogStream;
-import org.aitbc.coordinator.infrastructure.storage.JobLogStore;
+import org.aitbc.coordinator.infrastructure.storage.LiveLogStore;
 
 /**
  * A client reading the live logs of its job: from an offset, and following new bytes until the
@@ -25,7 +25,7 @@ public class JobLogs {
     JobService jobs;
 
     @Inject
-    JobLogStore store;
+    LiveLogStore store;
 
     /** Bytes {@code [offset, next)} of a stream; it ends at {@code end} for now; bytes below {@code keptFrom} were dropped. */
     public record Chunk(long offset, byte[] bytes, long next, long end, long keptFrom) {}
@@ -50,7 +50,7 @@ public class JobLogs {
     /** Up to {@code max} bytes from {@code offset} (from the first one kept when it is lower). */
     public Chunk read(String jobId, LogStream stream, long offset, int max) {
         try {
-            JobLogStore.Chunk c = store.read(jobId, stream, offset, max);
+            LiveLogStore.Chunk c = store.read(jobId, stream, offset, max);
             return new Chunk(c.offset(), c.bytes(), c.next(), c.end(), c.keptFrom());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the " + stream.wire() + " log of " + jobId, e);

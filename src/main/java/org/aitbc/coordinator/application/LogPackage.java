@@ -8,19 +8,19 @@ import java.io.UncheckedIOException;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.aitbc.coordinator.domain.LogStream;
-import org.aitbc.coordinator.infrastructure.storage.JobLogStore;
+import org.aitbc.coordinator.infrastructure.storage.LiveLogStore;
 import org.aitbc.coordinator.infrastructure.storage.ResultStore;
 
 /**
  * The live logs' place in the result package: when the job ends they become
  * {@code logs/stdout.log} and {@code logs/stderr.log}, checksummed and sealed like every other
  * file ({@link ResultService#seal}). The live copy stays beside the package for followers that
- * resume after the end, and goes with the job's other files.
+ * resume after the end, and goes with the job's other files ({@link #deleteLive}).
  */
 @ApplicationScoped
 public class LogPackage {
     @Inject
-    JobLogStore logs;
+    LiveLogStore logs;
 
     @Inject
     ResultStore store;
@@ -53,6 +53,18 @@ public class LogPackage {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + path + " of job " + jobId, e);
             }
+        }
+    }
+
+    /**
+     * Deletes the live copy of the job's logs, in the transaction that marks its results deleted
+     * (the database home's rows go with it; the file home's go with the job's folder after it).
+     */
+    public void deleteLive(String jobId) {
+        try {
+            logs.deleteAll(jobId);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the live logs of job " + jobId, e);
         }
     }
 }

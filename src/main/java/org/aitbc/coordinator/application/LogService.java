@@ -10,14 +10,15 @@ import org.aitbc.coordinator.application.CoordinatorException.FieldProblem;
 import org.aitbc.coordinator.application.CoordinatorException.Kind;
 import org.aitbc.coordinator.domain.LogOffsets;
 import org.aitbc.coordinator.domain.LogStream;
-import org.aitbc.coordinator.infrastructure.storage.JobLogStore;
+import org.aitbc.coordinator.infrastructure.storage.LiveLogStore;
 
 /**
  * A miner's appends to the live logs of the job it holds, and their place in the result package.
  * An append is one transaction that locks the job's row (the lease check of every miner write)
  * and writes the bytes while it holds it: appends to one job are in order on every server, none
  * is made after the job lost its lease or ended, and a reader that sees the job ended has every
- * byte there will be.
+ * byte there will be. In the database home the bytes are rows of this same transaction, so they
+ * commit with the lease check or not at all.
  */
 @Stateless
 public class LogService {
@@ -25,7 +26,7 @@ public class LogService {
     MinerService miners;
 
     @Inject
-    JobLogStore logs;
+    LiveLogStore logs;
 
     /** Appends {@code data} to the stream at {@code offset} (null: the end), if the miner holds the job. */
     public LogOffsets.Appended append(
@@ -33,7 +34,7 @@ public class LogService {
         miners.checkLease(caller, minerId, jobId, attempt);
         try {
             return logs.append(jobId, stream, offset, data);
-        } catch (JobLogStore.OffsetConflictException e) {
+        } catch (LiveLogStore.OffsetConflictException e) {
             throw new CoordinatorException(
                     Kind.CONFLICT,
                     "LOG_OFFSET_CONFLICT",

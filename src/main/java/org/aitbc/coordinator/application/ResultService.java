@@ -353,6 +353,7 @@ public class ResultService {
             }
         }
         job.markResultDeleted(now);
+        logPackage.deleteLive(jobId);
         if (job.getInputFileId() != null) {
             releaseInput(job);
         }

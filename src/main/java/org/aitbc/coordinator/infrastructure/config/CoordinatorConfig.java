@@ -200,6 +200,10 @@ public class CoordinatorConfig {
     int logsMaxFollowers;
 
     @Inject
+    @ConfigProperty(name = "aitbc.logs.store")
+    String logsStore;
+
+    @Inject
     @ConfigProperty(name = "aitbc.retention.sweep.interval.seconds")
     int retentionSweepIntervalSeconds;
 
@@ -462,6 +466,20 @@ public class CoordinatorConfig {
     /** The most GET .../logs?follow=true answers one server streams at once (each holds a request thread). */
     public int logsMaxFollowers() {
         return logsMaxFollowers;
+    }
+
+    /**
+     * Where live logs are kept: {@code files} (the job's folder of the file result store) or
+     * {@code database} (rows every server shares). {@code auto}: files with the file result store,
+     * the database with {@code s3}, where servers share no folder. Anything else is answered as
+     * given, for the store's chooser to refuse.
+     */
+    public String logsStore() {
+        String v = logsStore.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("auto")) {
+            return resultsStore().equals("file") ? "files" : "database";
+        }
+        return v;
     }
 
     public int retentionSweepIntervalSeconds() {

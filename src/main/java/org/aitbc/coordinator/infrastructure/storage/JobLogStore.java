@@ -2,6 +2,7 @@ package org.aitbc.coordinator.infrastructure.storage;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +18,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.aitbc.coordinator.domain.LogOffsets;
 import org.aitbc.coordinator.domain.LogStream;
@@ -40,10 +40,14 @@ import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
  * for uploads): they survive a restart of the server, not necessarily a crash of the machine.
  *
  * <p>Readers wait for new bytes with {@link #await} or {@link #listen}, woken by appends made on
- * this server; they re-check after their timeout for appends made on another one.
+ * this server; they re-check after their timeout for appends made on another one. The home of
+ * live logs when {@code aitbc.logs.store} is {@code files} (or {@code auto} with the file result
+ * store): the folder must be the same for every server, or each server sees only its own appends
+ * ({@link LiveLogStores}).
  */
 @ApplicationScoped
-public class JobLogStore {
+@Typed(JobLogStore.class)
+public class JobLogStore implements LiveLogStore {
     static final String DIR = ResultPaths.LIVE_LOGS;
     private static final int DEFAULT_SEGMENT = 1024 * 1024;
 
@@ -58,21 +62,7 @@ public class JobLogStore {
     private int segmentBytes;
 
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
-    private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
-
-    /** The bytes from {@code offset} ({@code keptFrom} or later) up to {@code next}; the stream ends at {@code end}. */
-    public record Chunk(long offset, byte[] bytes, long next, long end, long keptFrom) {}
-
-    /** The offset of an append does not fit the stream (see {@link LogOffsets}); {@code end} is the stream's end. */
-    public static class OffsetConflictException extends Exception {
-        private static final long serialVersionUID = 1L;
-        public final long end;
-
-        public OffsetConflictException(long end, String message) {
-            super(message, null, false, false);
-            this.end = end;
-        }
-    }
+    private final LogWaiters waiters = new LogWaiters();
 
     public JobLogStore() {}
 
@@ -139,16 +129,13 @@ public class JobLogStore {
         return last.start + size(last.file);
     }
 
-    /** The first offset still kept and the end of the stream: {@code [keptFrom, end]}. */
+    @Override
     public long[] position(String jobId, LogStream stream) throws IOException {
         List<Segment> segments = segments(jobId, stream);
         return new long[] {segments.isEmpty() ? 0 : segments.get(0).start, end(segments)};
     }
 
-    /**
-     * Appends {@code data} at {@code offset} (null: at the end) following {@link LogOffsets}, then
-     * drops the oldest segments past the limit; wakes the stream's readers.
-     */
+    @Override
     public LogOffsets.Appended append(String jobId, LogStream stream, Long offset, byte[] data)
             throws IOException, OffsetConflictException {
         LogOffsets.Appended done;
@@ -158,16 +145,10 @@ public class JobLogStore {
             long keptFrom = segments.isEmpty() ? 0 : segments.get(0).start;
             LogOffsets.Plan plan = LogOffsets.plan(end, offset, data.length);
             if (plan.refused()) {
-                throw new OffsetConflictException(
-                        end,
-                        "X-Log-Offset " + offset + " is past the end of the " + stream.wire() + " log, which ends at "
-                                + end);
+                throw OffsetConflictException.past(stream, offset, end);
             }
             if (plan.compare() > 0 && !same(segments, plan.offset(), data, (int) plan.compare(), keptFrom)) {
-                throw new OffsetConflictException(
-                        end,
-                        "X-Log-Offset " + offset + " is below the end of the " + stream.wire() + " log (" + end
-                                + ") and the bytes stored from there differ from these");
+                throw OffsetConflictException.differs(stream, offset, end);
             }
             int from = (int) plan.compare();
             if (from < data.length) {
@@ -179,7 +160,7 @@ public class JobLogStore {
             done = new LogOffsets.Appended(
                     plan.offset(), plan.offset() + data.length, end, data.length - from, duplicate, keptFrom);
         }
-        wake(jobId);
+        waiters.wake(jobId);
         return done;
     }
 
@@ -236,10 +217,7 @@ public class JobLogStore {
         return segments.isEmpty() ? 0 : segments.get(first).start;
     }
 
-    /**
-     * Up to {@code max} bytes from {@code offset}; an offset below what is kept reads from the
-     * first byte kept. An offset past the end reads nothing (the chunk says where the end is).
-     */
+    @Override
     public Chunk read(String jobId, LogStream stream, long offset, int max) throws IOException {
         List<Segment> segments = segments(jobId, stream);
         long keptFrom = segments.isEmpty() ? 0 : segments.get(0).start;
@@ -277,7 +255,7 @@ public class JobLogStore {
         return got == n ? out : java.util.Arrays.copyOf(out, got);
     }
 
-    /** Every byte kept of the stream, in order (for the result package); empty when nothing was appended. */
+    @Override
     public InputStream openAll(String jobId, LogStream stream) throws IOException {
         List<InputStream> parts = new ArrayList<>();
         try {
@@ -293,57 +271,22 @@ public class JobLogStore {
         return new SequenceInputStream(Collections.enumeration(parts));
     }
 
-    /** Whether anything was ever appended to the stream. */
+    @Override
     public boolean exists(String jobId, LogStream stream) throws IOException {
         return !segments(jobId, stream).isEmpty();
     }
 
-    /**
-     * Waits until the stream has bytes past {@code offset}, woken by appends on this server, for at
-     * most {@code timeoutMs}. The end is looked at after the waiter is in place, so that no append
-     * falls between a reader's last read and its wait.
-     */
-    public void await(String jobId, LogStream stream, long offset, long timeoutMs)
-            throws InterruptedException, IOException {
-        Object signal = new Object();
-        boolean[] woken = {false};
-        Runnable wake = () -> {
-            synchronized (signal) {
-                woken[0] = true;
-                signal.notifyAll();
-            }
-        };
-        listen(jobId, wake);
-        try {
-            if (position(jobId, stream)[1] > offset) {
-                return;
-            }
-            synchronized (signal) {
-                if (!woken[0]) {
-                    signal.wait(timeoutMs);
-                }
-            }
-        } finally {
-            unlisten(jobId, wake);
-        }
-    }
+    /** Nothing to do here: the logs are in the job's folder, which goes with its result files after the commit. */
+    @Override
+    public void deleteAll(String jobId) {}
 
-    /** Runs {@code r} once, on the appending thread, at the next append to the job on this server. */
+    @Override
     public void listen(String jobId, Runnable r) {
-        listeners.computeIfAbsent(jobId, k -> new CopyOnWriteArrayList<>()).add(r);
+        waiters.listen(jobId, r);
     }
 
+    @Override
     public void unlisten(String jobId, Runnable r) {
-        listeners.computeIfPresent(jobId, (k, list) -> {
-            list.remove(r);
-            return list.isEmpty() ? null : list;
-        });
-    }
-
-    private void wake(String jobId) {
-        List<Runnable> waiting = listeners.remove(jobId);
-        if (waiting != null) {
-            waiting.forEach(Runnable::run);
-        }
+        waiters.unlisten(jobId, r);
     }
 }
