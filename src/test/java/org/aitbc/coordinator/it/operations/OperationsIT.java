@@ -9,8 +9,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.aitbc.coordinator.it.support.Api;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** What operators watch: health checks, Prometheus metrics and the OpenAPI document. */
+// Alone: compares the server-wide job counters of /metrics before and after with exact deltas.
+@Isolated
 public class OperationsIT {
     private static double metric(String text, String name) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*\\} ([0-9.E+-]+)$")
