@@ -26,7 +26,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
 import org.aitbc.coordinator.it.support.Locks;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 // Beside the waiting classes, not beside another heavy one: a JVM for every aitbc command.
 @ResourceLock(Locks.CPU_HEAVY)
+@Order(Schedule.LONG_WAITS)
 public class GuideCommandsIT {
     /** The guide's command lines, in the guide's words (docs: ../shared/seeds/job-lifecycle-guide.md). */
     static final String STATUS = "aitbc client status --job-id <JOB_ID>";

@@ -46,7 +46,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.aitbc.coordinator.it.support.WsClient;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -61,6 +63,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 // Alone: it waits for the server-wide resync counter to grow (another class's resync would end
 // the wait early), and its 200 subscribers and 16 writers load the server.
 @Isolated
+@Order(Schedule.ISOLATED)
 public class JobEventsLoadIT {
     /** The test's WebSocket connections have a client of their own, apart from the REST calls'. */
     private static final HttpClient WS_HTTP =

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 // Alone: every line of messages.log must parse as JSON, and a line another class's request is
 // writing at the moment of the read is not whole yet.
 @Isolated
+@Order(Schedule.ISOLATED)
 class JsonLogsIT {
     private static final Path LOG = Path.of(System.getProperty("it.server.dir"), "logs", "messages.log");
 

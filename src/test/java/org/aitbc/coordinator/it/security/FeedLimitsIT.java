@@ -13,7 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.aitbc.coordinator.it.support.WsClient;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 // (127.0.0.1, every class's): another class's connection without a key yet would take one of the
 // places it counts on, or be refused while it holds them.
 @Isolated
+@Order(Schedule.ISOLATED)
 public class FeedLimitsIT {
     @Test
     void everyMessageIsChargedLikeARequestAndNothingIsServedPastTheLimit() {

@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -55,6 +57,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 // Alone: the admin's list of all accounts must be the same before and after (every other class
 // makes accounts), and its 1,927 requests from six threads load the server for seconds.
 @Isolated
+@Order(Schedule.ISOLATED)
 public class HostileInputIT {
     private static final URI BASE = URI.create(Api.BASE);
     private static final Duration TIMEOUT = Duration.ofSeconds(20);

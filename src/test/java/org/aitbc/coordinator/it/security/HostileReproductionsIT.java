@@ -26,6 +26,8 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 // Alone: it parses every line of messages.log (finding 6), and a line another class's request is
 // writing at the moment of the read is not whole yet.
 @Isolated
+@Order(Schedule.ISOLATED)
 public class HostileReproductionsIT {
     private static final int PORT = URI.create(Api.BASE).getPort();
     /** The region of the jobs this test submits to be refused or kept: no miner serves it, so no other test's miner claims them. */
