@@ -25,9 +25,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Locks;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The user's guide typed as a user types it: every command of its CLI blocks, as printed (only
@@ -38,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * URL come from the environment ({@code AITBC_URL}, {@code AITBC_API_KEY}), as a user sets them.
  * The reference miner's {@code --exec} is run the same way on a 200 KiB input.
  */
+// Beside the waiting classes, not beside another heavy one: a JVM for every aitbc command.
+@ResourceLock(Locks.CPU_HEAVY)
+@Order(Schedule.LONG_WAITS)
 public class GuideCommandsIT {
     /** The guide's command lines, in the guide's words (docs: ../shared/seeds/job-lifecycle-guide.md). */
     static final String STATUS = "aitbc client status --job-id <JOB_ID>";

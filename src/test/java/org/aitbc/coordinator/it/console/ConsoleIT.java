@@ -21,9 +21,11 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Locks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
@@ -34,6 +36,8 @@ import org.openqa.selenium.WebElement;
  * pages, the submit form, hostile text from a miner, and another client's job. Jobs are moved by
  * the test itself as a client and a miner through the real API while the browser watches.
  */
+// Beside the waiting classes, not beside another heavy one: a headless Chromium.
+@ResourceLock(Locks.CPU_HEAVY)
 public class ConsoleIT {
     private static Browser browser;
 

@@ -46,8 +46,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.aitbc.coordinator.it.support.WsClient;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The WebSocket feed under load, with real clients against the real server: 200 subscribers at
@@ -57,6 +60,10 @@ import org.junit.jupiter.api.Test;
  * <p>What every subscriber received is compared with {@code GET /v1/jobs/{id}/events}: the same
  * events, in strictly increasing {@code event_id} order, none missing, none twice.
  */
+// Alone: it waits for the server-wide resync counter to grow (another class's resync would end
+// the wait early), and its 200 subscribers and 16 writers load the server.
+@Isolated
+@Order(Schedule.ISOLATED)
 public class JobEventsLoadIT {
     /** The test's WebSocket connections have a client of their own, apart from the REST calls'. */
     private static final HttpClient WS_HTTP =

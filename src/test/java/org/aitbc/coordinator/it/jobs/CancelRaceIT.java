@@ -13,12 +13,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Locks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A client's cancel racing the miner's completion, for many jobs at once from many threads:
  * every job ends in one consistent state, and both answers and the events agree with it.
  */
+// Beside the waiting classes, not beside another heavy one: 32 threads racing claims and cancels.
+@ResourceLock(Locks.CPU_HEAVY)
 public class CancelRaceIT {
     private static final int JOBS = 60;
 

@@ -14,9 +14,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Locks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** Many miners polling at once: every job is claimed exactly once and none is lost. */
+// Beside the waiting classes, not beside another heavy one: 16 miners polling at once.
+@ResourceLock(Locks.CPU_HEAVY)
 public class ClaimConcurrencyIT {
     private static final int MINERS = 16;
     private static final int JOBS = 500;

@@ -7,12 +7,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
  * Deadlines enforced by the sweeper timer, with the test server's short settings (lease 8 s,
  * sweep every 1 s, 2 attempts; see src/test/liberty/server.env).
  */
+@Order(Schedule.LONG_WAITS)
 public class LeaseExpiryIT {
     private static final Duration LEASE_PLUS_SWEEP = Duration.ofSeconds(20);
 

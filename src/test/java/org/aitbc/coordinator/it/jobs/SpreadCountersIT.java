@@ -14,13 +14,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Locks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The day's counters of ended jobs are spread over several rows (DAILY_STATS_SLOT) so that
  * concurrent endings do not queue on one: whatever rows the endings landed in, statistics and
  * list totals add them up to exactly the jobs that ended, and the money they cost.
  */
+// Beside the waiting classes, not beside another heavy one: 8 miners ending jobs at once.
+@ResourceLock(Locks.CPU_HEAVY)
 public class SpreadCountersIT {
     private static final int MINERS = 8;
     private static final int JOBS = 48;

@@ -15,13 +15,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Locks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The per-job bound of a live log ({@code aitbc.logs.max.bytes}, 64 MiB by default, which the
  * test server keeps): past it the oldest bytes go, the tail is kept, offsets keep counting, and
  * the append's answer says so.
  */
+// Beside the waiting classes, not beside another heavy one: a 64 MiB live log.
+@ResourceLock(Locks.CPU_HEAVY)
 class LogBoundIT {
     private static final long MAX = 64L * 1024 * 1024;
     private static final int CHUNK = 1024 * 1024;

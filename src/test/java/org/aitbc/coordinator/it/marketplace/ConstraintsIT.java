@@ -8,6 +8,8 @@ import jakarta.json.JsonObject;
 import java.math.BigDecimal;
 import java.util.List;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * coordinator cannot enforce is refused by name. Each test's miners and jobs share a region of
  * their own, so no other test's job reaches them.
  */
+@Order(Schedule.LONG_WAITS)
 public class ConstraintsIT {
     private static final List<String> UNENFORCEABLE = List.of(
             "tee_attestation_required",

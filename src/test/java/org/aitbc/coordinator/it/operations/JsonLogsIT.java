@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The test server logs JSON (AITBC_LOG_FORMAT=json, access log on, in src/test/liberty/server.env):
@@ -26,6 +29,10 @@ import org.junit.jupiter.api.Test;
  * by their {@code job_id} field, the miner's carry {@code miner_id}, the access log names route
  * templates, and no key appears anywhere in the log.
  */
+// Alone: every line of messages.log must parse as JSON, and a line another class's request is
+// writing at the moment of the read is not whole yet.
+@Isolated
+@Order(Schedule.ISOLATED)
 class JsonLogsIT {
     private static final Path LOG = Path.of(System.getProperty("it.server.dir"), "logs", "messages.log");
 

@@ -8,9 +8,15 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** What operators watch: health checks, Prometheus metrics and the OpenAPI document. */
+// Alone: compares the server-wide job counters of /metrics before and after with exact deltas.
+@Isolated
+@Order(Schedule.ISOLATED)
 public class OperationsIT {
     private static double metric(String text, String name) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*\\} ([0-9.E+-]+)$")

@@ -30,10 +30,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Locks;
 import org.aitbc.coordinator.wire.CanonicalJson;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Signed receipts end to end: the receipt the server signs when a job ends, its key at
@@ -42,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bin/aitbc} on PATH, in an empty working directory, relative paths), with the server out
  * of reach for the check itself; then every kind of tampering, each failing and naming its file.
  */
+// Beside the waiting classes, not beside another heavy one: a JVM for every aitbc command.
+@ResourceLock(Locks.CPU_HEAVY)
 public class ReceiptsIT {
     static final byte[] MODEL = "weights-0123456789".repeat(100).getBytes(StandardCharsets.UTF_8);
     static final byte[] STDOUT = "step 1\nstep 2\n".getBytes(StandardCharsets.UTF_8);

@@ -11,6 +11,8 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * budget is still purged to the last result over several runs, and results whose retention has
  * not ended keep their files.
  */
+@Order(Schedule.LONG_WAITS)
 public class PacedPurgeIT {
     private static final int ACCOUNTS = 6;
     private static final int JOBS_EACH = 5;

@@ -25,9 +25,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** Result packages through the real server: uploads, zips, checksums, verify, delete, shares, retention. */
+@Order(Schedule.LONG_WAITS)
 public class ResultsIT {
     private static final byte[] MODEL = new byte[300_000];
     private static final byte[] STDOUT = "step 1\nstep 2\ndone\n".getBytes(StandardCharsets.UTF_8);

@@ -13,14 +13,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
 import org.aitbc.coordinator.it.support.WsClient;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The WebSocket feed under abuse: every message is charged to the key's rate limit like a
  * request, every message the parser cannot take gets an error message (never silence), and
  * unauthenticated connections are bounded per client address.
  */
+// Alone: it holds the 20 unauthenticated WebSocket connections the server allows one address
+// (127.0.0.1, every class's): another class's connection without a key yet would take one of the
+// places it counts on, or be refused while it holds them.
+@Isolated
+@Order(Schedule.ISOLATED)
 public class FeedLimitsIT {
     @Test
     void everyMessageIsChargedLikeARequestAndNothingIsServedPastTheLimit() {

@@ -26,13 +26,20 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The application-level findings of issue 14's hostile-input sweep, each with the exact request
  * the issue quotes: every one is a 4xx in the one error shape that names the field or parameter,
  * with no internal names, and the job's state, events and files are the same afterwards.
  */
+// Alone: it parses every line of messages.log (finding 6), and a line another class's request is
+// writing at the moment of the read is not whole yet.
+@Isolated
+@Order(Schedule.ISOLATED)
 public class HostileReproductionsIT {
     private static final int PORT = URI.create(Api.BASE).getPort();
     /** The region of the jobs this test submits to be refused or kept: no miner serves it, so no other test's miner claims them. */

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * on the test server) by the leader's paced purge: an old delivered one goes, while one that
  * ended recently and one still pending (its receiver answers 500) stay.
  */
+@Order(Schedule.LONG_WAITS)
 class DeliveryRetentionIT {
     private static final long RETENTION_MS = 30_000;
 

@@ -7,6 +7,8 @@ import jakarta.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import org.aitbc.coordinator.it.support.Api;
+import org.aitbc.coordinator.it.support.Schedule;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * more is sent; redirects are never followed; and a slow receiver ties up only its own share of the sender, never the API nor
  * another client's deliveries.
  */
+@Order(Schedule.LONG_WAITS)
 class WebhookLimitsIT {
     @Test
     void aDeliveryIsTriedMaxAttemptsTimesThenFailed() throws Exception {
