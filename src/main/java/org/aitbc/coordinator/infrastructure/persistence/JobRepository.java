@@ -68,6 +68,24 @@ public class JobRepository {
                 .isEmpty();
     }
 
+    /**
+     * Locks job {@code id} unless another transaction holds its row: false at once, without
+     * waiting, when it does (or when there is no such job). For background work that may pass a
+     * job over until its next run: a server that hangs (paused, cut off) mid-transaction keeps its
+     * row locks until the database ends its session, and a sweep that waited for them would stall
+     * there, holding the leadership lease row meanwhile. Derby (one server) answers true.
+     */
+    public boolean lockUnlessHeld(String id) {
+        String skip = dialect.skipLocked();
+        if (skip == null) {
+            return true;
+        }
+        return !em.createNativeQuery("SELECT ID FROM JOB WHERE ID = ?" + skip)
+                .setParameter(1, id)
+                .getResultList()
+                .isEmpty();
+    }
+
     public void add(Job job) {
         em.persist(job);
         saveEvents(job);

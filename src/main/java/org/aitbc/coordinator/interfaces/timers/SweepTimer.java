@@ -2,9 +2,9 @@ package org.aitbc.coordinator.interfaces.timers;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
 import jakarta.ejb.EJB;
-import jakarta.ejb.Lock;
-import jakarta.ejb.LockType;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
 import jakarta.ejb.Timeout;
@@ -16,6 +16,7 @@ import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.aitbc.coordinator.application.Leadership;
@@ -33,6 +34,9 @@ import org.aitbc.coordinator.infrastructure.observability.SweepStatus;
  */
 @Singleton
 @Startup
+// Bean-managed: with the container's locks, a health check's nextRun (READ) waited for a running
+// sweep (WRITE), so /health/live hung for as long as a sweep was stuck. A flag keeps runs apart.
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
 public class SweepTimer {
     private static final Logger LOG = Logger.getLogger(SweepTimer.class.getName());
     static final String NAME = "aitbc-lease-sweeper";
@@ -51,6 +55,9 @@ public class SweepTimer {
 
     @Inject
     SweepStatus status;
+
+    /** A sweep is running (a run that comes due meanwhile is skipped). */
+    private final AtomicBoolean running = new AtomicBoolean();
 
     /** What the timers of earlier versions carried: their name and interval, to recognise them. */
     public record Info(String name, long intervalMs) implements Serializable {}
@@ -80,10 +87,9 @@ public class SweepTimer {
     }
 
     @Timeout
-    @Lock(LockType.WRITE)
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     void run(Timer timer) {
-        if (!leadership.leads()) {
+        if (!leadership.leads() || !running.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -92,11 +98,12 @@ public class SweepTimer {
         } catch (RuntimeException e) {
             // The next run tries again; a failing sweep must not cancel the timer.
             LOG.log(Level.WARNING, "lease sweep failed: " + e.getMessage());
+        } finally {
+            running.set(false);
         }
     }
 
     /** When this server's sweeper timer fires next; null when it does not exist. */
-    @Lock(LockType.READ)
     public Instant nextRun() {
         for (Timer t : timerService.getTimers()) {
             if (!t.isPersistent() && t.getInfo() instanceof Info info && NAME.equals(info.name())) {
