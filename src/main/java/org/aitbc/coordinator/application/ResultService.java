@@ -405,6 +405,10 @@ public class ResultService {
                 .getResultList();
         int purged = 0;
         for (String id : due) {
+            if (!jobs.lockUnlessHeld(id)) {
+                // Another transaction holds the job (a client's delete, or a hung server's): next run.
+                continue;
+            }
             Job job = jobs.lock(id);
             if (job != null
                     && job.isResultAvailable()
