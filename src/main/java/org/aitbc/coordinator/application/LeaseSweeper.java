@@ -129,11 +129,8 @@ public class LeaseSweeper {
     @TransactionAttribute(TransactionAttributeType.REQUIRES_NEW)
     public boolean sweepOne(String id) {
         Instant now = JobService.now();
-        if (!jobs.lockUnlessHeld(id)) {
-            // Another transaction is writing it (a miner's call, or a hung server's): next run.
-            return false;
-        }
-        Job job = jobs.lock(id);
+        // Null too while another transaction writes it (a miner's call, or a hung server's): next run.
+        Job job = jobs.lockUnlessHeld(id);
         if (job == null) {
             return false;
         }

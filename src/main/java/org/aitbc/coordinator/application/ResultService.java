@@ -405,11 +405,8 @@ public class ResultService {
                 .getResultList();
         int purged = 0;
         for (String id : due) {
-            if (!jobs.lockUnlessHeld(id)) {
-                // Another transaction holds the job (a client's delete, or a hung server's): next run.
-                continue;
-            }
-            Job job = jobs.lock(id);
+            // Null too while another transaction holds it (a client's delete, or a hung server's): next run.
+            Job job = jobs.lockUnlessHeld(id);
             if (job != null
                     && job.isResultAvailable()
                     && job.getResultExpiresAt().toEpochMilli() < now) {

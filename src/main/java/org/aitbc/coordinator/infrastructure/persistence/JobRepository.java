@@ -61,29 +61,32 @@ public class JobRepository {
         if (skip == null) {
             return true;
         }
-        return !em.createNativeQuery("SELECT ID FROM JOB WHERE ID = ? AND STATE = ?" + skip)
-                .setParameter(1, id)
-                .setParameter(2, JobState.PENDING.name())
-                .getResultList()
-                .isEmpty();
+        return skipLockedRow(skip, "SELECT ID FROM JOB WHERE ID = ? AND STATE = ?", id, JobState.PENDING.name());
+    }
+
+    /** Whether {@code select ... skip} found (and so locked) its row: false when another transaction holds it. */
+    private boolean skipLockedRow(String skip, String select, Object... params) {
+        var q = em.createNativeQuery(select + skip);
+        for (int i = 0; i < params.length; i++) {
+            q.setParameter(i + 1, params[i]);
+        }
+        return !q.getResultList().isEmpty();
     }
 
     /**
-     * Locks job {@code id} unless another transaction holds its row: false at once, without
-     * waiting, when it does (or when there is no such job). For background work that may pass a
-     * job over until its next run: a server that hangs (paused, cut off) mid-transaction keeps its
-     * row locks until the database ends its session, and a sweep that waited for them would stall
-     * there, holding the leadership lease row meanwhile. Derby (one server) answers true.
+     * Job {@code id}, locked for this transaction, unless another transaction holds its row: null
+     * at once, without waiting, when it does (or when there is no such job). For background work
+     * that may pass a job over until its next run: a server that hangs (paused, cut off)
+     * mid-transaction keeps its row locks until the database ends its session, and a sweep that
+     * waited for them would stall there, holding the leadership lease row meanwhile. On Derby (one
+     * server, no skipping) this is {@link #lock}.
      */
-    public boolean lockUnlessHeld(String id) {
+    public Job lockUnlessHeld(String id) {
         String skip = dialect.skipLocked();
-        if (skip == null) {
-            return true;
+        if (skip != null && !skipLockedRow(skip, "SELECT ID FROM JOB WHERE ID = ?", id)) {
+            return null;
         }
-        return !em.createNativeQuery("SELECT ID FROM JOB WHERE ID = ?" + skip)
-                .setParameter(1, id)
-                .getResultList()
-                .isEmpty();
+        return lock(id);
     }
 
     public void add(Job job) {
