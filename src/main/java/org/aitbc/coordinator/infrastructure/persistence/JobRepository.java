@@ -193,8 +193,11 @@ public class JobRepository {
     /** The same query as {@link #claimCandidates} in Derby's SQL, read without locks. */
     private List<String> uncommittedCandidates(
             Miner miner, MinerOffer offer, List<String> types, List<String> models, int max) {
-        StringBuilder sql =
-                new StringBuilder("SELECT ID FROM JOB WHERE STATE = ? AND GPU_COUNT <= ? AND MIN_VRAM_GB <= ?");
+        // The queue's index, named: prepared with parameters, Derby's optimizer chose the lease
+        // index and sorted every pending job for each poll (docs/BENCHMARKS.md, issue 15).
+        StringBuilder sql = new StringBuilder("SELECT ID FROM JOB")
+                .append(dialect.indexHint("IX_JOB_QUEUE"))
+                .append(" WHERE STATE = ? AND GPU_COUNT <= ? AND MIN_VRAM_GB <= ?");
         List<Object> args = new ArrayList<>(
                 List.of(JobState.PENDING.name(), Math.max(1, miner.getGpuCount()), miner.getMaxVramGb()));
         if (types.isEmpty()) {

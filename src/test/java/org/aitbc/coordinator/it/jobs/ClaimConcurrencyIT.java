@@ -134,6 +134,69 @@ public class ClaimConcurrencyIT {
         beats.close();
     }
 
+    /**
+     * A poll that does not wait answers "no job" only when no job is left for it: sixteen miners
+     * read the same head of the queue, and one whose candidates the others all took reads the head
+     * again. A 204 while more jobs are pending than miners poll would be a miner sent away from
+     * work that was there.
+     */
+    @Test
+    void aPollWithoutWaitingFindsAJobWhileJobsArePending() throws Exception {
+        String client = Api.client();
+        String minerKey = Api.miner();
+        String region = Api.uniqueRegion();
+        int jobs = 320;
+        for (int m = 0; m < MINERS; m++) {
+            Api.register(minerKey, region + "-m" + m, region, jobs);
+        }
+        for (int b = 0; b < jobs / 80; b++) {
+            StringBuilder batch = new StringBuilder("[");
+            for (int i = 0; i < 80; i++) {
+                batch.append(i == 0 ? "" : ",")
+                        .append("{\"model\":\"gpt2\",\"requirements\":{\"region\":\"")
+                        .append(region)
+                        .append("\"}}");
+            }
+            Api.post("/v1/jobs/batch", client, batch.append(']').toString()).expect(201);
+        }
+        List<String> minerIds = new ArrayList<>();
+        for (int m = 0; m < MINERS; m++) {
+            minerIds.add(region + "-m" + m);
+        }
+        AutoCloseable beats = Api.keepAlive(minerKey, minerIds);
+        java.util.concurrent.atomic.AtomicInteger claimed = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> sentAway = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(MINERS);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Future<?>> done = new ArrayList<>();
+        for (String minerId : minerIds) {
+            done.add(pool.submit(() -> {
+                go.await();
+                while (true) {
+                    int before = claimed.get();
+                    if (Api.poll(minerKey, minerId, 0) != null) {
+                        claimed.incrementAndGet();
+                        continue;
+                    }
+                    // At most MINERS - 1 other claims can be under way: with more jobs than
+                    // twice the pollers left when this poll began, one was free for it.
+                    if (jobs - before > 2 * MINERS) {
+                        sentAway.add(minerId + " at " + before + " claimed");
+                    }
+                    return null;
+                }
+            }));
+        }
+        go.countDown();
+        for (Future<?> f : done) {
+            f.get(5, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        beats.close();
+        assertEquals(List.of(), sentAway, "polls answered 204 while jobs were pending");
+        assertEquals(jobs, claimed.get(), "every job was claimed");
+    }
+
     @Test
     void higherPriorityFirstThenOldest() {
         String client = Api.client();
