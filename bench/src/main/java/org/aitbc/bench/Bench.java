@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  * or reported as not measured. The figures also go to target/bench/results.json.
  */
 public final class Bench {
-    static final List<String> SCENARIOS =
-            List.of("lifecycle", "ws", "reads", "submit", "transfer", "logs", "webhooks", "sweep", "purge", "history");
+    static final List<String> SCENARIOS = List.of(
+            "lifecycle", "steps", "ws", "reads", "submit", "transfer", "logs", "webhooks", "sweep", "purge", "history");
 
     private Bench() {}
 
@@ -60,7 +60,7 @@ public final class Bench {
               --admin-key KEY  that server's AITBC_ADMIN_KEY (creates the harness's own accounts)
               --out FILE       the report (default docs/BENCHMARKS.md; target/bench/BENCHMARKS-<mode>.md for
                                smoke runs and --url runs)
-              --only LIST      only these scenarios: lifecycle,ws,reads,submit,transfer,logs,webhooks,sweep,
+              --only LIST      only these scenarios: lifecycle,steps,ws,reads,submit,transfer,logs,webhooks,sweep,
                                purge,history (into docs/BENCHMARKS.md: only their own section is replaced)
               --runs N         runs per figure (default 3, smoke 1)
               --history-jobs N, --purge-jobs N   other sizes for the history and the purge
@@ -172,6 +172,11 @@ public final class Bench {
                         "Diagnostic run: the server ran with -Dderby.system.durability=test (no log sync at commit, "
                                 + "not crash-safe): these figures show what the synchronous commit costs, not the product.");
             }
+            if (jfr) {
+                // The recording's stacks reach the resource method: the default 64 frames end
+                // inside EclipseLink and Derby, below the request that called them.
+                server.addJvmOption("-XX:FlightRecorderOptions:stackdepth=256");
+            }
             server.start();
             url = server.url();
             adminKey = BenchServer.ADMIN_KEY;
@@ -191,6 +196,10 @@ public final class Bench {
             if (only.contains("lifecycle")) {
                 Ctx.log("== whole lifecycles");
                 throughput.lifecycles();
+            }
+            if (only.contains("steps")) {
+                Ctx.log("== lifecycle steps one at a time");
+                throughput.steps();
             }
             if (only.contains("ws")) {
                 Ctx.log("== WebSocket feed");

@@ -101,12 +101,12 @@ final class BenchServer {
                                         + "\ndb.password=" + BenchPostgres.PASSWORD + "\n"));
     }
 
-    /** Adds a line to the server's jvm.options (a diagnostic run; takes effect at the next start). */
     /** A setting of the server's own server.env, before {@link #create}. */
     void setEnv(String name, String value) {
         env.put(name, value);
     }
 
+    /** Adds a line to the server's jvm.options (a diagnostic run; takes effect at the next start). */
     void addJvmOption(String option) throws IOException {
         Files.writeString(jvmOptions(), jvmOptionsText() + "\n" + option + "\n");
     }

@@ -19,6 +19,8 @@ final class Throughput {
     private static final String[] NO_HEADERS = new String[0];
     /** Submitted lifecycles not yet completed, at most: the clients wait rather than pile up a queue. */
     private static final int BACKLOG = 64;
+    /** Warm-up batches at most, before the lifecycle figures (and rounds before the steps'). */
+    private static final int WARMUP_BATCHES = 8;
 
     private final Ctx ctx;
     private final Ctx.Scale s;
@@ -164,9 +166,22 @@ final class Throughput {
                 minerIds.add(id);
             }
         }
-        Batch warm = batch(tag, clientKeys, minerKey, minerIds, s.lifecycleWarmupJobs(), false);
-        Ctx.log("lifecycles warm-up: %d in %.1f s", warm.completed(), warm.seconds());
-        int expected = warm.completed();
+        // Warm-up batches until the rate stops rising: the first thousands of lifecycles after a
+        // start run partly interpreted while the JIT compiler works (measured: a step's CPU fell
+        // to a third between the first and the fifth round of 800), and the figure is of the
+        // compiled server, as it runs after minutes of traffic.
+        int expected = 0;
+        double previous = 0;
+        for (int i = 1; i <= WARMUP_BATCHES; i++) {
+            Batch warm = batch(tag, clientKeys, minerKey, minerIds, s.lifecycleWarmupJobs(), false);
+            double rate = warm.completed() / Math.max(0.001, warm.seconds());
+            expected += warm.completed();
+            Ctx.log("lifecycles warm-up %d: %d in %.1f s = %.0f/s", i, warm.completed(), warm.seconds(), rate);
+            if (i >= 2 && rate < previous * 1.1) {
+                break;
+            }
+            previous = Math.max(previous, rate);
+        }
         Report.Figure cpu = ctx.report
                 .figure("lifecycle_cpu", "Throughput", "Server CPU per lifecycle (process, /proc)", "ms")
                 .baseline("server CPU per baseline lifecycle (5 × GET /health/live)");
@@ -235,6 +250,211 @@ final class Throughput {
                 + "requests from the same " + (s.clients() + s.miners()) + " threads to GET /health/live.";
         p99.note = "latency of the polls that returned a job (those that found the queue empty and waited are "
                 + "counted apart, and were few because the clients stay ahead of the miners).";
+    }
+
+    /**
+     * Server CPU per request of each step of a lifecycle, measured apart: the steps' jobs are
+     * submitted first, then claimed, started, moved to 50 % and completed, one step at a time for
+     * all of them, each step by {@code s.miners()} threads, with the process CPU read between the
+     * steps and the idle process's CPU over the same time taken off. Where the whole lifecycle's
+     * CPU goes, a step at a time.
+     */
+    void steps() {
+        Api.Tag tag = ctx.tag("steps");
+        int jobs = s.smoke() ? 160 : 1600;
+        int threads = s.miners();
+        List<String> minerIds = new ArrayList<>();
+        String clientKey;
+        String minerKey;
+        try (Api api = ctx.api()) {
+            clientKey =
+                    api.account(ctx.adminKey, "client", "pro", "bench-steps").key();
+            minerKey = api.account(ctx.adminKey, "miner", null, "bench-steps-miner")
+                    .key();
+            for (int i = 0; i < threads; i++) {
+                String id = "bench-" + ctx.runTag + "-s" + i;
+                // Each thread's miner holds all its claims at once, and the threads share the jobs
+                // first come first served: the most the API allows, which no thread's share reaches.
+                api.register(minerKey, id, tag, 1024);
+                minerIds.add(id);
+            }
+        }
+        double idlePerSecond = idleCpuPerSecond();
+        String[] client = Api.headers(clientKey, null, true);
+        byte[] body = RawHttp.utf8(Api.jobBody(tag, "steps"));
+        byte[] poll = RawHttp.utf8("{\"max_wait_seconds\":1}");
+        byte[] progress = RawHttp.utf8("{\"progress\":50,\"message\":\"halfway\"}");
+        byte[] result = RawHttp.utf8("{\"result\":{\"output\":\"done\"},\"metrics\":{\"tokens\":1}}");
+        StringBuilder log = new StringBuilder();
+        AtomicInteger emptyPolls = new AtomicInteger();
+        // Warm-up rounds of half as many jobs until a round is no longer 10 % faster than the
+        // fastest before it (the JIT compiler done with these paths), then the measured round.
+        long previous = Long.MAX_VALUE;
+        boolean measuring = false;
+        for (int round = 1; ; round++) {
+            long t0 = System.nanoTime();
+            boolean warm = !measuring;
+            int n = warm ? jobs / 2 : jobs;
+            List<List<String>> claimed = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                claimed.add(Collections.synchronizedList(new ArrayList<>()));
+            }
+            AtomicInteger left = new AtomicInteger(n);
+            step("submit", "POST /v1/jobs", idlePerSecond, threads, warm ? null : log, (http, t) -> {
+                int sent = 0;
+                for (; left.getAndDecrement() > 0; sent++) {
+                    expect(http.send("POST", "/v1/jobs", client, body), 201, "submit");
+                }
+                return sent;
+            });
+            AtomicInteger toClaim = new AtomicInteger(n);
+            step("claim", "POST /v1/miners/poll", idlePerSecond, threads, warm ? null : log, (http, t) -> {
+                String[] h = Api.headers(minerKey, minerIds.get(t), true);
+                int sent = 0;
+                while (toClaim.getAndDecrement() > 0) {
+                    while (true) {
+                        RawHttp.Res r = http.send("POST", "/v1/miners/poll", h, poll);
+                        sent++;
+                        if (r.status() == 204) {
+                            // Jobs were pending all along: a poll that found none lost every candidate it read.
+                            emptyPolls.incrementAndGet();
+                            continue;
+                        }
+                        expect(r, 200, "poll");
+                        claimed.get(t).add(r.field("job_id"));
+                        break;
+                    }
+                }
+                return sent;
+            });
+            String[][] paths = {{"start", "/start"}, {"progress", "/progress"}, {"result", "/result"}};
+            byte[][] bodies = {null, progress, result};
+            for (int k = 0; k < paths.length; k++) {
+                String suffix = paths[k][1];
+                byte[] b = bodies[k];
+                step(
+                        paths[k][0],
+                        "POST /v1/miners/{job}" + suffix,
+                        idlePerSecond,
+                        threads,
+                        warm ? null : log,
+                        (http, t) -> {
+                            String[] h = Api.headers(minerKey, minerIds.get(t), true);
+                            for (String job : claimed.get(t)) {
+                                expect(http.send("POST", "/v1/miners/" + job + suffix, h, b), 200, suffix);
+                            }
+                            return claimed.get(t).size();
+                        });
+            }
+            if (!warm) {
+                break;
+            }
+            long took = System.nanoTime() - t0;
+            Ctx.log("lifecycle steps warm-up %d: %d jobs in %.1f s", round, n, took / 1e9);
+            measuring = round >= WARMUP_BATCHES || (round >= 2 && took > previous * 0.9);
+            previous = Math.min(previous, took);
+        }
+        Ctx.log(
+                "lifecycle steps (server CPU per request):%s %d polls answered 204 while jobs were pending",
+                log, emptyPolls.get());
+    }
+
+    /** One thread's share of a step: answers the requests it sent. */
+    private interface StepWork {
+        int run(RawHttp http, int thread) throws IOException;
+    }
+
+    /**
+     * One step for all the round's jobs, and its CPU per request beside GET /health/live's (a
+     * warm-up round, {@code log} null, records nothing).
+     */
+    private void step(String name, String what, double idlePerSecond, int threads, StringBuilder log, StepWork work) {
+        if (log == null) {
+            runThreads(threads, work);
+            return;
+        }
+        Report.Figure f = ctx.report
+                .figure("step_cpu_" + name, "Throughput", "Server CPU per " + what + " (lifecycle step alone)", "ms")
+                .baseline("the same per GET /health/live, same threads");
+        long[] base = runThreads(threads, (http, t) -> {
+            for (int i = 0; i < 200; i++) {
+                live(http);
+            }
+            return 200;
+        });
+        long[] measured = runThreads(threads, work);
+        double ms = (measured[0] - idlePerSecond * measured[1] / 1e9) / Math.max(1, measured[2]);
+        double baseMs = (base[0] - idlePerSecond * base[1] / 1e9) / Math.max(1, base[2]);
+        f.add(ms);
+        f.addBaseline(baseMs);
+        f.note = "process CPU from /proc/PID/stat, less the idle server's own CPU over the same time ("
+                + String.format("%.1f", idlePerSecond) + " ms/s, measured before the steps); each step runs for "
+                + "all of the round's jobs before the next begins, after warm-up rounds of half as many.";
+        String line = String.format(" %s %.2f ms (%d in %.1f s);", name, ms, measured[2], measured[1] / 1e9);
+        Ctx.log("lifecycle step%s", line);
+        log.append(line);
+    }
+
+    /** Runs the work on {@code threads} threads at once: answers {process CPU ms, wall ns, requests}. */
+    private long[] runThreads(int threads, StepWork work) {
+        AtomicLong requests = new AtomicLong();
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> all = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            int t = i;
+            all.add(new Thread(
+                    () -> {
+                        try (RawHttp http = new RawHttp(ctx.base)) {
+                            live(http); // the connection is opened before the clock starts
+                            go.await();
+                            requests.addAndGet(work.run(http, t));
+                        } catch (Exception e) {
+                            failed.compareAndSet(null, e);
+                        }
+                    },
+                    "lifecycle-step"));
+        }
+        all.forEach(Thread::start);
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long c0 = ctx.probe.cpuMillis();
+        long t0 = System.nanoTime();
+        go.countDown();
+        for (Thread t : all) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long wall = System.nanoTime() - t0;
+        long cpu = ctx.probe.cpuMillis() - c0;
+        if (failed.get() != null) {
+            throw new IllegalStateException("lifecycle step failed: " + failed.get(), failed.get());
+        }
+        return new long[] {cpu, wall, requests.get()};
+    }
+
+    /** The server's CPU per second while nobody sends it anything (timers, pollers, the feed). */
+    private double idleCpuPerSecond() {
+        long c0 = ctx.probe.cpuMillis();
+        long t0 = System.nanoTime();
+        try {
+            Thread.sleep(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return (ctx.probe.cpuMillis() - c0) / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void expect(RawHttp.Res r, int status, String what) {
+        if (r.status() != status) {
+            throw new IllegalStateException(what + " answered " + r.status() + ": " + Api.clip(r.text()));
+        }
     }
 
     /** Runs {@code jobs} lifecycles (or, as baseline, the same requests on /health/live). */
