@@ -91,7 +91,10 @@ public class WebhookService {
      * transaction and before its first event, so that the job's end is never missed.
      */
     public Created forJob(String clientId, String jobId, String url) {
-        return add(clientId, url, org.aitbc.coordinator.domain.WebhookEvents.ENDS, jobId);
+        Created created = add(clientId, url, org.aitbc.coordinator.domain.WebhookEvents.ENDS, jobId);
+        // Written now: the outbox reads the job's webhooks without flushing the transaction's changes.
+        em.flush();
+        return created;
     }
 
     private Created add(String clientId, String url, Set<String> events, String jobId) {
