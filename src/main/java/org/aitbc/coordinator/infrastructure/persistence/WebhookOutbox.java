@@ -25,10 +25,10 @@ public class WebhookOutbox {
     void record(List<JobEvent> events) {
         JobEvent first = events.get(0);
         // Read without flushing first: the transaction's own changes (the job and its new events)
-        // do not change which webhooks exist, and flushing them here, only for the commit to
-        // compute the changes again, was a tenth of a lifecycle's CPU (docs/BENCHMARKS.md). The
-        // one webhook a transaction adds before its events, a submission's callback_url, is
-        // flushed where it is added ({@code WebhookService.forJob}).
+        // do not change which webhooks exist, and flushing them here made EclipseLink compute
+        // the changes twice, here and at the commit (docs/BENCHMARKS.md). The one webhook a
+        // transaction adds before its events, a submission's callback_url, is flushed where it
+        // is added ({@code WebhookService.forJob}).
         List<Webhook> hooks = em.createQuery(
                         "SELECT w FROM Webhook w WHERE w.clientId = :c AND (w.jobId IS NULL OR w.jobId = :j)",
                         Webhook.class)
