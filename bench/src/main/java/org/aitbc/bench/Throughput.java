@@ -32,6 +32,14 @@ final class Throughput {
         this.s = ctx.scale;
     }
 
+    /**
+     * Warm-up batches (or step rounds) at most: one in a smoke run, which checks that every
+     * scenario works, not what it measures.
+     */
+    private int warmups() {
+        return s.smoke() ? 1 : WARMUP_BATCHES;
+    }
+
     /** Whether the harness's own server runs on its own PostgreSQL ({@code --db postgres}). */
     private boolean postgres() {
         return ctx.server != null && ctx.server.postgres != null;
@@ -181,7 +189,7 @@ final class Throughput {
         // compiled server, as it runs after minutes of traffic.
         int expected = 0;
         double previous = 0;
-        for (int i = 1; i <= WARMUP_BATCHES; i++) {
+        for (int i = 1; i <= warmups(); i++) {
             Batch warm = batch(tag, clientKeys, minerKey, minerIds, s.lifecycleWarmupJobs(), false);
             double rate = warm.completed() / Math.max(0.001, warm.seconds());
             expected += warm.completed();
@@ -360,7 +368,7 @@ final class Throughput {
             }
             long took = System.nanoTime() - t0;
             Ctx.log("lifecycle steps warm-up %d: %d jobs in %.1f s", round, n, took / 1e9);
-            measuring = round >= WARMUP_BATCHES || (round >= 2 && took > previous * 0.9);
+            measuring = round >= warmups() || (round >= 2 && took > previous * 0.9);
             previous = Math.min(previous, took);
         }
         Ctx.log(

@@ -145,7 +145,7 @@ public class ClaimConcurrencyIT {
         String client = Api.client();
         String minerKey = Api.miner();
         String region = Api.uniqueRegion();
-        int jobs = 320;
+        int jobs = 160;
         for (int m = 0; m < MINERS; m++) {
             Api.register(minerKey, region + "-m" + m, region, jobs);
         }
