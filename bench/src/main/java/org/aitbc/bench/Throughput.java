@@ -317,7 +317,7 @@ final class Throughput {
                 claimed.add(Collections.synchronizedList(new ArrayList<>()));
             }
             AtomicInteger left = new AtomicInteger(n);
-            step("submit", "POST /v1/jobs", idlePerSecond, threads, warm ? null : log, (http, t) -> {
+            measureStep("submit", "POST /v1/jobs", idlePerSecond, threads, warm ? null : log, (http, t) -> {
                 int sent = 0;
                 for (; left.getAndDecrement() > 0; sent++) {
                     expect(http.send("POST", "/v1/jobs", client, body), 201, "submit");
@@ -325,7 +325,7 @@ final class Throughput {
                 return sent;
             });
             AtomicInteger toClaim = new AtomicInteger(n);
-            step("claim", "POST /v1/miners/poll", idlePerSecond, threads, warm ? null : log, (http, t) -> {
+            measureStep("claim", "POST /v1/miners/poll", idlePerSecond, threads, warm ? null : log, (http, t) -> {
                 String[] h = Api.headers(minerKey, minerIds.get(t), true);
                 int sent = 0;
                 while (toClaim.getAndDecrement() > 0) {
@@ -349,7 +349,7 @@ final class Throughput {
             for (int k = 0; k < paths.length; k++) {
                 String suffix = paths[k][1];
                 byte[] b = bodies[k];
-                step(
+                measureStep(
                         paths[k][0],
                         "POST /v1/miners/{job}" + suffix,
                         idlePerSecond,
@@ -385,7 +385,8 @@ final class Throughput {
      * One step for all the round's jobs, and its CPU per request beside GET /health/live's (a
      * warm-up round, {@code log} null, records nothing).
      */
-    private void step(String name, String what, double idlePerSecond, int threads, StringBuilder log, StepWork work) {
+    private void measureStep(
+            String name, String what, double idlePerSecond, int threads, StringBuilder log, StepWork work) {
         if (log == null) {
             runThreads(threads, work);
             return;
@@ -627,10 +628,7 @@ final class Throughput {
     }
 
     private static void step(RawHttp http, String path, String[] h, byte[] body) throws IOException {
-        RawHttp.Res r = http.send("POST", path, h, body);
-        if (r.status() != 200) {
-            throw new IllegalStateException(path + " " + r.status() + ": " + Api.clip(r.text()));
-        }
+        expect(http.send("POST", path, h, body), 200, path);
     }
 
     // ---- reads at a constant rate ---------------------------------------------------------------
