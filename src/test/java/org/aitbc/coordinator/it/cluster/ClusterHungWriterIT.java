@@ -43,16 +43,9 @@ public class ClusterHungWriterIT {
         String minerKey = admin("{\"role\":\"miner\",\"name\":\"hung-writer-miner\"}");
         String region = "hung-" + UUID.randomUUID().toString().substring(0, 8);
         String q = "?miner_id=" + region + "-m";
-        assertEquals(
-                200,
-                call(
-                                lb,
-                                "POST",
-                                "/v1/miners/register" + q,
-                                minerKey,
-                                "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}]},"
-                                        + "\"concurrency\":20,\"region\":\"" + region + "\"}")
-                        .status());
+        Api.Res registered = ClusterScript.registerMiner(lb, q, minerKey, region);
+        assertNotNull(registered, "POST " + lb + "/v1/miners/register" + q + ": no answer");
+        assertEquals(200, registered.status(), registered.body());
         String held = submit(lb, client, region);
         String free = submit(lb, client, region);
         for (String job : new String[] {held, free}) {

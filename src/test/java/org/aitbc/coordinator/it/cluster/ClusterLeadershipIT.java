@@ -219,15 +219,7 @@ public class ClusterLeadershipIT {
         String region = "purge-" + UUID.randomUUID().toString().substring(0, 8);
         String q = "?miner_id=" + region + "-m";
         assertEquals(
-                200,
-                tryCall(
-                                follower,
-                                "POST",
-                                "/v1/miners/register" + q,
-                                minerKey,
-                                "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}]},"
-                                        + "\"concurrency\":20,\"region\":\"" + region + "\"}")
-                        .status());
+                200, ClusterScript.registerMiner(follower, q, minerKey, region).status());
         Api.Res submitted = tryCall(
                 follower,
                 "POST",

@@ -297,6 +297,23 @@ public final class ClusterScript implements BeforeAllCallback {
     }
 
     /**
+     * Registers the miner of {@code minerQuery} ({@code ?miner_id=...}) through {@code base}: one
+     * A100, concurrency 20, in {@code region}, so that it is offered only its test's jobs (and
+     * region-less ones). Answers the registration's answer, null when none came within 20 s.
+     */
+    public static Api.Res registerMiner(String base, String minerQuery, String minerKey, String region) {
+        return tryCall(
+                base,
+                "POST",
+                "/v1/miners/register" + minerQuery,
+                minerKey,
+                "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}]},"
+                        + "\"concurrency\":20,\"region\":\"" + region + "\"}",
+                Map.of(),
+                Duration.ofSeconds(20));
+    }
+
+    /**
      * Polls through {@code base} as the miner of {@code minerQuery} ({@code ?miner_id=...}) until it
      * is handed {@code job} (at most 20 polls), and returns the last job it was handed (null:
      * none). The cluster is shared by the cluster test classes: their jobs without a region may be
