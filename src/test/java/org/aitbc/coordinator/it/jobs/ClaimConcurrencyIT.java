@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.aitbc.coordinator.it.support.Api;
 import org.aitbc.coordinator.it.support.Locks;
 import org.junit.jupiter.api.Test;
@@ -164,10 +167,10 @@ public class ClaimConcurrencyIT {
             minerIds.add(region + "-m" + m);
         }
         AutoCloseable beats = Api.keepAlive(minerKey, minerIds);
-        java.util.concurrent.atomic.AtomicInteger claimed = new java.util.concurrent.atomic.AtomicInteger();
-        List<String> sentAway = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger claimed = new AtomicInteger();
+        List<String> sentAway = Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(MINERS);
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
         List<Future<?>> done = new ArrayList<>();
         for (String minerId : minerIds) {
             done.add(pool.submit(() -> {
