@@ -284,8 +284,11 @@ final class FeedSession {
         }
         if (complete && hub.liveAfter() == upTo) {
             s.replaying = false;
+            // The client hears of the last event it was given (where its own resume would start);
+            // the cursor moves on to the feed's position, past other jobs' events the replay read.
+            long delivered = s.cursor;
             s.cursor = Math.max(s.cursor, upTo);
-            outbox.add(Out.control(FeedProtocol.caughtUp(s.jobId, s.cursor)));
+            outbox.add(Out.control(FeedProtocol.caughtUp(s.jobId, delivered)));
             return false;
         }
         return true;

@@ -116,6 +116,13 @@ public class JobEventsIT {
         String region = Api.uniqueRegion();
         Miner miner = Miner.in(region);
         String job = Api.submit(client, region);
+        // Another client's job after it, already handed out by the feed: the replay below reads up
+        // to the feed's position past this job's last event, and must still name that event.
+        String other = Api.client();
+        try (WsClient ws = WsClient.authenticated(other)) {
+            String otherJob = Api.submit(other, Api.uniqueRegion());
+            assertEquals(otherJob, ws.events(1).get(0).getString("job_id"));
+        }
         long last;
         try (WsClient ws = WsClient.authenticated(client)) {
             ws.subscribe(job, null); // a single job replays its history by default
