@@ -28,6 +28,8 @@
 #   CLUSTER_PG_PORT [55432]            PostgreSQL
 #   CLUSTER_SERVER_ENV [src/test/liberty/server.env]  server.env of every server (admin key,
 #                                      leases, rate limits); the database settings are added
+#   CLUSTER_JVM_OPTIONS [none]         a jvm.options file added to the end of every server's
+#                                      (the tests add src/test/liberty/jvm.options)
 #   CLUSTER_STAGGER [false]            true: start servers one after another instead of at once
 #   CLUSTER_STORE [s3]                 s3: result files and inputs in a bucket of s3proxy (started
 #                                      here on loopback), each server with a local folder of its
@@ -48,6 +50,7 @@ CLUSTER_LB_PORT="${CLUSTER_LB_PORT:-9880}"
 CLUSTER_PG_PORT="${CLUSTER_PG_PORT:-55432}"
 CLUSTER_SERVER_ENV="${CLUSTER_SERVER_ENV:-$ROOT/src/test/liberty/server.env}"
 CLUSTER_STAGGER="${CLUSTER_STAGGER:-false}"
+CLUSTER_JVM_OPTIONS="${CLUSTER_JVM_OPTIONS:-}"
 CLUSTER_STORE="${CLUSTER_STORE:-s3}"
 CLUSTER_S3_PORT="${CLUSTER_S3_PORT:-9879}"
 CLUSTER_S3PROXY_JAR="${CLUSTER_S3PROXY_JAR:-$ROOT/target/s3proxy/s3proxy.jar}"
@@ -157,6 +160,9 @@ create_server() {
   cp -r "$ROOT/liberty/." "$dir/"
   cp "$WAR" "$dir/apps/"
   cp "$CLUSTER_SERVER_ENV" "$dir/server.env"
+  if [ -n "$CLUSTER_JVM_OPTIONS" ]; then
+    { echo; echo "# Added by scripts/cluster.sh from $CLUSTER_JVM_OPTIONS"; cat "$CLUSTER_JVM_OPTIONS"; } >> "$dir/jvm.options"
+  fi
   {
     echo
     echo "# Added by scripts/cluster.sh: every server shares the database and the result store."

@@ -260,7 +260,8 @@ public final class ClusterScript implements BeforeAllCallback {
             {"cluster.ports", "CLUSTER_PORTS"},
             {"cluster.lb.port", "CLUSTER_LB_PORT"},
             {"cluster.pg.port", "CLUSTER_PG_PORT"},
-            {"cluster.s3.port", "CLUSTER_S3_PORT"}
+            {"cluster.s3.port", "CLUSTER_S3_PORT"},
+            {"cluster.jvm.options", "CLUSTER_JVM_OPTIONS"}
         }) {
             String v = System.getProperty(p[0]);
             if (v != null && !v.isBlank()) {
