@@ -19,7 +19,6 @@ import org.aitbc.coordinator.domain.Account;
 import org.aitbc.coordinator.domain.Job;
 import org.aitbc.coordinator.domain.JobState;
 import org.aitbc.coordinator.domain.Miner;
-import org.aitbc.coordinator.domain.MinerOffer;
 import org.aitbc.coordinator.domain.Role;
 import org.aitbc.coordinator.infrastructure.config.CoordinatorConfig;
 import org.aitbc.coordinator.infrastructure.observability.Metrics;
@@ -47,12 +46,6 @@ public class MinerService {
     private static final Logger LOG = Logger.getLogger(MinerService.class.getName());
     /** Jobs a poller on this server is claiming right now. */
     private static final Set<String> CLAIMING = ConcurrentHashMap.newKeySet();
-
-    /** Candidates a claim reads beyond the ones this server's other pollers are claiming. */
-    private static final int CLAIM_WINDOW = 16;
-
-    /** Reads of the queue a poll makes at most when others take every candidate it read. */
-    private static final int CLAIM_ROUNDS = 3;
 
     @Inject
     JobRepository jobs;
@@ -186,14 +179,8 @@ public class MinerService {
     }
 
     /**
-     * Tries to claim the best matching pending job, without waiting. Runs outside a transaction:
-     * each candidate is claimed in its own, so a lost race costs nothing.
-     *
-     * <p>Every poller reads the queue from its head, so under contention the candidates of one
-     * read may all be taken by others before this poller reaches them. The read therefore takes
-     * two more candidates for each claim under way on this server, and when every candidate was
-     * lost to another claim it is read again (at most {@value #CLAIM_ROUNDS} times): a poll is
-     * not answered "nothing" while jobs it could run are still pending behind the ones others took.
+     * Tries to claim the best matching pending job once, without waiting. Runs outside a
+     * transaction: each candidate is claimed in its own, so a lost race costs nothing.
      */
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     public Job tryClaim(Caller caller, String minerId) {
@@ -203,37 +190,28 @@ public class MinerService {
         if (leases.countLeasedBy(minerId) >= miner.getConcurrency()) {
             return null;
         }
-        MinerOffer offer = MinerOffers.of(miner.getCapabilitiesJson());
-        for (int round = 0; round < CLAIM_ROUNDS; round++) {
-            boolean lostAny = false;
-            for (String candidate : jobs.claimCandidates(miner, offer, CLAIM_WINDOW + 2 * CLAIMING.size())) {
-                // Only a hint, to keep this server's pollers from queueing on one row's lock: the
-                // database's conditional update decides, on this server and across servers.
-                if (!CLAIMING.add(candidate)) {
-                    lostAny = true;
-                    continue;
-                }
-                Job job;
-                try {
-                    job = claimer.claim(candidate, minerId, miner.getSessionNo());
-                } catch (EJBException e) {
-                    if (!TransientFailures.isConflict(e)) {
-                        throw e;
-                    }
-                    // Lost at commit to a concurrent transaction: try the next candidate.
-                    job = null;
-                } finally {
-                    CLAIMING.remove(candidate);
-                }
-                if (job != null) {
-                    metrics.claimed(job.getAssignedAt().toEpochMilli() - job.getCreatedMs());
-                    metrics.claimTook(System.nanoTime() - started);
-                    return job;
-                }
-                lostAny = true;
+        for (String candidate : jobs.claimCandidates(miner, MinerOffers.of(miner.getCapabilitiesJson()), 16)) {
+            // Only a hint, to keep this server's pollers from queueing on one row's lock: the
+            // database's conditional update decides, on this server and across servers.
+            if (!CLAIMING.add(candidate)) {
+                continue;
             }
-            if (!lostAny) {
-                return null;
+            Job job;
+            try {
+                job = claimer.claim(candidate, minerId, miner.getSessionNo());
+            } catch (EJBException e) {
+                if (!TransientFailures.isConflict(e)) {
+                    throw e;
+                }
+                // Lost at commit to a concurrent transaction: try the next candidate.
+                continue;
+            } finally {
+                CLAIMING.remove(candidate);
+            }
+            if (job != null) {
+                metrics.claimed(job.getAssignedAt().toEpochMilli() - job.getCreatedMs());
+                metrics.claimTook(System.nanoTime() - started);
+                return job;
             }
         }
         return null;
