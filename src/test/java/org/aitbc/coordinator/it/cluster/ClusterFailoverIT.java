@@ -854,15 +854,7 @@ public class ClusterFailoverIT {
         String miner = region + "-m";
         String q = "?miner_id=" + miner;
         String minerKey = admin("{\"role\":\"miner\",\"name\":\"store-miner\"}");
-        call(
-                        up,
-                        "POST",
-                        "/v1/miners/register" + q,
-                        minerKey,
-                        "{\"capabilities\":{\"gpus\":[{\"name\":\"NVIDIA A100\",\"memory_mb\":81920}]},\"concurrency\":20,"
-                                + "\"region\":\"" + region + "\"}",
-                        Map.of())
-                .expect(200);
+        assertEquals(200, ClusterScript.registerMiner(up, q, minerKey, region).status());
         String job = call(
                         up,
                         "POST",
