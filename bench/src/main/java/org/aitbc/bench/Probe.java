@@ -96,6 +96,36 @@ final class Probe {
         }
     }
 
+    /**
+     * The CPU the server's JIT compiler threads have used, in milliseconds (from
+     * /proc/PID/task/TID/stat, threads named "C1/C2 CompilerThread..."); -1 when unknown.
+     */
+    long compilerCpuMillis() {
+        Long pid = pid();
+        if (pid == null) {
+            return -1;
+        }
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc", pid.toString(), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue; // the thread ended between the listing and the read
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (name.matches("C[12] CompilerThre.*")) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+            return ticks * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** The server's command line (for its heap settings), or empty. */
     List<String> commandLine() {
         Long pid = pid();
