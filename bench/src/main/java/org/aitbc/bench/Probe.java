@@ -87,10 +87,7 @@ final class Probe {
             return -1;
         }
         try {
-            String stat = Files.readString(Path.of("/proc", pid.toString(), "stat"));
-            // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+            return cpuMillis(Files.readString(Path.of("/proc", pid.toString(), "stat")));
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -105,7 +102,7 @@ final class Probe {
         if (pid == null) {
             return -1;
         }
-        long ticks = 0;
+        long millis = 0;
         try (var tasks = Files.list(Path.of("/proc", pid.toString(), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String stat;
@@ -116,14 +113,20 @@ final class Probe {
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (name.matches("C[12] CompilerThre.*")) {
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    millis += cpuMillis(stat);
                 }
             }
-            return ticks * 10;
+            return millis;
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /** User + system CPU of a /proc/.../stat line, in milliseconds (100 clock ticks a second). */
+    private static long cpuMillis(String stat) {
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
     }
 
     /** The server's command line (for its heap settings), or empty. */

@@ -19,7 +19,7 @@ final class Throughput {
     private static final String[] NO_HEADERS = new String[0];
     /** Submitted lifecycles not yet completed, at most: the clients wait rather than pile up a queue. */
     private static final int BACKLOG = 64;
-    /** Warm-up batches at most, before the lifecycle figures (and rounds before the steps'). */
+    /** Warm-up rounds at most before the steps' figures. */
     private static final int WARMUP_BATCHES = 8;
 
     /** Lifecycle warm-up batches at most (of 600: 24,000 lifecycles, some 5 minutes). */
@@ -39,11 +39,11 @@ final class Throughput {
     }
 
     /**
-     * Warm-up batches (or step rounds) at most: one in a smoke run, which checks that every
-     * scenario works, not what it measures.
+     * Warm-up batches (or step rounds) at most: {@code max}, or one in a smoke run, which checks
+     * that every scenario works, not what it measures.
      */
-    private int warmups() {
-        return s.smoke() ? 1 : WARMUP_BATCHES;
+    private int warmups(int max) {
+        return s.smoke() ? 1 : max;
     }
 
     /** Whether the harness's own server runs on its own PostgreSQL ({@code --db postgres}). */
@@ -198,9 +198,8 @@ final class Throughput {
         // threads cannot be read (--url to another host), until the rate stops rising.
         int expected = 0;
         double previous = 0;
-        int most = s.smoke() ? 1 : LIFECYCLE_WARMUP_BATCHES;
         int settled = 0;
-        for (int i = 1; i <= most; i++) {
+        for (int i = 1; i <= warmups(LIFECYCLE_WARMUP_BATCHES); i++) {
             long cpu0 = ctx.probe.cpuMillis();
             long jit0 = ctx.probe.compilerCpuMillis();
             Batch warm = batch(tag, clientKeys, minerKey, minerIds, s.lifecycleWarmupJobs(), false);
@@ -391,7 +390,7 @@ final class Throughput {
             }
             long took = System.nanoTime() - t0;
             Ctx.log("lifecycle steps warm-up %d: %d jobs in %.1f s", round, n, took / 1e9);
-            measuring = round >= warmups() || (round >= 2 && took > previous * 0.9);
+            measuring = round >= warmups(WARMUP_BATCHES) || (round >= 2 && took > previous * 0.9);
             previous = Math.min(previous, took);
         }
         Ctx.log(
