@@ -43,9 +43,7 @@ public class ClusterHungWriterIT {
         String minerKey = admin("{\"role\":\"miner\",\"name\":\"hung-writer-miner\"}");
         String region = "hung-" + UUID.randomUUID().toString().substring(0, 8);
         String q = "?miner_id=" + region + "-m";
-        Api.Res registered = ClusterScript.registerMiner(lb, q, minerKey, region);
-        assertNotNull(registered, "POST " + lb + "/v1/miners/register" + q + ": no answer");
-        assertEquals(200, registered.status(), registered.body());
+        ClusterScript.registerMiner(lb, q, minerKey, region);
         String held = submit(lb, client, region);
         String free = submit(lb, client, region);
         for (String job : new String[] {held, free}) {

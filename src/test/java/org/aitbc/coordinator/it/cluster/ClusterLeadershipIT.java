@@ -229,8 +229,7 @@ public class ClusterLeadershipIT {
         String minerKey = admin("{\"role\":\"miner\",\"name\":\"purge-miner\"}");
         String region = "purge-" + UUID.randomUUID().toString().substring(0, 8);
         String q = "?miner_id=" + region + "-m";
-        assertEquals(
-                200, ClusterScript.registerMiner(follower, q, minerKey, region).status());
+        ClusterScript.registerMiner(follower, q, minerKey, region);
         Api.Res submitted = tryCall(
                 follower,
                 "POST",

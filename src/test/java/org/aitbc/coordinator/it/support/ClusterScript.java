@@ -1,6 +1,7 @@
 package org.aitbc.coordinator.it.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
@@ -300,10 +301,10 @@ public final class ClusterScript implements BeforeAllCallback {
     /**
      * Registers the miner of {@code minerQuery} ({@code ?miner_id=...}) through {@code base}: one
      * A100, concurrency 20, in {@code region}, so that it is offered only its test's jobs (and
-     * region-less ones). Answers the registration's answer, null when none came within 20 s.
+     * region-less ones). Fails the test unless it is answered 200 within 20 s.
      */
-    public static Api.Res registerMiner(String base, String minerQuery, String minerKey, String region) {
-        return tryCall(
+    public static void registerMiner(String base, String minerQuery, String minerKey, String region) {
+        Api.Res r = tryCall(
                 base,
                 "POST",
                 "/v1/miners/register" + minerQuery,
@@ -312,6 +313,8 @@ public final class ClusterScript implements BeforeAllCallback {
                         + "\"concurrency\":20,\"region\":\"" + region + "\"}",
                 Map.of(),
                 Duration.ofSeconds(20));
+        assertNotNull(r, "POST " + base + "/v1/miners/register" + minerQuery + ": no answer");
+        assertEquals(200, r.status(), r.body());
     }
 
     /**
